@@ -1,0 +1,65 @@
+"""Alembic migrations, driven from Python (``boroughs admin migrate``) and from the tests.
+
+Each area has its own Alembic branch (labels ``core``, ``inclusion``, ``support``, ``fund``); ``upgrade``
+applies all heads. To add a migration for an area after changing its models::
+
+    boroughs admin make-migration support "add consent table"
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine
+
+import boroughs
+from boroughs.core.db import Base
+
+AREAS = ("core", "inclusion", "support", "fund")
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def load_all_models() -> None:
+    """Import every area's ``models`` modules so ``Base.metadata`` knows every table."""
+    for area in AREAS:
+        pkg_name = f"boroughs.{area}"
+        pkg = importlib.import_module(pkg_name)
+        for info in pkgutil.iter_modules(pkg.__path__):
+            if info.name == "models" or info.name.endswith("_models"):
+                importlib.import_module(f"{pkg_name}.{info.name}")
+    assert boroughs  # keep the import used
+
+
+def alembic_config(engine: Engine | None = None, url: str | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("version_locations", str(MIGRATIONS_DIR / "versions"))
+    if url:
+        cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    if engine is not None:
+        cfg.attributes["engine"] = engine
+    return cfg
+
+
+def upgrade(engine: Engine | None = None, url: str | None = None) -> None:
+    """Bring the database to the newest version of every area."""
+    load_all_models()
+    command.upgrade(alembic_config(engine, url), "heads")
+
+
+def make_migration(area: str, message: str, engine: Engine | None = None) -> None:
+    if area not in AREAS:
+        raise ValueError(f"unknown area {area!r}: choose one of {', '.join(AREAS)}")
+    load_all_models()
+    cfg = alembic_config(engine)
+    cfg.attributes["area"] = area
+    command.revision(cfg, message=message, autogenerate=True, head=f"{area}@head")
+
+
+def tables_of(area: str) -> list[str]:
+    load_all_models()
+    return sorted(t for t in Base.metadata.tables if t.startswith(area + "_"))
