@@ -52,12 +52,28 @@ def upgrade(engine: Engine | None = None, url: str | None = None) -> None:
 
 
 def make_migration(area: str, message: str, engine: Engine | None = None) -> None:
+    """Autogenerate the next migration of ``area`` against a database already at every head.
+
+    ``engine`` defaults to the configured database; tests and developers usually pass a scratch SQLite
+    engine that ``upgrade`` has just brought up to date.
+    """
     if area not in AREAS:
         raise ValueError(f"unknown area {area!r}: choose one of {', '.join(AREAS)}")
     load_all_models()
+    from alembic.script import ScriptDirectory
+
     cfg = alembic_config(engine)
     cfg.attributes["area"] = area
-    command.revision(cfg, message=message, autogenerate=True, head=f"{area}@head")
+    script = ScriptDirectory.from_config(cfg)
+    existing = [r for r in script.walk_revisions() if r.revision.startswith(area + "_")]
+    rev_id = f"{area}_{len(existing) + 1:04d}"
+    if existing:
+        command.revision(cfg, message=message, autogenerate=True, head=f"{area}@head", rev_id=rev_id)
+    else:  # the area's first migration starts its own branch, after the core tables
+        command.revision(
+            cfg, message=message, autogenerate=True, head="base", branch_label=area,
+            depends_on="core_0001" if area != "core" else None, rev_id=rev_id,
+        )
 
 
 def tables_of(area: str) -> list[str]:
