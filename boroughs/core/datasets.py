@@ -128,7 +128,9 @@ def read_csv(ds: Dataset, data_dir: Path | None = None, **kwargs: object) -> pd.
     """Read a registered CSV (plain or gzipped), checking columns, codes and row count."""
     path = require_file(ds, data_dir)
     try:
-        frame = pd.read_csv(path, dtype={ds.code_column: "string"} if ds.code_column else None, **kwargs)  # type: ignore[call-overload]
+        options: dict[str, object] = {"dtype": {ds.code_column: "string"} if ds.code_column else None}
+        options.update(kwargs)
+        frame = pd.read_csv(path, **options)  # type: ignore[call-overload]
     except (EOFError, gzip.BadGzipFile, OSError) as exc:
         raise DataError(path, f"the file is truncated or corrupted ({exc})", hint="Download it again") from exc
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:

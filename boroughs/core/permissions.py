@@ -30,13 +30,18 @@ class Action:
     roles: frozenset[Role]
     scope: Scope
     description: str
+    platform: bool = False  # platform administrators may take it for any organisation
 
 
 ACTIONS: dict[str, Action] = {}
 
 
-def register(name: str, roles: Iterable[Role], scope: Scope = "own", description: str = "") -> Action:
-    action = Action(name, frozenset(roles), scope, description)
+def register(
+    name: str, roles: Iterable[Role], scope: Scope = "own", description: str = "", *, platform: bool = False
+) -> Action:
+    """Declare an action. ``platform=True`` lets platform administrators take it in any organisation
+    (organisation management only: never give it to an action that reads personal data)."""
+    action = Action(name, frozenset(roles), scope, description, platform)
     if name in ACTIONS and ACTIONS[name] != action:
         raise ValueError(f"action {name!r} registered twice with different rules")
     ACTIONS[name] = action
@@ -74,6 +79,8 @@ def can(user: _User | None, action: str, owner_org_id: int | None = None) -> boo
         raise KeyError(f"unknown action {action!r}: register it in the area's permissions module") from None
     if rule.scope == "public":
         return True
+    if rule.platform and Role.PLATFORM_ADMIN in roles_in(user):
+        return True
     if rule.scope == "any":
         return bool(roles_in(user) & rule.roles)
     if owner_org_id is None:
@@ -95,15 +102,17 @@ def orgs_where(user: _User | None, action: str) -> set[int]:
     return {m.organisation_id for m in user.memberships if Role(m.role) in rule.roles}
 
 
+def is_platform_admin(user: _User | None) -> bool:
+    return Role.PLATFORM_ADMIN in roles_in(user)
+
+
 # Core actions
 ADMIN = {Role.PLATFORM_ADMIN}
-register("admin.view", ADMIN | {Role.COUNCIL_ADMIN}, "any", "open the admin area")
+register("admin.view", ADMIN | {Role.COUNCIL_ADMIN, Role.VCS_MANAGER, Role.FUND_MANAGER}, "any", "open the admin area")
 register("org.create", ADMIN, "any", "create organisations")
-register("org.view", ADMIN | {Role.COUNCIL_ADMIN, Role.VCS_MANAGER, Role.FUND_MANAGER}, "own",
-         "see this organisation's members")
-register("member.invite", ADMIN | {Role.COUNCIL_ADMIN, Role.VCS_MANAGER, Role.FUND_MANAGER}, "own",
-         "invite people to this organisation")
-register("member.change_role", ADMIN | {Role.COUNCIL_ADMIN, Role.VCS_MANAGER, Role.FUND_MANAGER}, "own",
-         "change roles in this organisation")
+ORG_ADMINS = {Role.COUNCIL_ADMIN, Role.VCS_MANAGER, Role.FUND_MANAGER}
+register("org.view", ORG_ADMINS, "own", "see this organisation's members", platform=True)
+register("member.invite", ORG_ADMINS, "own", "invite people to this organisation", platform=True)
+register("member.change_role", ORG_ADMINS, "own", "change roles in this organisation", platform=True)
 register("audit.view", ADMIN, "any", "read the audit trail")
 register("geography.view", set(Role), "public", "see geography")

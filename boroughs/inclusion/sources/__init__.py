@@ -1,0 +1,27 @@
+"""One loader per open dataset the inclusion area reads. Importing this package registers them all."""
+
+from __future__ import annotations
+
+from boroughs.inclusion.sources import (
+    boundaries,
+    census,
+    deri,
+    imd,
+    lookups,
+    ons_internet,
+    online_share,
+    population,
+)
+from boroughs.inclusion.sources._base import InputLog
+
+__all__ = [
+    "InputLog",
+    "boundaries",
+    "census",
+    "deri",
+    "imd",
+    "lookups",
+    "ons_internet",
+    "online_share",
+    "population",
+]

@@ -1,0 +1,1 @@
+"""The web application: FastAPI app factory, shared templates and static assets."""

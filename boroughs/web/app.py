@@ -1,0 +1,165 @@
+"""The FastAPI app factory: ``create_app()``; ``boroughs serve`` runs it with Uvicorn.
+
+Routes: the core pages and API in ``boroughs.web.routes``; each area adds its own in
+``boroughs/<area>/routes.py`` (an ``APIRouter`` named ``router``, plus optional ``NAV`` entries for the
+service navigation). See ``docs/developing.md``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+import boroughs
+from boroughs.config import get_settings
+from boroughs.core.db import get_engine, session_factory
+from boroughs.core.errors import NotFound, PermissionDenied, ValidationFailed
+from boroughs.web import deps
+from boroughs.web.templating import AREAS, PACKAGE_DIR, render
+
+log = logging.getLogger("boroughs.web")
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+
+
+def _error(request: Request, status: int, title: str, message: str) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"detail": message}, status_code=status)
+    return render(request, "errors/error.html", {"status": status, "title": title, "message": message}, status)
+
+
+def _area_routers() -> list[tuple[str, Any]]:
+    found = []
+    for area in AREAS:
+        if area == "core":
+            continue
+        if not (PACKAGE_DIR / area / "routes.py").exists():
+            continue
+        module = importlib.import_module(f"boroughs.{area}.routes")
+        found.append((area, module))
+    return found
+
+
+def create_app(engine: Engine | None = None) -> FastAPI:
+    settings = get_settings()
+    engine = engine or get_engine()
+    app = FastAPI(
+        title="Boroughs",
+        version=boroughs.__version__,
+        description="Digital inclusion, preventative support and a collaborative fund for London councils.",
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+        dependencies=[Depends(deps.load_context)],
+    )
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    app.state.settings = settings
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response = await call_next(request)
+        anon = getattr(request.state, "new_anon_cookie", None)
+        if anon:
+            response.set_cookie(deps.ANON_COOKIE, anon, httponly=True, samesite="lax",
+                                secure=settings.secure_cookies, path="/")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not request.url.path.startswith(("/static/", "/api/docs")):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.middleware("http")
+    async def db_session(request: Request, call_next):  # type: ignore[no-untyped-def]
+        db = app.state.sessions()
+        request.state.db = db
+        try:
+            response = await call_next(request)
+            if response.status_code < 400:
+                await run_in_threadpool(db.commit)
+            else:
+                await run_in_threadpool(db.rollback)
+            return response
+        except BaseException:
+            await run_in_threadpool(db.rollback)
+            raise
+        finally:
+            await run_in_threadpool(db.close)
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    from boroughs.web.routes import admin, api, auth, pages
+
+    nav: list[dict[str, str]] = [{"text": "Home", "href": "/"}]
+    for router in (pages.router, auth.router, admin.router, api.router):
+        app.include_router(router)
+    for _area, module in _area_routers():
+        app.include_router(module.router)
+        nav.extend(getattr(module, "NAV", []))
+    nav.append({"text": "Admin", "href": "/admin", "needs": "admin.view"})
+    app.state.nav = nav
+
+    @app.exception_handler(deps.NotSignedIn)
+    async def _not_signed_in(request: Request, exc: deps.NotSignedIn) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": "Sign in first."}, status_code=401)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/sign-in?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(deps.CsrfFailed)
+    async def _csrf(request: Request, exc: deps.CsrfFailed) -> Response:
+        return _error(request, 400, "Your form has expired",
+                      "The form was open too long or was sent from another site. Go back, refresh the page and try again.")
+
+    @app.exception_handler(PermissionDenied)
+    async def _forbidden(request: Request, exc: PermissionDenied) -> Response:
+        return _error(request, 403, "You cannot see this page", str(exc) or "You do not have permission.")
+
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, exc: NotFound) -> Response:
+        return _error(request, 404, "Page not found", str(exc))
+
+    @app.exception_handler(ValidationFailed)
+    async def _invalid(request: Request, exc: ValidationFailed) -> Response:
+        return _error(request, 422, "There is a problem", str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            return _error(request, 404, "Page not found",
+                          "If you typed the web address, check it is correct. If you pasted it, check you copied all of it.")
+        if exc.status_code == 403:
+            return _error(request, 403, "You cannot see this page", str(exc.detail))
+        return _error(request, exc.status_code, "There is a problem", str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def _request_invalid(request: Request, exc: RequestValidationError) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"detail": exc.errors()}, status_code=422)
+        fields = ", ".join(".".join(str(p) for p in e["loc"][1:]) for e in exc.errors())
+        return _error(request, 422, "There is a problem", f"Check these fields and try again: {fields}.")
+
+    @app.exception_handler(Exception)
+    async def _server_error(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s", request.url.path)
+        return _error(request, 500, "Sorry, there is a problem with the service",
+                      "Try again later. If it keeps happening, tell your administrator the time it happened.")
+
+    return app

@@ -1,0 +1,1 @@
+"""Core routes: pages, sign-in, admin and the geography API."""

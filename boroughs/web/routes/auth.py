@@ -1,0 +1,102 @@
+"""Sign in, sign out and accepting an invitation."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from boroughs.core import audit, auth
+from boroughs.core.errors import NotFound, ValidationFailed
+from boroughs.core.organisations import accept_invitation, find_invitation
+from boroughs.web.deps import clear_session_cookie, client_ip, get_db, set_session_cookie
+from boroughs.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/"
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+def sign_in_form(request: Request, next: str = "/") -> HTMLResponse:
+    return render(request, "core/sign_in.html", {"next": _safe_next(next), "errors": {}, "email": ""})
+
+
+@router.post("/sign-in")
+def sign_in(
+    request: Request,
+    email: str = Form(""),
+    password: str = Form(""),
+    next: str = Form("/"),
+    db: Session = Depends(get_db),
+) -> Response:
+    errors: dict[str, str] = {}
+    if not email.strip():
+        errors["email"] = "Enter your email address"
+    if not password:
+        errors["password"] = "Enter your password"
+    if not errors:
+        try:
+            user = auth.authenticate(db, email, password, client_ip(request))
+        except auth.SignInRefused as exc:
+            db.commit()  # keep the failed attempt and any lock
+            audit.record(db, "auth.sign_in_failed", detail={"email": email.strip().lower()})
+            errors["email"] = str(exc)
+        else:
+            old = getattr(request.state, "session_token", None)
+            if old:
+                auth.end_session(db, old)
+            token, _ = auth.start_session(db, user, client_ip(request))
+            audit.record(db, "auth.sign_in", actor=user)
+            response = RedirectResponse(_safe_next(next), status_code=303)
+            set_session_cookie(response, token)
+            return response
+    return render(request, "core/sign_in.html", {"next": _safe_next(next), "errors": errors, "email": email}, 400)
+
+
+@router.post("/sign-out")
+def sign_out(request: Request, db: Session = Depends(get_db)) -> Response:
+    token = getattr(request.state, "session_token", None)
+    if token:
+        audit.record(db, "auth.sign_out", actor=request.state.user)
+        auth.end_session(db, token)
+    response = RedirectResponse("/", status_code=303)
+    clear_session_cookie(response)
+    return response
+
+
+@router.get("/invitations/{token}", response_class=HTMLResponse)
+def invitation_form(request: Request, token: str, db: Session = Depends(get_db)) -> HTMLResponse:
+    inv = find_invitation(db, token)
+    return render(request, "core/invitation.html", {"invitation": inv, "token": token, "errors": {}})
+
+
+@router.post("/invitations/{token}")
+def invitation_accept(
+    request: Request,
+    token: str,
+    password: str = Form(""),
+    confirm: str = Form(""),
+    db: Session = Depends(get_db),
+) -> Response:
+    inv = find_invitation(db, token)
+    errors: dict[str, str] = {}
+    if password != confirm:
+        errors["confirm"] = "The passwords do not match"
+    else:
+        try:
+            user = accept_invitation(db, token, password)
+        except ValidationFailed as exc:
+            errors["password"] = str(exc)
+        except NotFound:
+            raise
+        else:
+            token_, _ = auth.start_session(db, user, client_ip(request))
+            response = RedirectResponse("/", status_code=303)
+            set_session_cookie(response, token_)
+            return response
+    return render(request, "core/invitation.html", {"invitation": inv, "token": token, "errors": errors}, 400)

@@ -1,0 +1,67 @@
+"""The home, sign-in, admin and error pages in real Chromium, checked with axe-core (WCAG 2.2 AA)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def test_home_page_explains_the_three_areas(page, live_server, assert_accessible):
+    page.goto(live_server.url + "/")
+    assert page.get_by_role("heading", name="Boroughs", level=1).is_visible()
+    for area in ("Digital inclusion map", "Preventative support", "Collaborative fund"):
+        assert page.get_by_role("link", name=area).is_visible()
+    assert_accessible(page)
+
+
+def test_sign_in_page_is_accessible_and_shows_errors(page, live_server, assert_accessible):
+    page.goto(live_server.url + "/sign-in")
+    assert_accessible(page)
+    page.get_by_role("button", name="Sign in").click()
+    assert page.get_by_text("There is a problem").is_visible()
+    assert page.get_by_role("link", name="Enter your email address").is_visible()
+    assert_accessible(page)
+
+
+def test_admin_can_sign_in_see_orgs_and_invite(page, live_server, sign_in, assert_accessible):
+    sign_in(page, "admin@demo.boroughs.test")
+    page.goto(live_server.url + "/admin")
+    assert page.get_by_role("link", name="London Borough of Newham").is_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="London Borough of Newham").click()
+    assert page.get_by_role("heading", name="London Borough of Newham").is_visible()
+    assert_accessible(page)
+    page.get_by_label("Full name").fill("Ivy Invitee")
+    page.get_by_label("Email address").fill("ivy@newham.example")
+    page.get_by_role("button", name="Send invitation").click()
+    link = page.locator("code").inner_text()
+    assert re.search(r"/invitations/[\w-]+$", link)
+    page.goto(live_server.url + "/admin/audit")
+    assert page.get_by_text("member.invite").first.is_visible()
+    assert page.get_by_text("The audit trail is intact").is_visible()
+    assert_accessible(page)
+
+
+def test_error_pages_are_friendly_and_accessible(page, live_server, sign_in, assert_accessible):
+    response = page.goto(live_server.url + "/no-such-page")
+    assert response is not None and response.status == 404
+    assert page.get_by_role("heading", name="Page not found").is_visible()
+    assert_accessible(page)
+    sign_in(page, "caseworker@eastside-food.demo.boroughs.test")
+    response = page.goto(live_server.url + "/admin")
+    assert response is not None and response.status == 403
+    assert page.get_by_role("heading", name="You cannot see this page").is_visible()
+    assert_accessible(page)
+
+
+def test_keyboard_reaches_sign_in_controls(page, live_server):
+    page.goto(live_server.url + "/sign-in")
+    seen = set()
+    for _ in range(15):
+        page.keyboard.press("Tab")
+        seen.add(page.evaluate("document.activeElement.id || document.activeElement.textContent.trim()"))
+    assert {"email", "password"} <= seen
+    assert "Sign in" in seen
