@@ -458,7 +458,7 @@ def synthesise(
         size = min(residents - len(people), int(_weighted(rng, (("1", 30), ("2", 30), ("3", 16), ("4", 14),
                                                                  ("5", 7), ("6", 3)))))
         tenure = _weighted(rng, (("council", 22), ("private_rent", 30), ("owner", 48)))
-        moved = rng.random() < 0.12
+        moved = rng.random() < 0.2
         prev = places.address() if moved else None
         hh = Household(hid, addr, prev, tenure, band=rng.choice("ABBCCCDDEF"))
         surname = rng.choice(comm.surnames)
@@ -538,7 +538,8 @@ def _records_for_household(rng: random.Random, w: _Writer, hh: Household, as_of:
     children = [p for p in hh.members if _age(p, as_of) < 18]
     if not adults:
         return
-    liable = adults[:2] if len(adults) > 1 and rng.random() < 0.6 else adults[:1]
+    r = rng.random()
+    liable = adults if r < 0.5 else adults[:2] if r < 0.85 else adults[:1]
     drift = hh.drift_month
     # ---- council tax: one account per home; movers also have their closed account at the old address
     instalment = {"A": 95, "B": 110, "C": 126, "D": 142, "E": 173, "F": 205}.get(hh.band, 126) * rng.uniform(0.9, 1.1)
@@ -587,6 +588,14 @@ def _records_for_household(rng: random.Random, w: _Writer, hh: Household, as_of:
                     w.history["rent"].append((rid, d.isoformat(), _money(rent_arrears[i]), _money(weekly_rent)))
     # ---- housing benefit / CTR claims
     if hh.on_benefit:
+        for _ in range(rng.choice((0, 0, 1, 2))):  # earlier claims, now ended
+            claim = f"CLM{rng.randrange(10**7):07d}"
+            for p in liable:
+                rid = w.add("hb_ctr", p, {
+                    **_person_fields(rng, p, hh.previous_address or hh.address, PROFILES["hb_ctr"], old=True),
+                    "claim_ref": claim, "claim_status": "ended", "household_size": str(len(hh.members)),
+                    "children": str(len(children)),
+                })
         claim = f"CLM{rng.randrange(10**7):07d}"
         hb_weekly = round(rng.uniform(40, 160), 2) if hh.tenure != "owner" else 0.0
         income = round(rng.uniform(120, 420), 2)
@@ -620,9 +629,9 @@ def _records_for_household(rng: random.Random, w: _Writer, hh: Household, as_of:
     # ---- adult social care contacts
     for p in adults:
         age = _age(p, as_of)
-        chance = (0.35 if age >= 75 else 0.15 if age >= 65 else 0.03) + (0.2 if p.disabled else 0)
+        chance = (0.5 if age >= 75 else 0.25 if age >= 65 else 0.05) + (0.25 if p.disabled else 0)
         if rng.random() < chance:
-            for _ in range(rng.choice((1, 1, 1, 2, 2, 3, 4, 6))):
+            for _ in range(rng.choice((1, 1, 2, 2, 3, 4, 6, 8))):
                 old = hh.previous_address is not None and rng.random() < 0.3
                 w.add("asc_contact", p, {
                     **_person_fields(rng, p, hh.previous_address if old and hh.previous_address else hh.address,
@@ -647,10 +656,10 @@ def _records_for_household(rng: random.Random, w: _Writer, hh: Household, as_of:
                 "duty": rng.choice(("prevention", "relief", "main duty", "none")),
             })
     # ---- concerns raised by VCS partners
-    chance = 0.4 if drift is not None else 0.04
+    chance = 0.5 if drift is not None else 0.08
     if rng.random() < chance:
         p = rng.choice(adults)
-        for _ in range(rng.choice((1, 1, 2, 3))):
+        for _ in range(rng.choice((1, 1, 2, 3, 4))):
             on = as_of - dt.timedelta(days=rng.randint(0, 300))
             w.add("vcs_concern", p, {
                 **_person_fields(rng, p, hh.address, PROFILES["vcs_concern"], old=False),
