@@ -2,6 +2,83 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from boroughs.core.errors import BoroughsError
 
 app = typer.Typer(help="The support area.", no_args_is_help=True)
+console = Console(stderr=True)
+
+
+def _fail(exc: Exception) -> None:
+    console.print(f"[red]Error:[/red] {exc}")
+    raise typer.Exit(code=2)
+
+
+@app.command()
+def synth(
+    residents: int = typer.Option(..., "--residents", help="How many synthetic residents to make."),
+    seed: int = typer.Option(1, "--seed", help="Random seed: the same seed gives the same files."),
+    out: Path = typer.Option(..., "--out", help="Folder to write the SYNTHETIC_*.csv files to."),
+    borough: str = typer.Option("E09000025", "--borough", help="ONS code of the borough to place homes in."),
+    as_of: str = typer.Option("2026-09-30", "--as-of", help="The date histories end (YYYY-MM-DD)."),
+    history: bool = typer.Option(True, "--history/--no-history", help="Write monthly histories."),
+) -> None:
+    """Write a SYNTHETIC borough: one file per source dataset, histories, and the ground truth apart."""
+    from boroughs.support.synth import synthesise
+
+    try:
+        as_of_date = dt.date.fromisoformat(as_of)
+    except ValueError:
+        _fail(ValueError(f"--as-of {as_of!r} is not a date (use YYYY-MM-DD)"))
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
+                  TimeElapsedColumn(), console=console) as progress:
+        task = progress.add_task("Making synthetic residents", total=residents)
+        try:
+            result = synthesise(residents, seed, out, borough=borough, as_of=as_of_date, history=history,
+                                progress=lambda n: progress.advance(task, n))
+        except (BoroughsError, ValueError) as exc:
+            _fail(exc)
+            return
+    console.print(f"Wrote {result.residents:,} SYNTHETIC residents in {result.households:,} households, "
+                  f"{result.total_records:,} records, to {out}")
+    for key, n in result.records.items():
+        console.print(f"  {key}: {n:,}")
+
+
+@app.command()
+def link(
+    inputs: list[Path] = typer.Option(..., "--input", help="A CSV in the canonical person schema (repeatable)."),
+    out: Path = typer.Option(..., "--out", help="Folder for clusters.csv, pairs.csv, model.json, evaluation.json."),
+    backend: str = typer.Option("duckdb", "--backend", help="duckdb (default) or spark."),
+    threshold: float = typer.Option(0.9, "--threshold", help="Match probability at or above which pairs link."),
+    seed: int = typer.Option(42, "--seed", help="Seed for sampling during training."),
+    model: Path | None = typer.Option(None, "--model", help="Use this saved model.json instead of training."),
+) -> None:
+    """Link records within and across sources into residents (trains on the input; no labels needed)."""
+    from boroughs.support.linkage import link_records, read_canonical, write_outputs
+
+    if not 0 < threshold < 1:
+        _fail(ValueError("--threshold must be between 0 and 1"))
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console) as progress:
+        task = progress.add_task("Reading records", total=None)
+        try:
+            frame = read_canonical(inputs)
+            result = link_records(frame, backend=backend, threshold=threshold, seed=seed, model=model,
+                                  retain_explanations=False,
+                                  on_step=lambda s: progress.update(task, description=s))
+            progress.update(task, description="Writing results")
+            write_outputs(result, out, threshold=threshold)
+        except (BoroughsError, ValueError) as exc:
+            _fail(exc)
+            return
+    ev = result.evaluation
+    console.print(f"Linked {ev['records']:,} records from {len(ev['sources'])} source(s) into "
+                  f"{ev['residents']:,} residents; {ev['pairs_in_review_band']:,} pairs need review. "
+                  f"Results in {out}")

@@ -45,6 +45,8 @@ MODEL_VERSION = "uk-person-1.0"
 DEFAULT_THRESHOLD = 0.9  # pairs at or above this match probability join a cluster
 REVIEW_BAND = (0.3, 0.9)  # pairs in [low, high) are shown to clerical reviewers
 PAIRS_FLOOR = 0.05  # pairs below this are not written out
+# Read when present (an extension of the contract's schema): sex as recorded, f/m/other.
+EXTRA_OPTIONAL = ("sex",)
 
 log = logging.getLogger(__name__)
 
@@ -84,11 +86,10 @@ def read_canonical(paths: Sequence[Path]) -> pd.DataFrame:
             raise DataError(path, f"duplicated record id {frame.loc[dup, 'record_id'].iloc[0]!r}",
                             column="record_id", rows=[int(i) + 1 for i in frame.index[dup][:20]],
                             hint="Each (source, record_id) must be unique")
-        for col in CANONICAL_OPTIONAL:
+        for col in (*CANONICAL_OPTIONAL, *EXTRA_OPTIONAL):
             if col not in frame.columns:
                 frame[col] = ""
-        frame["_file"] = str(path)
-        frames.append(frame[[*CANONICAL_COLUMNS, *CANONICAL_OPTIONAL]])
+        frames.append(frame[[*CANONICAL_COLUMNS, *CANONICAL_OPTIONAL, *EXTRA_OPTIONAL]])
     combined = pd.concat(frames, ignore_index=True)
     dup = combined.duplicated(["source", "record_id"], keep="first")
     if dup.any():
@@ -162,6 +163,8 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
     ):
         series = _blank_to_none(frame[col]).reset_index(drop=True) if col in frame else pd.Series([None] * len(frame))
         out[col] = _map_unique(series, fn)
+    sex = _blank_to_none(frame["sex"]).reset_index(drop=True) if "sex" in frame else pd.Series([None] * len(frame))
+    out["sex"] = _map_unique(sex, lambda s: {"f": "f", "m": "m"}.get(s.strip().lower()[:1]))
     for col in out.columns:
         if col != "unique_id":
             out[col] = out[col].astype(object).where(out[col].notna(), None)
@@ -262,7 +265,18 @@ BLOCKING_RULES = (
 )
 
 
-def settings(*, retain_explanations: bool = True) -> SettingsCreator:
+OPTIONAL_COMPARISONS = ("national_id", "phone", "email", "sex")
+
+
+def settings(*, retain_explanations: bool = True, present: Iterable[str] = OPTIONAL_COMPARISONS) -> SettingsCreator:
+    """The model. Optional comparisons are included only for columns ``present`` in the data."""
+    optional = {
+        "national_id": _id_comparison("national_id", "National insurance (or other national identity) number",
+                                      fuzzy=True),
+        "phone": _id_comparison("phone", "Telephone number"),
+        "email": _id_comparison("email", "Email address"),
+        "sex": _id_comparison("sex", "Sex as recorded"),
+    }
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
@@ -270,9 +284,7 @@ def settings(*, retain_explanations: bool = True) -> SettingsCreator:
             *_name_comparisons(),
             _dob_comparison(),
             _address_comparison(),
-            _id_comparison("national_id", "National insurance (or other national identity) number", fuzzy=True),
-            _id_comparison("phone", "Telephone number"),
-            _id_comparison("email", "Email address"),
+            *(optional[c] for c in OPTIONAL_COMPARISONS if c in set(present)),
         ],
         blocking_rules_to_generate_predictions=list(BLOCKING_RULES),
         retain_matching_columns=retain_explanations,
@@ -373,9 +385,11 @@ def link_records(
         spec["retain_matching_columns"] = retain_explanations
         spec["retain_intermediate_calculation_columns"] = retain_explanations
         spec["additional_columns_to_retain"] = ["source", "record_id"] if retain_explanations else []
-        linker = Linker(table, spec, log_level=logging.WARNING)
+        linker = Linker(table, spec, log_level=logging.ERROR)
     else:
-        linker = Linker(table, settings(retain_explanations=retain_explanations), log_level=logging.WARNING)
+        present = [c for c in OPTIONAL_COMPARISONS if prepared[c].notna().mean() >= 0.01]
+        linker = Linker(table, settings(retain_explanations=retain_explanations, present=present),
+                        log_level=logging.ERROR)
         t = time.perf_counter()
         step("Training the model (u by sampling, m by EM)")
         training_log = train(linker, len(prepared), seed)
@@ -404,8 +418,6 @@ def link_records(
     evaluation["training"] = training_log
     evaluation["timings_seconds"] = {k: round(v, 2) for k, v in timings.items()}
     evaluation["backend"] = backend
-    if backend == "spark":
-        pass
     return LinkResult(prepared, pairs, clusters.drop(columns=["cluster"]), model_dict, evaluation, timings)
 
 

@@ -12,7 +12,7 @@ placed in real London LSOAs (2021) from the data directory, in proportion to the
 each LSOA's Census 2021 ethnic mix; streets, house numbers, UPRNs (``99`` followed by ten digits),
 postcodes (a real postcode *district* of the borough followed by a random inward code, so any match with a
 real postcode is coincidence and none is geocoded), NI numbers (prefix ``SZ``, which HMRC does not issue),
-phone numbers (Ofcom's drama range ``07700 9xxxxx``) and ``example.org``/``example.com`` emails are made up.
+mobile numbers (``07`` and nine random digits, never dialled) and ``example.org``/``example.com`` emails are made up.
 
 The same seed gives byte-identical files.
 """
@@ -255,18 +255,23 @@ class _PeopleMaker:
         return self.as_of - dt.timedelta(days=age_days)
 
     def person(self, household_id: str, community: nm.Community, surname: str, sex: str, dob: dt.date,
-               ethnicity: str, disabled_rate: float, first_from: nm.Community | None = None) -> Person:
+               ethnicity: str, disabled_rate: float, first_from: nm.Community | None = None,
+               taken: tuple[str, ...] = ()) -> Person:
         rng = self.rng
         self.count += 1
         pid = f"P{self.count:08d}"
         pool = (first_from or community).female if sex == "female" else (first_from or community).male
         first = rng.choice(pool)
+        for _ in range(10):  # people in one home rarely share a first name
+            if first not in taken:
+                break
+            first = rng.choice(pool)
         age = (self.as_of - dob).days / 365.25
         disabled = rng.random() < disabled_rate * (2.2 if age >= 65 else 0.7)
         ni = f"SZ{rng.randrange(10**6):06d}{rng.choice(_NI_LETTERS)}" if age >= 16 else ""
-        phone = f"07700 9{rng.randrange(10**5):05d}" if age >= 14 else ""
+        phone = f"07{rng.randrange(10**3):03d} {rng.randrange(10**6):06d}" if age >= 14 else ""
         domain = rng.choice(("example.org", "example.com", "example.net"))
-        email = f"{nm.fold(first)}.{nm.fold(surname)}{rng.randint(1, 99)}@{domain}" if age >= 16 else ""
+        email = f"{nm.fold(first)}.{nm.fold(surname)}{rng.randint(1, 9999)}@{domain}" if age >= 16 else ""
         return Person(pid, household_id, first, surname, sex, dob, ethnicity, community.key, disabled, ni,
                       phone, email)
 
@@ -450,7 +455,7 @@ def synthesise(
         addr = places.address()
         group = _weighted(rng, eth_by_lsoa[addr.lsoa21_code])
         if group == "Mixed":
-            a, b = MIXED_PAIR(rng)
+            a, b = _mixed_pair(rng)
             first_c, comm = nm.community(a), nm.community(b)
         else:
             comm = nm.community(_weighted(rng, nm.GROUP_COMMUNITIES[group]))
@@ -476,7 +481,7 @@ def synthesise(
                     sex = lead_sex
                 age = max(18, min(95, lead_age + rng.randint(-6, 6)))
                 partner = maker.person(hid, comm, surname, sex, maker.dob_for_age(age, age), group, dis_rate,
-                                       first_c)
+                                       first_c, taken=tuple(m.first_name for m in hh.members))
                 if sex == "female" and rng.random() < 0.25:  # took the partner's name on marriage
                     partner.former_last_name = rng.choice(comm.surnames)
                 if rng.random() < 0.15:  # kept their own name
@@ -486,12 +491,12 @@ def synthesise(
                 child_age = rng.randint(18, min(35, lead_age - 18))
                 hh.members.append(maker.person(hid, comm, surname, rng.choice(("female", "male")),
                                                maker.dob_for_age(child_age, child_age), group, dis_rate,
-                                               first_c))
+                                               first_c, taken=tuple(m.first_name for m in hh.members)))
             elif lead_age <= 60:  # a child
                 child_age = rng.randint(0, min(17, max(0, lead_age - 18)))
                 hh.members.append(maker.person(hid, comm, surname, rng.choice(("female", "male")),
                                                maker.dob_for_age(child_age, child_age), group, dis_rate,
-                                               first_c))
+                                               first_c, taken=tuple(m.first_name for m in hh.members)))
             else:  # a lodger or housemate, unrelated
                 other = nm.community(_weighted(rng, nm.GROUP_COMMUNITIES["White" if rng.random() < 0.5 else group
                                                                            if group != "Mixed" else "White"]))
@@ -514,7 +519,7 @@ def synthesise(
     return SynthResult(out, len(people), len(households), {k: len(v) for k, v in w.rows.items()}, files)
 
 
-def MIXED_PAIR(rng: random.Random) -> tuple[str, str]:  # noqa: N802 - reads as a constant lookup
+def _mixed_pair(rng: random.Random) -> tuple[str, str]:
     a, b = rng.choice(nm.MIXED_PAIRS)
     return (a, b) if rng.random() < 0.5 else (b, a)
 
@@ -689,7 +694,7 @@ def _arrears_path(rng: random.Random, drift: int | None, instalment: float) -> l
 def _write(out: Path, w: _Writer, people: list[Person], households: list[Household], seed: int,
            borough: str, as_of: dt.date) -> list[Path]:
     files: list[Path] = []
-    canonical_cols = [*CANONICAL_COLUMNS, *CANONICAL_OPTIONAL, "synthetic"]
+    canonical_cols = [*CANONICAL_COLUMNS, *CANONICAL_OPTIONAL, "sex", "synthetic"]
     persons_path = out / "SYNTHETIC_persons.csv"
     with persons_path.open("w", newline="", encoding="utf-8") as pf:
         pw = csv.writer(pf)
