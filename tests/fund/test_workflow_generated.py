@@ -1,0 +1,175 @@
+"""Transition tests generated from the workflow definitions (boroughs/fund/workflows.py).
+
+For every transition of every workflow and every role: the role may take it in the owning organisation
+exactly when the definition says so, never in a foreign organisation, and never from a state the
+transition does not leave from. Then, on a real database, every proposal and project transition is
+fired from each of its source states by an allowed person and refused for a disallowed one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from boroughs.core.errors import PermissionDenied, ValidationFailed
+from boroughs.core.models import Role
+from boroughs.fund import assessment, calls, decisions, projects, proposals
+from boroughs.fund.calls import CALL_GUARDS
+from boroughs.fund.cli import app
+from boroughs.fund.projects import PROJECT_GUARDS
+from boroughs.fund.proposals import PROPOSAL_GUARDS
+from boroughs.fund.workflow import Workflow
+from boroughs.fund.workflows import CALL, PROJECT, PROPOSAL, WORKFLOWS
+
+from . import factories as f
+
+ROOT = Path(__file__).resolve().parents[2]
+GUARDS = {"call": CALL_GUARDS, "proposal": PROPOSAL_GUARDS, "project": PROJECT_GUARDS}
+OWN, FOREIGN = 10, 20
+
+
+@dataclass
+class M:
+    organisation_id: int
+    role: str
+
+
+@dataclass
+class U:
+    id: int
+    memberships: list[M] = field(default_factory=list)
+    is_active: bool = True
+    name: str = "Someone"
+
+
+CASES = [(wf, t.name, role) for wf in WORKFLOWS for t in wf.transitions for role in Role]
+
+
+@pytest.mark.parametrize(("wf", "transition", "role"), CASES,
+                         ids=[f"{wf.name}.{t}.{r.value}" for wf, t, r in CASES])
+def test_who_may_take_each_transition(wf: Workflow, transition: str, role: Role) -> None:
+    t = wf.transition(transition)
+    user = U(1, [M(OWN, role.value)])
+    owners = {t.owner: [OWN]}
+    assert wf.may(user, transition, owners) is (role in t.roles)
+    assert wf.may(user, transition, {t.owner: [FOREIGN]}) is False
+    # from a state it does not leave from, it is refused whoever asks
+    for state in wf.states:
+        if state not in t.source:
+            with pytest.raises(ValidationFailed, match="cannot"):
+                wf.fire(transition, state, user, owners, GUARDS[wf.name], None)
+
+
+@pytest.mark.parametrize("wf", WORKFLOWS, ids=[w.name for w in WORKFLOWS])
+def test_every_guard_is_implemented(wf: Workflow) -> None:
+    named = {g for t in wf.transitions for g in t.guards}
+    assert named <= set(GUARDS[wf.name]), named - set(GUARDS[wf.name])
+    assert set(GUARDS[wf.name]) <= named, "a guard is implemented but no transition uses it"
+
+
+def test_every_state_is_reachable() -> None:
+    for wf in WORKFLOWS:
+        seen, todo = {wf.initial}, [wf.initial]
+        while todo:
+            for t in wf.from_state(todo.pop()):
+                if t.target not in seen:
+                    seen.add(t.target)
+                    todo.append(t.target)
+        assert seen == set(wf.states), f"{wf.name}: unreachable {set(wf.states) - seen}"
+
+
+def test_workflow_diagram_is_up_to_date() -> None:
+    r = CliRunner().invoke(app, ["workflow-docs", "--check", "--out", str(ROOT / "docs/fund/workflows.md")])
+    assert r.exit_code == 0, r.output
+    text = (ROOT / "docs/fund/workflows.md").read_text()
+    for wf in WORKFLOWS:
+        for t in wf.transitions:
+            assert t.label in text
+
+
+def test_refusal_names_who_may() -> None:
+    user = U(1, [M(OWN, Role.COUNCIL_OFFICER.value)])
+    with pytest.raises(PermissionDenied, match="council manager"):
+        PROPOSAL.fire("submit", "draft", user, {"lead": [OWN]}, PROPOSAL_GUARDS, None)
+
+
+# --- on a real database: each transition from each source state ----------------------------------
+
+def _proposal_in(session: Session, w: f.World, state: str) -> proposals.Proposal:
+    call = f.open_call(session, w)
+    if state == "draft":
+        p = f.draft(session, w, call)
+        f.sign_all(session, w, p)
+        return p
+    p = f.submitted(session, w, call)
+    if state == "submitted":
+        return p
+    f.in_assessment(session, w, call, [p])
+    assert state == "in_assessment"
+    return p
+
+
+def _close_if_needed(session: Session, w: f.World, p: proposals.Proposal, name: str) -> None:
+    if name == "start_assessment":
+        calls.transition_call(session, w.manager, p.call, "close_submissions")
+
+
+PROPOSAL_CASES = [(t.name, s) for t in PROPOSAL.transitions for s in t.source]
+
+
+@pytest.mark.parametrize(("name", "state"), PROPOSAL_CASES, ids=[f"{n}-from-{s}" for n, s in PROPOSAL_CASES])
+def test_proposal_transition_fires(session: Session, name: str, state: str) -> None:
+    w = f.world(session)
+    p = _proposal_in(session, w, state)
+    t = PROPOSAL.transition(name)
+    allowed = w.manager if t.owner == "fund_body" else w.head["barnet"]
+    refused = w.officer["barnet"] if t.owner == "fund_body" else w.manager
+    _close_if_needed(session, w, p, name)
+    if name == "award":
+        with pytest.raises(PermissionDenied):
+            decisions.decide(session, refused, p.call, [(p.id, 1_000)])
+        decisions.decide(session, allowed, p.call, [(p.id, 1_000)])
+    elif name == "decline":
+        with pytest.raises(PermissionDenied):
+            decisions.decide(session, refused, p.call, [], declines=[p.id])
+        decisions.decide(session, allowed, p.call, [], declines=[p.id])
+    else:
+        with pytest.raises(PermissionDenied):
+            proposals.transition(session, refused, p, name)
+        proposals.transition(session, allowed, p, name)
+    assert p.state == t.target
+
+
+@pytest.mark.parametrize("stage", ["discover", "define", "develop", "deliver"])
+def test_project_gate_fires(session: Session, stage: str) -> None:
+    w = f.world(session)
+    call = f.open_call(session, w)
+    p = f.submitted(session, w, call, data=False)
+    f.in_assessment(session, w, call, [p])
+    decisions.decide(session, w.manager, call, [(p.id, 50_000)])
+    project = projects.list_projects(session)[0]
+    project.stage = stage
+    projects.add_evidence(session, w.officer["barnet"], project, stage=stage, title="Evidence",
+                          url="https://example.org/e")
+    with pytest.raises(PermissionDenied):
+        projects.pass_gate(session, w.head["barnet"], project, "ok")
+    projects.pass_gate(session, w.manager, project, "ok")
+    assert project.stage == PROJECT.transition(f"pass_{stage}").target
+
+
+def test_call_phases_fire(session: Session) -> None:
+    w = f.world(session)
+    call = f.open_call(session, w)
+    assert call.phase == "open"
+    for name in ("close_submissions", "start_decisions"):
+        with pytest.raises(PermissionDenied):
+            calls.transition_call(session, w.panel[0], call, name)
+        calls.transition_call(session, w.manager, call, name)
+    with pytest.raises(ValidationFailed, match="at least one award"):
+        calls.transition_call(session, w.manager, call, "start_delivery")
+    assert call.phase == CALL.transition("start_decisions").target
+    assert assessment  # imported for the factories' use
