@@ -144,6 +144,8 @@ class Resident(Base):
     uprn: Mapped[str | None] = mapped_column(String(12), index=True)
     lsoa21_code: Mapped[str | None] = mapped_column(String(9), index=True)
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    # False once a rerun or a review leaves the resident with no records (kept for what refers to it).
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
     link_run_id: Mapped[int | None] = mapped_column(ForeignKey("support_link_run.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

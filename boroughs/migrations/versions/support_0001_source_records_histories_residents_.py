@@ -74,6 +74,7 @@ def upgrade() -> None:
     sa.Column('uprn', sa.String(length=12), nullable=True),
     sa.Column('lsoa21_code', sa.String(length=9), nullable=True),
     sa.Column('synthetic', sa.Boolean(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('link_run_id', sa.Integer(), nullable=True),
     sa.Column('created_at', boroughs.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', boroughs.core.db.UTCDateTime(timezone=True), nullable=False),
