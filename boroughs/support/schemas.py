@@ -100,7 +100,7 @@ def _person(*, dob_required: bool, ni_required: bool = False, uprn_required: boo
         Field("dob", "date", "Date of birth (ISO 8601, YYYY-MM-DD).", required=dob_required, is_dob=True),
         Field("address_line_1", "string", "First line of the address (number and street).", required=True),
         Field("address_line_2", "string", "Second line of the address (locality or flat)."),
-        Field("postcode", "string", "UK postcode.", required=True, pattern=UK_POSTCODE),
+        Field("postcode", "string", "UK postcode.", pattern=UK_POSTCODE),
         Field("uprn", "string", "Unique Property Reference Number from the council's gazetteer.",
               required=uprn_required, pattern=UPRN),
         Field("national_id", "string", "National Insurance number.", required=ni_required, pattern=NI_NUMBER),

@@ -364,8 +364,8 @@ def _person_fields(rng: random.Random, p: Person, addr: Address, profile: _Profi
     r = rng.random()
     if r < 0.01:
         postcode = postcode.replace(" ", "")
-    elif r < 0.015:
-        postcode = _typo(rng, postcode.lower()).upper()
+    elif r < 0.015:  # a wrong letter in the inward code: still a well-formed postcode
+        postcode = postcode[:-1] + rng.choice(INWARD_LETTERS)
     elif r < 0.025:
         postcode = ""
     line_1 = addr.line_1 if rng.random() > profile.typo else _typo(rng, addr.line_1)
