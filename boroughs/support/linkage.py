@@ -381,7 +381,7 @@ def link_records(
     training_log: list[dict[str, Any]] = []
     if model is not None:
         spec = json.loads(Path(model).read_text()) if isinstance(model, Path) else model
-        spec = dict(spec)
+        spec = {k: v for k, v in spec.items() if k != "boroughs_model_version"}
         spec["retain_matching_columns"] = retain_explanations
         spec["retain_intermediate_calculation_columns"] = retain_explanations
         spec["additional_columns_to_retain"] = ["source", "record_id"] if retain_explanations else []
