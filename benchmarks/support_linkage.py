@@ -23,7 +23,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from boroughs.support.linkage import DEFAULT_THRESHOLD, link_records, pairwise_scores, read_canonical, write_outputs
+from boroughs.support.linkage import (
+    DEFAULT_THRESHOLD,
+    link_records,
+    pairwise_scores,
+    read_canonical,
+    write_outputs,
+)
 from boroughs.support.synth import synthesise
 
 

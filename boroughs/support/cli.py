@@ -82,3 +82,72 @@ def link(
     console.print(f"Linked {ev['records']:,} records from {len(ev['sources'])} source(s) into "
                   f"{ev['residents']:,} residents; {ev['pairs_in_review_band']:,} pairs need review. "
                   f"Results in {out}")
+
+
+def _council_id(session: object, code: str) -> int:
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from boroughs.core.models import Organisation
+
+    assert isinstance(session, Session)
+    org = session.execute(select(Organisation).where(Organisation.ons_code == code)).scalar()
+    if org is None or org.kind != "council":
+        raise BoroughsError(f"no council with ONS code {code!r}: add the organisation first (boroughs admin)")
+    return org.id
+
+
+@app.command("import")
+def import_cmd(
+    dataset: str = typer.Argument(..., help="Dataset key: council_tax, rent, hb_ctr, fsm, asc_contact, "
+                                            "homelessness or vcs_concern."),
+    path: Path = typer.Argument(..., help="The records file (.csv, .parquet or .xlsx)."),
+    council: str = typer.Option(..., "--council", help="ONS code of the council that owns the data."),
+    history: Path | None = typer.Option(None, "--history", help="The dataset's history file, if any."),
+    accept_valid: bool = typer.Option(False, "--accept-valid",
+                                      help="Import the valid rows and leave failing rows in the quarantine report."),
+    quarantine: Path | None = typer.Option(None, "--quarantine", help="Where to write the quarantine report."),
+) -> None:
+    """Check and import a council dataset: whole or not at all; the same file twice is a no-op."""
+    from boroughs.core.db import session_scope
+    from boroughs.support.ingest import import_dataset
+
+    try:
+        with session_scope() as session:
+            report = import_dataset(session, _council_id(session, council), dataset, path, history,
+                                    accept_valid=accept_valid, quarantine_path=quarantine)
+    except (BoroughsError, KeyError) as exc:
+        _fail(exc)
+        return
+    if report.already_imported:
+        console.print(f"{path} was already imported (import {report.import_id}); nothing changed.")
+        return
+    console.print(f"Imported {report.imported:,} new and {report.updated:,} updated {dataset} records "
+                  f"with {report.events:,} dated values from {path}.")
+    if report.problems:
+        console.print(f"[yellow]{report.quarantined_rows:,} row(s) quarantined[/yellow]: see {report.quarantine_path}")
+
+
+@app.command("link-council")
+def link_council_cmd(
+    council: str = typer.Option(..., "--council", help="ONS code of the council."),
+    retrain: bool = typer.Option(False, "--retrain", help="Train a new model instead of reusing the last one."),
+    threshold: float = typer.Option(0.9, "--threshold", help="Match probability at or above which pairs link."),
+    backend: str = typer.Option("duckdb", "--backend", help="duckdb (default) or spark."),
+) -> None:
+    """Link the council's imported records into residents, honouring every review decision."""
+    from boroughs.core.db import session_scope
+    from boroughs.support.residents import link_council
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console) as p:
+        p.add_task("Linking records into residents", total=None)
+        try:
+            with session_scope() as session:
+                run = link_council(session, _council_id(session, council), threshold=threshold, backend=backend,
+                                   retrain=retrain)
+                summary = (run.id, run.records, run.residents, run.evaluation.get("pairs_in_review_band", 0))
+        except BoroughsError as exc:
+            _fail(exc)
+            return
+    console.print(f"Link run {summary[0]}: {summary[1]:,} records → {summary[2]:,} residents; "
+                  f"{summary[3]:,} pairs in the review band.")

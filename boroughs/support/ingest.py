@@ -320,7 +320,8 @@ def import_dataset(
     report.import_id = batch.id
 
     now = utcnow()
-    new_rows, changed_rows = [], []
+    new_rows: list[dict[str, Any]] = []
+    changed_rows: list[dict[str, Any]] = []
     for r in good:
         attrs = {
             f.name: (r[f.name].isoformat() if isinstance(r[f.name], dt.date) else r[f.name])

@@ -186,8 +186,9 @@ class LinkPair(Base):
     record_b_id: Mapped[int] = mapped_column(ForeignKey("support_source_record.id", ondelete="CASCADE"), index=True)
     match_probability: Mapped[float] = mapped_column(Float)
     match_weight: Mapped[float] = mapped_column(Float)
-    # Per comparison: level, match weight and the two values (``linkage.explain``).
-    explanation: Mapped[list] = mapped_column(JSON, default=list)
+    # The pair's comparison vector: comparison name → Splink gamma level (-1 missing, 0 no match ... n exact).
+    # ``residents.explain_pair`` turns it into plain English with the run's model weights.
+    explanation: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
 class ReviewDecision(Base):

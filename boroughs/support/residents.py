@@ -176,7 +176,7 @@ def _assign_residents(session: Session, organisation_id: int, run_id: int | None
                                                      select(Resident.id).where(
                                                          Resident.organisation_id == organisation_id))))
     now = utcnow()
-    links = []
+    links: list[dict[str, Any]] = []
     for members, rid in assignment:
         values = _best_values([facts[m] for m in members])
         if rid is None:
@@ -266,7 +266,8 @@ def explain_pair(session: Session, pair: LinkPair) -> list[dict[str, Any]]:
     right = session.get(SourceRecord, pair.record_b_id)
     if run is None or left is None or right is None:
         return []
-    values: dict[str, Any] = {f"gamma_{k}": v for k, v in (pair.explanation or {}).items()}
+    gammas: dict[str, Any] = pair.explanation if isinstance(pair.explanation, dict) else {}
+    values: dict[str, Any] = {f"gamma_{k}": v for k, v in gammas.items()}
     shown = {
         "first_name": ("first_name",), "last_name": ("last_name",), "dob": ("dob",),
         "address": ("address_line_1", "postcode", "uprn"), "national_id": ("national_id",),

@@ -734,11 +734,11 @@ def _write(out: Path, w: _Writer, people: list[Person], households: list[Househo
                      "ethnicity", "community", "disability", "lsoa21_code", "tenure", "moved",
                      "drift_month", "synthetic"])
         for p in people:
-            h = home[p.household_id]
+            hh = home[p.household_id]
             d = drift[p.household_id]
             cw.writerow([p.person_id, p.household_id, p.first_name, p.last_name, p.former_last_name or "", p.sex,
                          p.dob.isoformat(), p.ethnicity, p.community, "yes" if p.disabled else "no",
-                         h.address.lsoa21_code, h.tenure, "yes" if h.previous_address else "no",
+                         hh.address.lsoa21_code, hh.tenure, "yes" if hh.previous_address else "no",
                          "" if d is None else str(d), SYNTHETIC])
     files.append(ppl)
     manifest = out / "SYNTHETIC_manifest.json"
