@@ -1,0 +1,388 @@
+"""Area profiles, borough summaries, place search and table selections over a :class:`MapIndex`.
+
+These are the figures the profile panel, the printable profile, the borough dashboard, the briefings and
+the table show, computed the same way for every view (and under the weights in the page's address).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from boroughs.config import get_settings
+from boroughs.core.errors import NotFound
+from boroughs.inclusion.map_data import MapIndex
+
+POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}$")
+
+
+def _f(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if np.isfinite(number) else None
+
+
+def percent_rank(values: np.ndarray, value: float) -> float:
+    """Share of areas (with a value) whose value is below ``value``."""
+    finite = values[np.isfinite(values)]
+    if len(finite) == 0 or not np.isfinite(value):
+        return float("nan")
+    return float((finite < value).mean())
+
+
+def _means(index: MapIndex) -> dict[str, Any]:
+    cached = index.cache.get("_means")
+    if cached is None:
+        cols = [t.column for t in index.need_types]
+        frame = index.frame
+        cached = {
+            "london": frame[cols].mean().to_dict(),
+            "london_median": frame[cols].median().to_dict(),
+            "borough": frame.groupby("borough_code")[cols].mean().to_dict("index"),
+        }
+        index.cache["_means"] = cached
+    return cached
+
+
+def area_type(index: MapIndex, row: int) -> dict[str, str] | None:
+    col = index.columns.get("area_type")
+    if not col:
+        return None
+    value = index.frame.at[row, col]
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    meta = index.area_types.get(str(value), {"name": f"Type {value}", "description": ""})
+    return {"id": str(value), **meta}
+
+
+def reasons(index: MapIndex, row: int, limit: int = 3) -> list[str]:
+    """The plain-English top reasons: the need types and indicators where this area stands out most."""
+    frame = index.frame
+    found: list[tuple[float, str]] = []
+    for t in index.need_types:
+        values = frame[t.column].to_numpy(dtype=float)
+        value = float(values[row])
+        pr = percent_rank(values, value)
+        if np.isfinite(pr) and pr >= 0.5:
+            found.append((pr, f"{t.name}: greater need than {pr:.0%} of London's areas."))
+    found.sort(reverse=True)
+    texts = [text for _, text in found[:limit]]
+    indicator_texts: list[tuple[float, str]] = []
+    for layer in index.layers:
+        if layer.kind != "indicator":
+            continue
+        values = frame[layer.column].to_numpy(dtype=float)
+        value = float(values[row])
+        if not np.isfinite(value):
+            continue
+        pr = percent_rank(values, value)
+        worse = pr if layer.higher_is_worse else 1 - pr
+        if worse >= 0.75:
+            median = float(np.nanmedian(values))
+            indicator_texts.append((worse, f"{layer.name}: {format_value(value, layer.unit)} here, against "
+                                           f"{format_value(median, layer.unit)} in the typical London area."))
+    indicator_texts.sort(reverse=True)
+    texts.extend(text for _, text in indicator_texts[:limit])
+    if not texts:
+        texts.append("No type of need here is above the London middle.")
+    return texts
+
+
+def format_value(value: float | None, unit: str = "") -> str:
+    if value is None or not np.isfinite(value):
+        return "no figure"
+    if unit == "%":
+        return f"{value * 100:.1f}%" if abs(value) <= 1.5 else f"{value:.1f}%"
+    if unit == "people":
+        return f"{value:,.0f}"
+    return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+def profile(index: MapIndex, code: str, weights: dict[str, float] | None = None) -> dict[str, Any]:
+    """Everything the profile panel and the printable profile show for one LSOA."""
+    row = index.row(code)
+    frame = index.frame
+    weights = weights or index.default_weights
+    scores = index.scores(weights)
+    ranks = index.ranks(scores)
+    default = index.is_default(weights)
+    cols = index.columns
+    borough = str(frame.at[row, "borough_code"])
+    means = _means(index)
+    ward_code = frame.at[row, "ward_code"]
+    ward_name = None
+    if isinstance(ward_code, str):
+        match = index.wards.loc[index.wards["code"] == ward_code, "name"]
+        ward_name = str(match.iloc[0]) if not match.empty else None
+    needs = []
+    for t in index.need_types:
+        needs.append({
+            "id": t.id, "name": t.name, "weight": weights.get(t.id, t.weight),
+            "value": _f(frame.at[row, t.column]),
+            "borough": _f(means["borough"].get(borough, {}).get(t.column)),
+            "london": _f(means["london"][t.column]),
+        })
+
+    def col(role: str) -> float | None:
+        c = cols.get(role)
+        return _f(frame.at[row, c]) if c else None
+
+    interval = None
+    if cols.get("rank_low") and cols.get("rank_high"):
+        low, high = col("rank_low"), col("rank_high")
+        if low is not None and high is not None:
+            interval = [int(min(low, high)), int(max(low, high))]
+    score = _f(scores[row])
+    decile = int(np.ceil(int(ranks[row]) / index.n * 10)) if score is not None else None
+    population = col("population")
+    return {
+        "code": str(frame.at[row, "code"]),
+        "name": str(frame.at[row, "name"]),
+        "borough": {"code": borough, "name": index.borough_name(borough)},
+        "ward": {"code": ward_code, "name": ward_name} if ward_name else None,
+        "score": score,
+        "rank": int(ranks[row]),
+        "of": index.n,
+        "decile": decile,
+        "rank_interval": interval,
+        "rank_interval_note": None if default else
+        "The rank interval is for the published weights; it is not recomputed when you change them.",
+        "decile_unstable": bool(col("decile_unstable")) if cols.get("decile_unstable") else None,
+        "weights_are_default": default,
+        "weights": weights,
+        "needs": needs,
+        "reasons": reasons(index, row),
+        "area_type": area_type(index, row),
+        "residents": {
+            "estimate": col("estimate"), "low": col("estimate_low"), "high": col("estimate_high"),
+            "rate": col("estimate_rate"), "population": population,
+        },
+        "comparisons": {
+            "deri": col("deri"), "online_share": col("online_share"),
+        },
+    }
+
+
+def borough_summary(index: MapIndex, code: str, weights: dict[str, float] | None = None,
+                    top: int = 10) -> dict[str, Any]:
+    """The dashboard and briefing figures for one borough."""
+    name = index.borough_name(code)
+    frame = index.frame
+    weights = weights or index.default_weights
+    scores = index.scores(weights)
+    ranks = index.ranks(scores)
+    inside = (frame["borough_code"] == code).to_numpy()
+    top_decile = ranks <= int(np.ceil(index.n / 10))
+    cols = index.columns
+    pop_col = cols.get("population")
+    pop = frame[pop_col].to_numpy(dtype=float) if pop_col else None
+    est_col = cols.get("estimate")
+    est = frame[est_col].to_numpy(dtype=float) if est_col else None
+    means = _means(index)
+    order = np.argsort(-np.where(np.isfinite(scores), scores, -np.inf))
+    worst = [int(i) for i in order if inside[i]][:top]
+
+    def share_in_top(mask: np.ndarray) -> float | None:
+        if pop is None:
+            return None
+        total = np.nansum(pop[mask])
+        return float(np.nansum(pop[mask & top_decile]) / total) if total > 0 else None
+
+    estimate = None
+    if est is not None:
+        estimate = {"estimate": float(np.nansum(est[inside])), "london": float(np.nansum(est))}
+        low_c, high_c = cols.get("estimate_low"), cols.get("estimate_high")
+        rollup = _borough_rollup(index, code)
+        if rollup:
+            estimate.update(rollup)
+        elif low_c and high_c:
+            estimate["low_sum"] = float(np.nansum(frame[low_c].to_numpy(dtype=float)[inside]))
+            estimate["high_sum"] = float(np.nansum(frame[high_c].to_numpy(dtype=float)[inside]))
+    b_scores = scores[inside]
+    return {
+        "code": code,
+        "name": name,
+        "areas": int(inside.sum()),
+        "population": float(np.nansum(pop[inside])) if pop is not None else None,
+        "mean_score": _f(np.nanmean(b_scores)),
+        "london_mean_score": _f(np.nanmean(scores)),
+        "median_rank": int(np.median(ranks[inside])),
+        "areas_in_top_decile": int((inside & top_decile).sum()),
+        "top_decile_threshold": int(np.ceil(index.n / 10)),
+        "share_residents_top_decile": share_in_top(inside),
+        "london_share_residents_top_decile": share_in_top(np.ones(index.n, dtype=bool)),
+        "estimate": estimate,
+        "needs": [{"id": t.id, "name": t.name, "borough": _f(means["borough"].get(code, {}).get(t.column)),
+                   "london": _f(means["london"][t.column])} for t in index.need_types],
+        "worst": [{"code": str(frame.at[i, "code"]), "name": str(frame.at[i, "name"]),
+                   "ward": ward_name(index, frame.at[i, "ward_code"]), "score": _f(scores[i]), "rank": int(ranks[i]),
+                   "area_type": (area_type(index, i) or {}).get("name")} for i in worst],
+        "scores": [float(s) for s in b_scores if np.isfinite(s)],
+        "london_scores": [float(s) for s in scores if np.isfinite(s)],
+        "weights": weights,
+        "weights_are_default": index.is_default(weights),
+    }
+
+
+def _borough_rollup(index: MapIndex, code: str) -> dict[str, float] | None:
+    """The build's own borough roll-up of estimated residents (with its interval), when it wrote one."""
+    for name in ("borough.csv", "boroughs.csv", "ltla.csv", "rollup_borough.csv", "borough_rollup.csv"):
+        path = index.out_dir / name
+        if not path.is_file():
+            continue
+        key = f"_rollup:{name}"
+        frame = index.cache.get(key)
+        if frame is None:
+            frame = pd.read_csv(path)
+            index.cache[key] = frame
+        code_col = next((c for c in frame.columns if c in ("ltla_code", "borough_code", "ltla24_code", "ltla22_code",
+                                                            "ltla21_code", "code")), None)
+        if code_col is None:
+            return None
+        match = frame[frame[code_col] == code]
+        if match.empty:
+            return None
+        out: dict[str, float] = {}
+        for role, target in (("estimate", "estimate"), ("estimate_low", "low"), ("estimate_high", "high")):
+            from boroughs.inclusion.map_schema import ROLES
+
+            c = next((c for c in ROLES[role] if c in frame.columns), None)
+            if c is not None and _f(match.iloc[0][c]) is not None:
+                out[target] = float(match.iloc[0][c])
+        return out or None
+    return None
+
+
+def ward_name(index: MapIndex, code: Any) -> str | None:
+    if not isinstance(code, str):
+        return None
+    names = index.cache.get("_ward_names")
+    if names is None:
+        names = dict(zip(index.wards["code"], index.wards["name"], strict=True))
+        index.cache["_ward_names"] = names
+    return names.get(code)
+
+
+# ---- search ------------------------------------------------------------------------------------
+
+_postcode_lock = threading.Lock()
+
+
+@lru_cache(maxsize=2)
+def _postcodes(path: str, stamp: float) -> dict[str, str]:
+    frame = pd.read_csv(path, dtype=str)
+    lower = {c.lower(): c for c in frame.columns}
+    pc = next((lower[c] for c in ("pcds", "pcd", "pcd7", "pcd8", "postcode") if c in lower), None)
+    ls = next((lower[c] for c in ("lsoa21cd", "lsoa21", "lsoa21_code", "lsoa2021", "lsoa21_cd") if c in lower), None)
+    if pc is None or ls is None:
+        raise ValueError(f"{path}: the postcode lookup needs a postcode column (pcds) and an LSOA 2021 column "
+                         f"(lsoa21cd); it has {', '.join(frame.columns)}.")
+    keys = frame[pc].str.replace(r"\s+", "", regex=True).str.upper()
+    return dict(zip(keys, frame[ls].str.strip(), strict=True))
+
+
+def postcode_lookup() -> dict[str, str] | None:
+    setting = get_settings().postcode_lookup
+    if not setting:
+        return None
+    path = Path(setting)
+    if not path.is_file():
+        return None
+    with _postcode_lock:
+        return _postcodes(str(path), path.stat().st_mtime)
+
+
+def search(index: MapIndex, query: str, limit: int = 10) -> list[dict[str, Any]]:
+    """Places matching ``query``: LSOA codes and names, wards, boroughs, and postcodes (with a lookup file)."""
+    q = query.strip()
+    if len(q) < 2:
+        return []
+    ql = q.lower()
+    results: list[dict[str, Any]] = []
+    compact = re.sub(r"\s+", "", q.upper())
+    if POSTCODE.match(q.upper()):
+        lookup = postcode_lookup()
+        if lookup is not None:
+            lsoa = lookup.get(compact)
+            if lsoa and lsoa in index.position:
+                row = index.position[lsoa]
+                results.append({"kind": "postcode", "label": f"{q.upper()} (postcode) in {index.frame.at[row, 'name']}",
+                                "code": lsoa, "name": str(index.frame.at[row, "name"])})
+    boroughs = index.boroughs
+    for r in boroughs.itertuples():
+        if ql in r.name.lower() or ql == r.code.lower():
+            results.append({"kind": "borough", "label": f"{r.name} (borough)", "code": r.code, "name": r.name})
+    wards = index.wards
+    bnames = dict(zip(boroughs["code"], boroughs["name"], strict=True))
+    for r in wards.itertuples():
+        if ql in r.name.lower() or ql == r.code.lower():
+            results.append({"kind": "ward", "label": f"{r.name} (ward, {bnames.get(r.borough_code, '')})",
+                            "code": r.code, "name": r.name})
+    frame = index.frame
+    codes = frame["code"].str.lower()
+    names = frame["name"].str.lower()
+    hits = frame[(codes.str.startswith(ql)) | (names.str.contains(ql, regex=False))]
+    for r in hits.head(limit).itertuples():
+        results.append({"kind": "lsoa", "label": f"{r.name} ({r.code})", "code": r.code, "name": r.name})
+    return results[:limit]
+
+
+# ---- table -------------------------------------------------------------------------------------
+
+SORTS = ("rank", "name", "code", "ward", "borough", "score", "residents")
+
+
+def selection(index: MapIndex, *, weights: dict[str, float], borough: str | None = None, ward: str | None = None,
+              query: str | None = None, min_decile: int | None = None, sort: str = "rank",
+              descending: bool = False) -> pd.DataFrame:
+    """The table's rows: one per LSOA in the selection, with scores under ``weights``."""
+    frame = index.frame
+    scores = index.scores(weights)
+    ranks = index.ranks(scores)
+    bnames = dict(zip(index.boroughs["code"], index.boroughs["name"], strict=True))
+    out = pd.DataFrame({
+        "code": frame["code"], "name": frame["name"],
+        "ward": frame["ward_code"].map(lambda c: ward_name(index, c) or ""),
+        "ward_code": frame["ward_code"].fillna(""),
+        "borough": frame["borough_code"].map(bnames), "borough_code": frame["borough_code"],
+        "score": scores, "rank": ranks,
+        "decile": np.ceil(ranks / index.n * 10).astype(int),
+    })
+    for t in index.need_types:
+        out[f"need_{t.id}"] = frame[t.column].to_numpy(dtype=float)
+    cols = index.columns
+    for role, name in (("estimate", "residents"), ("estimate_low", "residents_low"), ("estimate_high", "residents_high"),
+                       ("estimate_rate", "residents_rate")):
+        c = cols.get(role)
+        if c:
+            out[name] = frame[c].to_numpy(dtype=float)
+    if cols.get("rank_low") and cols.get("rank_high"):
+        out["rank_low"] = frame[cols["rank_low"]]
+        out["rank_high"] = frame[cols["rank_high"]]
+    if cols.get("area_type"):
+        out["area_type"] = frame[cols["area_type"]].map(
+            lambda v: index.area_types.get(str(v), {}).get("name", "") if v is not None else "")
+    mask = np.ones(len(out), dtype=bool)
+    if borough:
+        if borough not in bnames:
+            raise NotFound(f"{borough} is not a London borough code (E09000001 to E09000033).")
+        mask &= (out["borough_code"] == borough).to_numpy()
+    if ward:
+        mask &= (out["ward_code"] == ward).to_numpy()
+    if query:
+        ql = query.strip().lower()
+        mask &= (out["name"].str.lower().str.contains(ql, regex=False) | out["code"].str.lower().str.startswith(ql)
+                 | out["ward"].str.lower().str.contains(ql, regex=False)).to_numpy()
+    if min_decile:
+        mask &= (out["decile"] <= min_decile).to_numpy()
+    out = out[mask]
+    key = sort if sort in out.columns else "rank"
+    return out.sort_values([key, "rank"], ascending=[not descending, True], kind="stable")

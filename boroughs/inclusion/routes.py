@@ -1,0 +1,150 @@
+"""The inclusion map's pages: ``/map`` (map), ``/map/table``, area profiles, borough dashboards and briefings.
+
+Everything here shows open data only (no personal data), so the pages are public: anyone, signed in or
+not, can use the map and print a briefing. The JSON API is in :mod:`boroughs.inclusion.api`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request, Response
+
+from boroughs.config import get_settings
+from boroughs.core.errors import NotFound
+from boroughs.inclusion import api, briefing
+from boroughs.inclusion.map_data import MapIndex, get_index
+from boroughs.inclusion.map_profile import SORTS, borough_summary, format_value, profile, selection
+from boroughs.web.templating import render
+
+router = APIRouter()
+router.include_router(api.router)
+NAV = [{"text": "Map", "href": "/map"}]
+
+PAGE_SIZE = 50
+
+
+def _weights_query(index: MapIndex, weights: dict[str, float]) -> str:
+    if index.is_default(weights):
+        return ""
+    return ",".join(f"{k}:{v:g}" for k, v in weights.items())
+
+
+def _common(index: MapIndex) -> dict[str, Any]:
+    return {"index": index, "boroughs": index.boroughs.to_dict("records"), "need_types": index.need_types,
+            "fmt": format_value}
+
+
+@router.get("/map", include_in_schema=False)
+def map_page(request: Request) -> Response:
+    index = get_index()
+    settings = get_settings()
+    groups: dict[str, list[Any]] = {}
+    for layer in index.layers:
+        groups.setdefault(layer.group, []).append(layer)
+    return render(request, "inclusion/map.html", {
+        **_common(index), "layer_groups": groups,
+        "basemap_url": settings.basemap_url, "basemap_attribution": settings.basemap_attribution,
+        "postcodes": bool(settings.postcode_lookup),
+    })
+
+
+@router.get("/map/table", include_in_schema=False)
+def table_page(request: Request, borough: str | None = None, ward: str | None = None, q: str | None = None,
+               decile: int | None = Query(None, ge=1, le=10), sort: str = "rank",
+               order: str = Query("asc", pattern="^(asc|desc)$"), page: int = Query(1, ge=1),
+               w: str | None = None) -> Response:
+    index = get_index()
+    weights = index.parse_weights(w)
+    if sort not in SORTS:
+        sort = "rank"
+    rows = selection(index, weights=weights, borough=borough or None, ward=ward or None, query=q or None,
+                     min_decile=decile, sort=sort, descending=order == "desc")
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(page, pages)
+    shown = rows.iloc[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    wq = _weights_query(index, weights)
+    filters = {k: v for k, v in {"borough": borough, "ward": ward, "q": q, "decile": decile, "w": wq}.items() if v}
+
+    def link(**changes: Any) -> str:
+        params = {**filters, "sort": sort, "order": order, "page": page, **changes}
+        return "?" + urlencode({k: v for k, v in params.items() if v not in (None, "")})
+
+    downloads = urlencode({**filters, "sort": sort, "order": order})
+    return render(request, "inclusion/table.html", {
+        **_common(index), "rows": shown.to_dict("records"), "total": len(rows), "page": page, "pages": pages,
+        "sort": sort, "order": order, "link": link, "filters": filters, "downloads": downloads,
+        "borough": borough or "", "q": q or "", "decile": decile, "ward": ward or "",
+        "weights_default": index.is_default(weights), "w": wq,
+        "map_link": "/map?" + urlencode({k: v for k, v in {"borough": borough, "w": wq}.items() if v}),
+    })
+
+
+@router.get("/map/areas/{code}", include_in_schema=False)
+def area_page(request: Request, code: str, w: str | None = None) -> Response:
+    index = get_index()
+    if code.endswith(".pdf"):
+        return await_pdf(request, f"/map/areas/{code[:-4]}", index, w)
+    weights = index.parse_weights(w)
+    data = profile(index, code, weights)
+    return render(request, "inclusion/area.html", {**_common(index), "p": data, "w": _weights_query(index, weights),
+                                                   "pdf_link": f"/map/areas/{data['code']}.pdf" + _q(index, weights)})
+
+
+def _q(index: MapIndex, weights: dict[str, float]) -> str:
+    wq = _weights_query(index, weights)
+    return f"?w={wq}" if wq else ""
+
+
+@router.get("/map/boroughs", include_in_schema=False)
+def boroughs_page(request: Request) -> Response:
+    index = get_index()
+    return render(request, "inclusion/boroughs.html", _common(index))
+
+
+@router.get("/map/boroughs/{code}", include_in_schema=False)
+def borough_page(request: Request, code: str, w: str | None = None) -> Response:
+    index = get_index()
+    weights = index.parse_weights(w)
+    data = borough_summary(index, code, weights)
+    return render(request, "inclusion/borough.html", {**_common(index), "b": data, "print": False,
+                                                      "chart": _chart(data), "q": _q(index, weights)})
+
+
+@router.get("/map/boroughs/{code}/briefing", include_in_schema=False)
+def borough_briefing(request: Request, code: str, w: str | None = None) -> Response:
+    index = get_index()
+    weights = index.parse_weights(w)
+    data = borough_summary(index, code, weights, top=15)
+    return render(request, "inclusion/briefing.html", {**_common(index), "b": data, "print": True,
+                                                       "chart": _chart(data), "q": _q(index, weights)})
+
+
+@router.get("/map/boroughs/{code}/briefing.pdf", include_in_schema=False)
+def borough_briefing_pdf(request: Request, code: str, w: str | None = None) -> Response:
+    index = get_index()
+    index.borough_name(code)
+    return await_pdf(request, f"/map/boroughs/{code}/briefing", index, w)
+
+
+def _chart(data: dict[str, Any]) -> str:
+    return briefing.histogram_svg(data["scores"], data["london_scores"],
+                                  title=f"How {data['name']}'s areas compare with London's")
+
+
+def await_pdf(request: Request, path: str, index: MapIndex, w: str | None) -> Response:
+    weights = index.parse_weights(w)
+    query = _q(index, weights)
+    if path.startswith("/map/areas/"):
+        index.row(path.rsplit("/", 1)[1])
+    base = str(request.base_url).rstrip("/")
+    url = base + path + query + ("&" if query else "?") + "print=1"
+    try:
+        pdf = briefing.pdf_from_url(url, cache_key=f"{index.version}|{path}|{query}")
+    except briefing.PdfUnavailable as exc:
+        raise NotFound(str(exc)) from exc
+    name = path.strip("/").replace("/", "-")
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
+
