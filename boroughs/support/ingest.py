@@ -352,7 +352,7 @@ def import_dataset(
     ids = dict(session.execute(
         select(SourceRecord.record_id, SourceRecord.id).where(SourceRecord.organisation_id == organisation_id,
                                                              SourceRecord.dataset == dataset)
-    ).tuples().all())
+    ).all())
     events: list[dict[str, Any]] = []
     for h in history:
         for m in schema.measures:
@@ -385,7 +385,7 @@ def import_dataset(
                 have.update(session.execute(
                     select(RecordEvent.source_record_id, RecordEvent.measure, RecordEvent.event_date)
                     .where(RecordEvent.source_record_id.in_(chunk))
-                ).tuples().all())
+                ).all())
         events = [e for e in events if (e["source_record_id"], e["measure"], e["event_date"]) not in have]
         if events:
             session.execute(insert(RecordEvent), events)

@@ -158,7 +158,7 @@ def _assign_residents(session: Session, organisation_id: int, run_id: int | None
         select(ResidentRecord.source_record_id, ResidentRecord.resident_id)
         .join(Resident, Resident.id == ResidentRecord.resident_id)
         .where(Resident.organisation_id == organisation_id)
-    ).tuples().all())
+    ).all())
     ordered = sorted(groups, key=len, reverse=True)
     taken: set[int] = set()
     assignment: list[tuple[list[int], int | None]] = []
@@ -209,7 +209,7 @@ def _facts(session: Session, record_ids: list[int]) -> dict[int, dict[str, Any]]
                          "uprn": r.uprn, "lsoa21_code": r.lsoa21_code, "synthetic": r.synthetic}
         for rid, day in session.execute(
             select(RecordEvent.source_record_id, RecordEvent.event_date).where(RecordEvent.source_record_id.in_(chunk))
-        ).tuples():
+        ):
             if rid not in latest or day > latest[rid]:
                 latest[rid] = day
     for rid, f in out.items():
@@ -367,13 +367,13 @@ def _assign_subset(session: Session, organisation_id: int, groups: list[list[int
     """Re-assign only these records (already belonging to some residents) to the given groups."""
     current = dict(session.execute(
         select(ResidentRecord.source_record_id, ResidentRecord.resident_id)
-        .where(ResidentRecord.source_record_id.in_([m for g in groups for m in g]))).tuples().all())
+        .where(ResidentRecord.source_record_id.in_([m for g in groups for m in g]))).all())
     affected = set(current.values())
     taken: set[int] = set()
     facts = _facts(session, [m for g in groups for m in g])
     now = utcnow()
     best = dict(session.execute(select(ResidentRecord.source_record_id, ResidentRecord.match_probability)
-                                .where(ResidentRecord.source_record_id.in_(list(current)))).tuples().all())
+                                .where(ResidentRecord.source_record_id.in_(list(current)))).all())
     session.execute(delete(ResidentRecord).where(ResidentRecord.source_record_id.in_(list(current))))
     for members in sorted(groups, key=len, reverse=True):
         votes = Counter(current[m] for m in members if m in current)
@@ -415,7 +415,7 @@ def _apply_locally(session: Session, organisation_id: int, touched: set[int]) ->
                          columns=["unique_id_l", "unique_id_r", "match_probability"])
     # records already in one resident stay linked unless a decision separates them
     current = dict(session.execute(select(ResidentRecord.source_record_id, ResidentRecord.resident_id)
-                                   .where(ResidentRecord.source_record_id.in_(members))).tuples().all())
+                                   .where(ResidentRecord.source_record_id.in_(members))).all())
     acc_all, rej_all = _decisions(session, organisation_id)
     accepted = [(index[a], index[b]) for a, b in acc_all if a in index and b in index]
     rejected = [(index[a], index[b]) for a, b in rej_all if a in index and b in index]
