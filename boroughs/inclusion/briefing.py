@@ -78,7 +78,7 @@ def histogram_svg(values: list[float], london: list[float], *, bins: int = 20, t
     plot_w, plot_h = width - pad_l - 10, height - pad_b - pad_t
     bw = plot_w / bins
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="map-chart" viewBox="0 0 {width} {height}" '
-             f'role="img" aria-labelledby="chart-title chart-desc" width="100%">',
+             f'font-family="arial, sans-serif" role="img" aria-labelledby="chart-title chart-desc" width="100%">',
              f'<title id="chart-title">{_esc(title)}</title>',
              '<desc id="chart-desc">Bars: the share of this borough\'s areas in each band of the score. '
              'Line: the same for all of London. Higher scores (right) mean a greater risk.</desc>']
