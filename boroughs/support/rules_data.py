@@ -191,3 +191,94 @@ def frames_from_db(db: Session, organisation_id: int, *, as_of: dt.date | None =
     if len(history):
         history["event_date"] = pd.to_datetime(history["event_date"])
     return Frames(as_of or latest, residents, records, history)
+
+
+def load_synth_into_db(db: Session, organisation_id: int, folder: Path, *, limit_people: int | None = None) -> int:
+    """Write a ``boroughs support synth`` folder into the support tables, linked by its ground truth.
+
+    For tests, demos and benchmarks of the early-warning rules when linkage is not the point: one
+    SYNTHETIC resident per true person, their records and histories. Returns the residents written.
+    """
+    from sqlalchemy import insert
+
+    from boroughs.support.models import ImportBatch, RecordEvent, Resident, ResidentRecord, SourceRecord
+
+    people = pd.read_csv(folder / "SYNTHETIC_people.csv", dtype=str, keep_default_na=False)
+    truth = pd.read_csv(folder / "SYNTHETIC_ground_truth.csv", dtype=str, keep_default_na=False)
+    people = people[people["person_id"].isin(set(truth["person_id"]))]
+    if limit_people:
+        people = people.head(limit_people)
+        truth = truth[truth["person_id"].isin(set(people["person_id"]))]
+    res_rows = [{"organisation_id": organisation_id, "first_name": p.first_name, "last_name": p.last_name,
+                 "dob": dt.date.fromisoformat(p.dob) if p.dob else None, "sex": p.sex or None,
+                 "ethnicity": p.ethnicity or None, "disability": p.disability == "yes",
+                 "lsoa21_code": p.lsoa21_code or None, "synthetic": True}
+                for p in people.itertuples(index=False)]
+    for i in range(0, len(res_rows), 5000):
+        db.execute(insert(Resident), res_rows[i:i + 5000])
+    db.flush()
+    ids = pd.read_sql(select(Resident.id).where(Resident.organisation_id == organisation_id)
+                      .order_by(Resident.id.desc()).limit(len(res_rows)), db.connection())["id"][::-1].to_numpy()
+    person_to_resident = dict(zip(people["person_id"], (int(x) for x in ids), strict=True))
+    owner = truth.set_index(["source", "record_id"])["person_id"]
+    for key, schema in SCHEMAS.items():
+        path = folder / f"SYNTHETIC_{key}.csv"
+        if not path.is_file():
+            continue
+        recs = pd.read_csv(path, dtype=str, keep_default_na=False)
+        recs["person_id"] = [owner.get((key, r), None) for r in recs["record_id"]]
+        recs = recs[recs["person_id"].isin(person_to_resident.keys())]
+        if recs.empty:
+            continue
+        batch = ImportBatch(organisation_id=organisation_id, dataset=key, schema_version=schema.version,
+                            filename=path.name, checksum=f"synthetic-{key}-{len(recs)}-{organisation_id}",
+                            rows=len(recs), synthetic=True)
+        db.add(batch)
+        db.flush()
+        own = [f.name for f in schema.fields if f.name not in _SKIP]
+        rows = []
+        for r in recs.to_dict("records"):
+            rows.append({"organisation_id": organisation_id, "dataset": key, "record_id": r["record_id"],
+                         "import_id": batch.id, "first_name": r["first_name"], "last_name": r["last_name"],
+                         "dob": dt.date.fromisoformat(r["dob"]) if r.get("dob") and len(r["dob"]) == 10 and
+                         r["dob"][4] == "-" and _valid_date(r["dob"]) else None,
+                         "address_line_1": r.get("address_line_1") or None,
+                         "address_line_2": r.get("address_line_2") or None, "postcode": r.get("postcode") or None,
+                         "uprn": r.get("uprn") or None, "national_id": r.get("national_id") or None,
+                         "phone": r.get("phone") or None, "email": r.get("email") or None,
+                         "sex": r.get("sex") or None, "ethnicity": r.get("ethnicity") or None,
+                         "lsoa21_code": r.get("lsoa21_code") or None, "synthetic": True,
+                         "attributes": {k: r.get(k) or None for k in own}})
+        for i in range(0, len(rows), 5000):
+            db.execute(insert(SourceRecord), rows[i:i + 5000])
+        db.flush()
+        rec_ids = dict(db.execute(select(SourceRecord.record_id, SourceRecord.id).where(
+            SourceRecord.organisation_id == organisation_id, SourceRecord.dataset == key)).all())
+        links = [{"source_record_id": rec_ids[r], "resident_id": person_to_resident[p]}
+                 for r, p in zip(recs["record_id"], recs["person_id"], strict=True)]
+        for i in range(0, len(links), 5000):
+            db.execute(insert(ResidentRecord), links[i:i + 5000])
+        hpath = folder / f"SYNTHETIC_{key}_history.csv"
+        if schema.measures and hpath.is_file():
+            h = pd.read_csv(hpath, dtype={"record_id": str, "event_date": str})
+            h = h[h["record_id"].isin(rec_ids.keys())]
+            events = []
+            for m in schema.measures:
+                for rid, day, v in zip(h["record_id"], h["event_date"], h[m.name], strict=True):
+                    if pd.isna(v):
+                        continue
+                    events.append({"organisation_id": organisation_id, "source_record_id": rec_ids[rid],
+                                   "dataset": key, "measure": m.name, "event_date": dt.date.fromisoformat(day),
+                                   "value_num": float(v), "value_text": None})
+            for i in range(0, len(events), 10000):
+                db.execute(insert(RecordEvent), events[i:i + 10000])
+    db.flush()
+    return len(res_rows)
+
+
+def _valid_date(s: str) -> bool:
+    try:
+        dt.date.fromisoformat(s)
+    except ValueError:
+        return False
+    return True
