@@ -71,14 +71,18 @@ def _fresh_sqlite(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def _truncate_all(engine: Engine) -> None:
+    from sqlalchemy import inspect
+
     from boroughs.core.db import Base
 
+    existing = set(inspect(engine).get_table_names())
+    tables = [t for t in Base.metadata.sorted_tables if t.name in existing]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+            names = ", ".join(f'"{t.name}"' for t in tables)
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
-            for t in reversed(Base.metadata.sorted_tables):
+            for t in reversed(tables):
                 conn.execute(t.delete())
 
 

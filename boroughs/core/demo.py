@@ -7,11 +7,13 @@ content through ``seed_demo(session)`` functions in ``boroughs/<area>/demo.py``,
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from boroughs.core import geography
+from boroughs.core.auth import hash_password
 from boroughs.core.datasets import slugify
 from boroughs.core.models import Organisation, OrgKind, Role, User
 from boroughs.core.organisations import add_membership, create_organisation, create_user
@@ -54,6 +56,12 @@ ACCOUNTS = [
 ]
 
 
+@lru_cache
+def _demo_password_hash() -> str:
+    """One Argon2id hash shared by every demo account (hashing is deliberately slow)."""
+    return hash_password(DEMO_PASSWORD)
+
+
 def _org(db: Session, slug: str) -> Organisation | None:
     return db.scalar(select(Organisation).where(Organisation.slug == slug))
 
@@ -84,7 +92,8 @@ def seed_core(db: Session) -> dict[str, int]:
     for acct in ACCOUNTS:
         user = db.scalar(select(User).where(User.email == acct.email))
         if user is None:
-            user = create_user(db, acct.email, acct.name, DEMO_PASSWORD)
+            user = create_user(db, acct.email, acct.name, None)
+            user.password_hash = _demo_password_hash()
             created["users"] += 1
         org = _org(db, acct.org_slug)
         assert org is not None, acct.org_slug

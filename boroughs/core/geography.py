@@ -162,7 +162,18 @@ class Geography:
 
 
 def read_geography(data_dir: Path | None = None) -> Geography:
-    """Read and cross-check every London geography from the data directory."""
+    """Read and cross-check every London geography from the data directory (cached while the files are
+    unchanged)."""
+    root = (data_dir or get_settings().data_dir).resolve()
+    stamp = tuple(
+        (p.stat().st_mtime_ns, p.stat().st_size) if p.exists() else None
+        for p in (ds.full_path(root) for ds in (*[lay.dataset for lay in LAYERS.values()], LOOKUP_11_21, LOOKUP_21_WARD))
+    )
+    return _read_geography_cached(root, stamp)
+
+
+@lru_cache(maxsize=4)
+def _read_geography_cached(data_dir: Path, stamp: tuple[object, ...]) -> Geography:
     rows: list[pd.DataFrame] = []
     boroughs = read_layer("borough", data_dir)
     rows.append(pd.DataFrame({"code": boroughs["ltla21_code"], "kind": "borough", "name": boroughs["ltla21_name"],

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal
 
 from boroughs.core.errors import PermissionDenied
-from boroughs.core.models import Role
+from boroughs.core.models import Role, User
 
 Scope = Literal["own", "any", "public"]
 
@@ -48,20 +48,7 @@ def register(
     return action
 
 
-class _Membership(Protocol):
-    organisation_id: int
-    role: str
-
-
-class _User(Protocol):
-    id: int
-    is_active: bool
-
-    @property
-    def memberships(self) -> list[_Membership]: ...  # pragma: no cover
-
-
-def roles_in(user: _User | None, organisation_id: int | None = None) -> set[Role]:
+def roles_in(user: User | None, organisation_id: int | None = None) -> set[Role]:
     if user is None or not user.is_active:
         return set()
     return {
@@ -71,7 +58,7 @@ def roles_in(user: _User | None, organisation_id: int | None = None) -> set[Role
     }
 
 
-def can(user: _User | None, action: str, owner_org_id: int | None = None) -> bool:
+def can(user: User | None, action: str, owner_org_id: int | None = None) -> bool:
     """True when ``user`` may take ``action`` on an object owned by ``owner_org_id``."""
     try:
         rule = ACTIONS[action]
@@ -89,12 +76,12 @@ def can(user: _User | None, action: str, owner_org_id: int | None = None) -> boo
     return bool(roles_in(user, owner_org_id) & rule.roles)
 
 
-def require(user: _User | None, action: str, owner_org_id: int | None = None) -> None:
+def require(user: User | None, action: str, owner_org_id: int | None = None) -> None:
     if not can(user, action, owner_org_id):
         raise PermissionDenied(f"You do not have permission to {ACTIONS[action].description or action}.")
 
 
-def orgs_where(user: _User | None, action: str) -> set[int]:
+def orgs_where(user: User | None, action: str) -> set[int]:
     """The organisations in which ``user`` may take an ``own``-scoped action (for filtering lists)."""
     rule = ACTIONS[action]
     if user is None or not user.is_active:
@@ -102,7 +89,7 @@ def orgs_where(user: _User | None, action: str) -> set[int]:
     return {m.organisation_id for m in user.memberships if Role(m.role) in rule.roles}
 
 
-def is_platform_admin(user: _User | None) -> bool:
+def is_platform_admin(user: User | None) -> bool:
     return Role.PLATFORM_ADMIN in roles_in(user)
 
 

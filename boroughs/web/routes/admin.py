@@ -9,7 +9,15 @@ from sqlalchemy.orm import Session
 
 from boroughs.core import audit, permissions
 from boroughs.core.errors import NotFound, PermissionDenied, ValidationFailed
-from boroughs.core.models import ROLE_LABELS, ROLES_BY_KIND, AuditEvent, Membership, Organisation, OrgKind, User
+from boroughs.core.models import (
+    ROLE_LABELS,
+    ROLES_BY_KIND,
+    AuditEvent,
+    Membership,
+    Organisation,
+    OrgKind,
+    User,
+)
 from boroughs.core.organisations import change_role, create_organisation, invite, remove_membership
 from boroughs.web.deps import get_db, require, require_user
 from boroughs.web.templating import render

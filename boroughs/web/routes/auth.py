@@ -43,8 +43,8 @@ def sign_in(
         try:
             user = auth.authenticate(db, email, password, client_ip(request))
         except auth.SignInRefused as exc:
-            db.commit()  # keep the failed attempt and any lock
             audit.record(db, "auth.sign_in_failed", detail={"email": email.strip().lower()})
+            db.commit()  # keep the failed attempt, any lock and the audit entry despite the 400 response
             errors["email"] = str(exc)
         else:
             old = getattr(request.state, "session_token", None)

@@ -1,0 +1,37 @@
+# The two README commands: `make demo` (run the app with a demo deployment) and `make test`.
+PYTHON ?= python3
+PORT ?= 8000
+export BOROUGHS_DATA_DIR ?= $(abspath ../shared/data)
+
+.PHONY: install chromium demo serve test lint typecheck pytest lock vendor
+
+install:
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+demo: install
+	BOROUGHS_DEMO_MODE=true $(PYTHON) -m boroughs demo seed
+	BOROUGHS_DEMO_MODE=true $(PYTHON) -m boroughs serve --port $(PORT)
+
+serve: install
+	$(PYTHON) -m boroughs serve --port $(PORT)
+
+lint:
+	$(PYTHON) -m ruff check boroughs tests benchmarks scripts
+
+typecheck:
+	$(PYTHON) -m mypy boroughs
+
+pytest:
+	$(PYTHON) -m pytest -n 2 --dist loadgroup -p no:cacheprovider
+
+test: install chromium lint typecheck pytest
+
+lock:
+	$(PYTHON) scripts/lock.py
+
+vendor:
+	bash scripts/vendor_assets.sh

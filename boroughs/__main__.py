@@ -1,0 +1,5 @@
+"""``python -m boroughs`` runs the command line."""
+
+from boroughs.cli import main
+
+main()
