@@ -19,6 +19,17 @@ def include_name(name: str | None, type_: str, parent_names: object) -> bool:
     return True
 
 
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Autogenerate for one area sees only that area's tables (and their columns, indexes, constraints)."""
+    if not area:
+        return True
+    if type_ == "table":
+        return bool(name and name.startswith(area + "_"))
+    table = getattr(obj, "table", None)
+    table_name = getattr(table, "name", None)
+    return table_name is None or str(table_name).startswith(area + "_")
+
+
 def run() -> None:
     engine: Engine | None = config.attributes.get("engine")
     if engine is None:
@@ -29,6 +40,7 @@ def run() -> None:
             connection=connection,
             target_metadata=Base.metadata,
             include_name=include_name,
+            include_object=include_object,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
         )
