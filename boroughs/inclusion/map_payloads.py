@@ -72,7 +72,7 @@ def topology(index: MapIndex, kind: str) -> bytes:
         gdf = gdf.sort_values("_order")
     gdf = gdf[["geometry"]].reset_index(drop=True)
     topo = tp.Topology(gdf, prequantize=QUANTIZE, toposimplify=SIMPLIFY[kind], presimplify=False)
-    doc = json.loads(topo.to_json())
+    doc = json.loads(str(topo.to_json()))
     for geom in doc["objects"]["data"]["geometries"]:
         geom.pop("properties", None)
         geom.pop("id", None)

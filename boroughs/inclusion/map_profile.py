@@ -38,6 +38,11 @@ def percent_rank(values: np.ndarray, value: float) -> float:
     return float((finite < value).mean())
 
 
+def deciles(ranks: np.ndarray, n: int) -> np.ndarray:
+    """Decile 1 = the 10% of areas with the greatest risk (ranks 1 to ceil(n / 10))."""
+    return np.minimum(10, (np.asarray(ranks) - 1) * 10 // n + 1).astype(int)
+
+
 def _means(index: MapIndex) -> dict[str, Any]:
     cached = index.cache.get("_means")
     if cached is None:
@@ -141,7 +146,7 @@ def profile(index: MapIndex, code: str, weights: dict[str, float] | None = None)
         if low is not None and high is not None:
             interval = [int(min(low, high)), int(max(low, high))]
     score = _f(scores[row])
-    decile = int(np.ceil(int(ranks[row]) / index.n * 10)) if score is not None else None
+    decile = int(deciles(ranks, index.n)[row]) if score is not None else None
     population = col("population")
     return {
         "code": str(frame.at[row, "code"]),
@@ -354,7 +359,7 @@ def selection(index: MapIndex, *, weights: dict[str, float], borough: str | None
         "ward_code": frame["ward_code"].fillna(""),
         "borough": frame["borough_code"].map(bnames), "borough_code": frame["borough_code"],
         "score": scores, "rank": ranks,
-        "decile": np.ceil(ranks / index.n * 10).astype(int),
+        "decile": deciles(ranks, index.n),
     })
     for t in index.need_types:
         out[f"need_{t.id}"] = frame[t.column].to_numpy(dtype=float)

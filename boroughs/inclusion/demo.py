@@ -1,0 +1,46 @@
+"""The inclusion area's demo: the London index built from the real open data, for the map at ``/map``.
+
+``seed_demo`` builds the index into the configured output folder (``BOROUGHS_OUT_DIR``, default ``out``)
+with the contract command ``boroughs inclusion build --data-dir DATA --out OUT`` when no index is there
+yet, and does nothing when one is (idempotent). It writes no database rows: the map reads the built files.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from boroughs.config import get_settings
+from boroughs.inclusion.map_data import INDEX_FILE
+
+
+def build_command(data_dir: Path, out: Path) -> list[str]:
+    exe = shutil.which("boroughs")
+    base = [exe] if exe else [sys.executable, "-c", "from boroughs.cli import main; main()"]
+    return [*base, "inclusion", "build", "--data-dir", str(data_dir), "--out", str(out)]
+
+
+def ensure_index(out: Path | None = None, data_dir: Path | None = None) -> Path:
+    """Build the London index into ``out`` unless it is already there; returns the folder."""
+    settings = get_settings()
+    out = Path(out or settings.out_dir).resolve()
+    data_dir = Path(data_dir or settings.data_dir).resolve()
+    if (out / INDEX_FILE).is_file():
+        return out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(build_command(data_dir, out), capture_output=True, text=True, check=False)
+    if result.returncode != 0 or not (out / INDEX_FILE).is_file():
+        raise RuntimeError(f"Building the inclusion index into {out} failed:\n{result.stdout[-2000:]}\n"
+                           f"{result.stderr[-2000:]}")
+    return out
+
+
+def seed_demo(db: Session) -> dict[str, int]:
+    out = Path(get_settings().out_dir).resolve()
+    existed = (out / INDEX_FILE).is_file()
+    ensure_index(out)
+    return {"inclusion_index_built": 0 if existed else 1}

@@ -1,0 +1,143 @@
+"""The inclusion map's API and pages (issue 4): payload sizes, gzip and ETag, profiles, downloads, briefings."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from boroughs.core.db import make_engine
+from boroughs.core.migrate import upgrade
+from tests.browser.conftest_map import map_index_dir  # noqa: F401  (fixture)
+
+API = "/api/v1/inclusion"
+
+
+@pytest.fixture(scope="module")
+def client(map_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:  # noqa: F811
+    from boroughs.web.app import create_app
+
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('mapapi') / 'app.db'}")
+    upgrade(engine)
+    with TestClient(create_app(engine)) as c:
+        yield c
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def built(map_index_dir: Path) -> pd.DataFrame:  # noqa: F811
+    return pd.read_csv(map_index_dir / "lsoa21.csv", dtype={"lsoa21_code": str}).set_index("lsoa21_code")
+
+
+def _wire_size(client: TestClient, path: str) -> int:
+    with client.stream("GET", path, headers={"Accept-Encoding": "gzip"}) as r:
+        assert r.status_code == 200
+        assert r.headers.get("content-encoding") == "gzip"
+        return sum(len(chunk) for chunk in r.iter_raw())
+
+
+def test_first_view_is_under_400_kb_over_the_wire(client: TestClient) -> None:
+    total = sum(_wire_size(client, API + p) for p in ("/map-data", "/boundaries/lsoa21.topojson",
+                                                      "/boundaries/borough.topojson"))
+    assert total <= 400 * 1024, f"first view is {total / 1024:.0f} KB"
+
+
+def test_boundaries_and_map_data_line_up(client: TestClient) -> None:
+    data = client.get(API + "/map-data").json()
+    topo = client.get(API + "/boundaries/lsoa21.topojson").json()
+    assert data["count"] == 4994 == len(data["codes"]) == len(topo["objects"]["data"]["geometries"])
+    assert len(data["values"]["score"]) == 4994
+    assert len(data["boroughs"]) == 33 and len(data["wards"]) >= 680
+    assert all(0 <= b < 33 for b in data["borough"])
+
+
+def test_etag_gives_304(client: TestClient) -> None:
+    first = client.get(API + "/map-data")
+    etag = first.headers["etag"]
+    again = client.get(API + "/map-data", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert not again.content
+    profile = client.get(API + "/areas/E01003480")
+    assert client.get(API + "/areas/E01003480", headers={"If-None-Match": profile.headers["etag"]}).status_code == 304
+
+
+def test_every_layer_has_values_for_every_area(client: TestClient) -> None:
+    layers = client.get(API + "/layers").json()["items"]
+    assert {"score", "area_type", "residents", "deri", "online_share"} <= {x["id"] for x in layers}
+    for layer in layers:
+        values = client.get(f"{API}/layers/{layer['id']}/values").json()["values"]
+        assert len(values) == 4994, layer["id"]
+        assert sum(v is not None for v in values) > 1000, layer["id"]
+
+
+def test_profile_has_the_built_figures(client: TestClient, built: pd.DataFrame) -> None:
+    p = client.get(API + "/areas/E01003480").json()
+    assert p["name"] == "Newham 033A"
+    assert p["score"] == pytest.approx(built.loc["E01003480", "score"])
+    assert p["rank"] == int((built["score"] > built.loc["E01003480", "score"]).sum()) + 1
+    assert p["weights_are_default"] is True
+    weights = ",".join(f"{n['id']}:{3 if i == 0 else 0}" for i, n in enumerate(p["needs"]))
+    moved = client.get(API + "/areas/E01003480", params={"w": weights}).json()
+    assert moved["weights_are_default"] is False
+    assert moved["score"] != pytest.approx(p["score"])
+
+
+def test_unknown_area_and_layer_are_clear_404s(client: TestClient) -> None:
+    r = client.get(API + "/areas/E01999999")
+    assert r.status_code == 404 and "E01999999" in r.json()["detail"]
+    r = client.get(API + "/layers/nope/values")
+    assert r.status_code == 404 and "layers" in r.json()["detail"]
+    assert client.get(API + "/boroughs/E09999999").status_code == 404
+
+
+def test_search_endpoint(client: TestClient) -> None:
+    items = client.get(API + "/search", params={"q": "Beckton"}).json()["items"]
+    assert any(i["kind"] == "ward" and i["name"] == "Beckton" for i in items)
+
+
+def test_csv_download_is_the_selection(client: TestClient, built: pd.DataFrame) -> None:
+    r = client.get(API + "/areas.csv", params={"borough": "E09000001"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert {row["borough"] for row in rows} == {"City of London"}
+    assert len(rows) == 6
+    for row in rows:
+        assert float(row["score"]) == pytest.approx(built.loc[row["code"], "score"], rel=1e-5)
+
+
+def test_geojson_download_has_boundaries(client: TestClient) -> None:
+    r = client.get(API + "/areas.geojson", params={"borough": "E09000001"})
+    doc = json.loads(r.content)
+    assert doc["type"] == "FeatureCollection" and len(doc["features"]) == 6
+    assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in doc["features"])
+
+
+def test_openapi_documents_the_map_api(client: TestClient) -> None:
+    paths = client.get("/api/openapi.json").json()["paths"]
+    for p in ("/map-data", "/layers", "/layers/{layer_id}/values", "/boundaries/{kind}.topojson", "/areas/{code}",
+              "/areas", "/areas.csv", "/areas.geojson", "/boroughs/{code}", "/search", "/indicators"):
+        assert API + p in paths, p
+
+
+def test_pages_render(client: TestClient) -> None:
+    for path, text in (("/map", "Digital exclusion in London"), ("/map/table", "Digital exclusion by area"),
+                       ("/map/table?borough=E09000025&sort=name&order=desc&page=2", "Newham"),
+                       ("/map/areas/E01003480", "Newham 033A"), ("/map/boroughs", "Newham"),
+                       ("/map/boroughs/E09000025", "Digital exclusion in Newham"),
+                       ("/map/boroughs/E09000025/briefing", "Digital exclusion in Newham")):
+        r = client.get(path)
+        assert r.status_code == 200, path
+        assert text in r.text, path
+
+
+def test_gzip_body_is_valid(client: TestClient) -> None:
+    with client.stream("GET", API + "/boundaries/borough.topojson", headers={"Accept-Encoding": "gzip"}) as r:
+        raw = b"".join(r.iter_raw())
+    assert json.loads(gzip.decompress(raw))["type"] == "Topology"
