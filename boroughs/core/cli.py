@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import importlib
-import shutil
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from boroughs.config import get_settings
@@ -113,41 +112,31 @@ def data_fetch(
     _register_all_datasets()
     root = data_dir or get_settings().data_dir
     chosen = [d for d in datasets.REGISTRY.values() if not only or d.key in only]
-    if only and len(chosen) != len(only):
+    if only and len(chosen) != len(set(only)):
         unknown = set(only) - {d.key for d in chosen}
         fail(f"unknown dataset(s) {', '.join(sorted(unknown))}; `boroughs data check` lists them.")
-    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(), console=console) as progress:
+    failures: list[str] = []
+    with httpx.Client() as client, Progress(
+        TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(), console=console
+    ) as progress:
         overall = progress.add_task("datasets", total=len(chosen))
         for ds in chosen:
-            target = ds.full_path(root)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_suffix(target.suffix + ".part")
-            if source is not None:
-                src = source / ds.path
-                if not src.exists():
-                    fail(f"{src} is not in the mirror {source}.")
-                shutil.copyfile(src, tmp)
-                prov = src.parent / ds.provenance
-                if prov.exists():
-                    shutil.copyfile(prov, target.parent / ds.provenance)
-            else:
-                task = progress.add_task(ds.key, total=None)
-                try:
-                    with httpx.stream("GET", ds.url, follow_redirects=True, timeout=60) as r:
-                        r.raise_for_status()
-                        if "text/html" in r.headers.get("content-type", ""):
-                            fail(f"{ds.url} is a web page, not a file: download {ds.title} by hand from there into {target}.")
-                        progress.update(task, total=int(r.headers.get("content-length", 0)) or None)
-                        with tmp.open("wb") as f:
-                            for chunk in r.iter_bytes():
-                                f.write(chunk)
-                                progress.advance(task, len(chunk))
-                except httpx.HTTPError as exc:
-                    tmp.unlink(missing_ok=True)
-                    fail(f"could not download {ds.title} from {ds.url}: {exc}. Use --from with a local copy.")
-            tmp.replace(target)
+            task = progress.add_task(ds.key, total=None)
+
+            def on_bytes(n: int, total: int | None, task: TaskID = task) -> None:
+                progress.update(task, total=total, advance=n)
+
+            try:
+                datasets.fetch(ds, root, client, mirror=source, on_bytes=on_bytes)
+            except BoroughsError as exc:
+                failures.append(f"{ds.key}: {exc}")
+            progress.remove_task(task)
             progress.advance(overall)
-    console.print(f"Fetched {len(chosen)} dataset(s) into {root}. Run `boroughs data check` to verify them.")
+    fetched = len(chosen) - len(failures)
+    console.print(f"Fetched {fetched} of {len(chosen)} dataset(s) into {root}.")
+    if failures:
+        fail("these datasets were not fetched:\n" + "\n".join(failures))
+    console.print("Run `boroughs data check` to verify them.")
 
 
 @data_app.command("load")

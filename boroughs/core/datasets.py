@@ -11,14 +11,16 @@ from __future__ import annotations
 import gzip
 import hashlib
 import re
-from collections.abc import Iterable
+import shutil
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import pandas as pd
 
 from boroughs.config import get_settings
-from boroughs.core.errors import DataError
+from boroughs.core.errors import BoroughsError, DataError
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,11 @@ class Dataset:
     expected_rows: int | None = None  # rows in the file (London subset where the file is London only)
     area: str = "core"
     provenance: str = field(default="PROVENANCE.md")
+    # A direct download address of the publisher's own file, when it has one. ``url`` may then be its
+    # landing page. ``prepare`` turns the downloaded file into the file Boroughs reads (for example the
+    # London rows of a national file, with Boroughs' column names); without it the file is used as is.
+    download: str | None = None
+    prepare: Callable[[Path, Path], None] | None = field(default=None, compare=False)
 
     def full_path(self, data_dir: Path | None = None) -> Path:
         return (data_dir or get_settings().data_dir) / self.path
@@ -152,3 +159,55 @@ _SLUG = re.compile(r"[^a-z0-9]+")
 
 def slugify(text: str) -> str:
     return _SLUG.sub("-", text.lower()).strip("-")
+
+
+class FetchFailed(BoroughsError):
+    """A dataset could not be fetched; the message says how to get it by hand."""
+
+
+def fetch(ds: Dataset, data_dir: Path, client: httpx.Client, *, mirror: Path | None = None,
+          on_bytes: Callable[[int, int | None], None] | None = None) -> Path:
+    """Put one dataset into ``data_dir``: copied from a local ``mirror`` (laid out like the data directory),
+    or downloaded from its publisher and prepared. The file is written beside its target and moved into
+    place only when complete, so a failed fetch never leaves a half-written dataset behind."""
+    target = ds.full_path(data_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    part = target.with_name(target.name + ".part")
+    raw = target.with_name(target.name + ".download")
+    try:
+        if mirror is not None:
+            src = mirror / ds.path
+            if not src.is_file():
+                raise FetchFailed(f"{src} is not in the mirror {mirror}")
+            shutil.copyfile(src, part)
+            prov = src.parent / ds.provenance
+            if prov.is_file():
+                shutil.copyfile(prov, target.parent / ds.provenance)
+        else:
+            if not ds.download:
+                raise FetchFailed(
+                    f"{ds.title} has no direct download: get it from {ds.url} and save it as {target}, "
+                    "or use --from with a local copy"
+                )
+            try:
+                with client.stream("GET", ds.download, follow_redirects=True, timeout=120) as r:
+                    r.raise_for_status()
+                    total = int(r.headers.get("content-length", 0)) or None
+                    with raw.open("wb") as f:
+                        for chunk in r.iter_bytes():
+                            f.write(chunk)
+                            if on_bytes:
+                                on_bytes(len(chunk), total)
+            except httpx.HTTPError as exc:
+                raise FetchFailed(
+                    f"could not download {ds.title} from {ds.download} ({exc}); use --from with a local copy"
+                ) from exc
+            if ds.prepare is not None:
+                ds.prepare(raw, part)
+            else:
+                raw.replace(part)
+        part.replace(target)
+    finally:
+        part.unlink(missing_ok=True)
+        raw.unlink(missing_ok=True)
+    return target

@@ -10,6 +10,7 @@ from the ONS naming convention (an LSOA is named after its MSOA plus one letter,
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -47,8 +48,51 @@ class Layer:
     borough: str | None = None
 
 
-def _boundary(key: str, file: str, title: str, rows: int, code: str, pattern: str, ons_name: str) -> Dataset:
+def _prepare_boroughs(raw: Path, target: Path) -> None:
+    """ONS LAD December 2021 (UK, BUC) → the 33 London boroughs with Boroughs' column names."""
+    doc = json.loads(raw.read_text(encoding="utf-8"))
+    feats = []
+    for f in doc.get("features", []):
+        p = f.get("properties") or {}
+        if str(p.get("LAD21CD", "")).startswith("E09"):
+            f["properties"] = {"ltla21_name": p["LAD21NM"], "ltla21_code": p["LAD21CD"]}
+            feats.append(f)
+    target.write_text(json.dumps({"type": "FeatureCollection", "features": feats}), encoding="utf-8")
+
+
+def _prepare_lsoa11(raw: Path, target: Path) -> None:
+    """ONS LSOA December 2011 (E&W, BSC) → London's LSOAs, with their borough from the borough layer
+    fetched just before (an LSOA is named after its borough, "Camden 001A")."""
+    boroughs = json.loads((target.parent / "london_boroughs_ltla21.geojson").read_text(encoding="utf-8"))
+    code_of = {f["properties"]["ltla21_name"]: f["properties"]["ltla21_code"] for f in boroughs["features"]}
+    doc = json.loads(raw.read_text(encoding="utf-8"))
+    feats = []
+    for f in doc.get("features", []):
+        p = f.get("properties") or {}
+        borough = str(p.get("LSOA11NM", "")).rsplit(" ", 1)[0]
+        if borough in code_of:
+            f["properties"] = {"lsoa11_name": p["LSOA11NM"], "lsoa11_code": p["LSOA11CD"],
+                               "ltla21_code": code_of[borough], "ltla21_name": borough}
+            feats.append(f)
+    target.write_text(json.dumps({"type": "FeatureCollection", "features": feats}), encoding="utf-8")
+
+
+def _prepare_lookup_11_21(raw: Path, target: Path) -> None:
+    """ONS LSOA11_LSOA21_LAD22_EW_LU (CSV) → Boroughs' column names, gzipped."""
+    frame = pd.read_csv(raw, dtype=str)
+    renamed = frame.rename(columns={"LSOA11NM": "lsoa11_name", "LSOA11CD": "lsoa11_code", "CHGIND": "change_code",
+                                    "LSOA21NM": "lsoa21_name", "LSOA21CD": "lsoa21_code", "LAD22NM": "ltla22_name",
+                                    "LAD22CD": "ltla22_code"})
+    check_columns(raw, renamed, ("lsoa11_code", "change_code", "lsoa21_code", "ltla22_code"))
+    cols = ["lsoa11_name", "lsoa11_code", "change_code", "lsoa21_name", "lsoa21_code", "ltla22_name", "ltla22_code"]
+    renamed[cols].to_csv(target, index=False, compression="gzip")
+
+
+def _boundary(key: str, file: str, title: str, rows: int, code: str, pattern: str, ons_name: str,
+              download: str | None = None, prepare: Callable[[Path, Path], None] | None = None) -> Dataset:
     return Dataset(
+        download=download,
+        prepare=prepare,
         key=key,
         path=f"boundaries/{file}",
         title=title,
@@ -62,7 +106,9 @@ def _boundary(key: str, file: str, title: str, rows: int, code: str, pattern: st
 
 
 BOROUGHS = _boundary("boundaries.boroughs", "london_boroughs_ltla21.geojson", "London borough boundaries (LAD Dec 2021)",
-                     33, "ltla21_code", BOROUGH_CODE, "Local_Authority_Districts_December_2021_UK_BUC")
+                     33, "ltla21_code", BOROUGH_CODE, "Local_Authority_Districts_December_2021_UK_BUC",
+                     "https://opendata.arcgis.com/datasets/ac4ad96a586b4e4bab306dd59eb09401_0.geojson",
+                     _prepare_boroughs)
 WARDS = _boundary("boundaries.wards22", "london_wards22.geojson", "London ward boundaries (Dec 2022)",
                   684, "ward22_code", WARD_CODE, "Wards_December_2022_Boundaries_UK_BSC")
 MSOA21 = _boundary("boundaries.msoa21", "london_msoa21.geojson", "London MSOA 2021 boundaries",
@@ -70,14 +116,17 @@ MSOA21 = _boundary("boundaries.msoa21", "london_msoa21.geojson", "London MSOA 20
 LSOA21 = _boundary("boundaries.lsoa21", "london_lsoa21.geojson", "London LSOA 2021 boundaries",
                    4994, "lsoa21_code", LSOA_CODE, "Lower_Layer_Super_Output_Areas_December_2021_Boundaries_EW_BSC_V4")
 LSOA11 = _boundary("boundaries.lsoa11", "london_lsoa11.geojson", "London LSOA 2011 boundaries",
-                   4835, "lsoa11_code", LSOA_CODE, "Lower_Layer_Super_Output_Areas_December_2011_Boundaries_EW_BSC")
+                   4835, "lsoa11_code", LSOA_CODE, "Lower_Layer_Super_Output_Areas_December_2011_Boundaries_EW_BSC",
+                   "https://opendata.arcgis.com/datasets/e9d10c36ebed4ff3865c4389c2c98827_0.geojson", _prepare_lsoa11)
 LOOKUP_11_21 = Dataset(
     key="lookups.lsoa11_lsoa21",
     path="lookups/lookup_lsoa11_lsoa21_ltla22_ew.csv.gz",
     title="LSOA 2011 to LSOA 2021 to LAD 2022 lookup (England and Wales)",
     publisher=ONS,
     licence=OGL,
-    url=f"{GEOPORTAL}/search?q=LSOA11_LSOA21_LAD22_EW_LU",
+    url=f"{GEOPORTAL}/datasets/lsoa-2011-to-lsoa-2021-to-local-authority-district-2022-lookup-for-england-and-wales-version-2/about",
+    download="https://www.arcgis.com/sharing/rest/content/items/5fc4ff82228846c2b893e3beba0e3751/data",
+    prepare=_prepare_lookup_11_21,
     columns=("lsoa11_code", "change_code", "lsoa21_code", "ltla22_code"),
     expected_rows=35795,
 )
