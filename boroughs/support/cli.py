@@ -151,3 +151,27 @@ def link_council_cmd(
             return
     console.print(f"Link run {summary[0]}: {summary[1]:,} records → {summary[2]:,} residents; "
                   f"{summary[3]:,} pairs in the review band.")
+
+
+@app.command()
+def flags(
+    council: str = typer.Option(..., "--council", help="The council's ONS code (E09000025) or slug (newham)."),
+    out: Path = typer.Option(..., "--out", help="Folder to write flags.csv to."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Evaluate as on this date (YYYY-MM-DD); default: latest records."),
+    record: bool = typer.Option(True, "--record/--no-record",
+                                help="Keep the run and open outreach cases (the nightly job); --no-record only writes the file."),
+) -> None:
+    """Evaluate the council's approved early-warning rules and write OUT/flags.csv (nightly batch use)."""
+    from boroughs.support.rules_cli import flags_command
+
+    try:
+        when = dt.date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        _fail(ValueError(f"--as-of {as_of!r} is not a date (use YYYY-MM-DD)"))
+        return
+    try:
+        message = flags_command(council, out, as_of=when, record=record)
+    except (BoroughsError, ValueError) as exc:
+        _fail(exc)
+        return
+    console.print(message)

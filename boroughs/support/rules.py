@@ -934,7 +934,9 @@ def preview(rule_set: RuleSet, frames: Frames, *, opted_out: Iterable[Any] = (),
     g = groups(frames, as_of)
     out: dict[str, Any] = {"as_of": (as_of or frames.as_of).isoformat(), "residents": ev.residents,
                            "opted_out": ev.opted_out, "seconds": round(ev.seconds, 3), "rules": [],
-                           "share_problems": check_shares(ev)}
+                           "share_problems": check_shares(ev),
+                           "synthetic": bool(len(frames.residents)) and "synthetic" in frames.residents
+                           and bool(frames.residents["synthetic"].fillna(False).astype(bool).all())}
     for rule in rule_set.rules:
         flagged = ev.flags[ev.flags["rule_id"] == rule.id]
         fg = g.loc[g.index.isin(flagged["resident_id"])]

@@ -144,10 +144,10 @@ def frames_from_db(db: Session, organisation_id: int, *, as_of: dt.date | None =
     """A council's linked residents, records and histories from the support tables."""
     from boroughs.support.models import RecordEvent, Resident, ResidentRecord, SourceRecord
 
-    bind = db.get_bind()
     res_q = select(Resident.id, Resident.dob, Resident.sex, Resident.ethnicity, Resident.disability,
-                   Resident.lsoa21_code, Resident.synthetic).where(Resident.organisation_id == organisation_id)
-    res = pd.read_sql(res_q, bind)
+                   Resident.lsoa21_code, Resident.synthetic).where(Resident.organisation_id == organisation_id,
+                                                                      Resident.active.is_(True))
+    res = pd.read_sql(res_q, db.connection())
     residents = pd.DataFrame({
         "dob": pd.to_datetime(res["dob"], errors="coerce").to_numpy(),
         "sex": res["sex"].to_numpy(), "ethnicity": res["ethnicity"].to_numpy(),
@@ -178,7 +178,7 @@ def frames_from_db(db: Session, organisation_id: int, *, as_of: dt.date | None =
             .join(SourceRecord, SourceRecord.id == RecordEvent.source_record_id)
             .join(ResidentRecord, ResidentRecord.source_record_id == RecordEvent.source_record_id)
             .where(RecordEvent.organisation_id == organisation_id, RecordEvent.value_num.is_not(None)))
-    ev = pd.read_sql(ev_q, bind)
+    ev = pd.read_sql(ev_q, db.connection())
     latest = dt.date.today()
     if len(ev):
         ev = ev.rename(columns={"dataset": "source"})

@@ -1,0 +1,10 @@
+"""The support area's pages: each part of the area adds its own router here (one line each)."""
+
+from fastapi import APIRouter
+
+from boroughs.support.routes_outreach import router as outreach_router
+
+router = APIRouter()
+NAV = [{"text": "Early warning", "href": "/support/early-warning", "needs": "support.rules.view"}]
+
+router.include_router(outreach_router)

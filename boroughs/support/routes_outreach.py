@@ -1,0 +1,395 @@
+"""Pages of the early-warning rules, the rule workbench, outreach worklists and cases, the fairness monitor
+and the evaluation dashboard. Every page is under ``/support/<council slug>/``; each checks its action on
+the council on the server; reads of personal data are audited with their purpose."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from boroughs.core import audit, permissions
+from boroughs.core.errors import NotFound, ValidationFailed
+from boroughs.core.models import Organisation, OrgKind, User
+from boroughs.support import evaluation as evaluation_mod
+from boroughs.support import fairness as fairness_mod
+from boroughs.support import outreach, outreach_permissions, rules_service
+from boroughs.support import rules as rl
+from boroughs.support.rules_models import OptOut, RuleStatus
+from boroughs.web.deps import get_db, require_user
+from boroughs.web.templating import render
+
+assert outreach_permissions  # registers the actions
+
+router = APIRouter()
+
+
+def _council(db: Session, slug: str, user: User, action: str) -> Organisation:
+    org = db.scalar(select(Organisation).where(Organisation.slug == slug, Organisation.kind == OrgKind.COUNCIL.value))
+    if org is None:
+        raise NotFound("There is no such council.")
+    permissions.require(user, action, org.id)
+    return org
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _ctx(org: Organisation, user: User, **extra: Any) -> dict[str, Any]:
+    can = {a: permissions.can(user, a, org.id) for a in permissions.ACTIONS if a.startswith("support.")}
+    return {"org": org, "can": can, "base": f"/support/{org.slug}", **extra}
+
+
+async def _form(request: Request) -> dict[str, Any]:
+    form = await request.form()
+    out: dict[str, Any] = {}
+    for k in form:
+        values = form.getlist(k)
+        out[k] = values if len(values) > 1 or k.endswith("[]") or k == "case_ids" else values[0]
+    return out
+
+
+# --------------------------------------------------------------------------------------------------------
+# hub
+
+
+@router.get("/support/early-warning")
+def choose_council(request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    ids = permissions.orgs_where(user, "support.rules.view")
+    orgs = list(db.scalars(select(Organisation).where(Organisation.id.in_(ids)).order_by(Organisation.name)))
+    if len(orgs) == 1:
+        return _see_other(f"/support/{orgs[0].slug}/early-warning")
+    return render(request, "support/rules_choose.html", {"orgs": orgs})
+
+
+@router.get("/support/{slug}/early-warning")
+def hub(request: Request, slug: str, db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    org = _council(db, slug, user, "support.rules.view")
+    live = rules_service.live_version(db, org.id)
+    run = rules_service.latest_run(db, org.id)
+    return render(request, "support/rules_hub.html", _ctx(org, user, live=live, run=run))
+
+
+# --------------------------------------------------------------------------------------------------------
+# rule workbench
+
+
+@router.get("/support/{slug}/rules")
+def rule_versions(request: Request, slug: str, db: Session = Depends(get_db),
+                  user: User = Depends(require_user)) -> Response:
+    org = _council(db, slug, user, "support.rules.view")
+    vs = rules_service.versions(db, org.id)
+    people = {u.id: u.name for u in db.scalars(select(User).where(User.id.in_(
+        {v.author_id for v in vs if v.author_id} | {v.decided_by_id for v in vs if v.decided_by_id})))}
+    return render(request, "support/rules_versions.html",
+                  _ctx(org, user, versions=vs, people=people, labels=RuleStatus.LABELS))
+
+
+@router.post("/support/{slug}/rules/drafts")
+def new_draft(request: Request, slug: str, db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    org = _council(db, slug, user, "support.rules.edit")
+    v = rules_service.create_draft(db, org.id, user)
+    return _see_other(f"/support/{org.slug}/rules/{v.id}")
+
+
+def _version(db: Session, org: Organisation, vid: int) -> Any:
+    v = rules_service.get_version(db, vid)
+    if v.organisation_id != org.id:
+        raise NotFound("There is no such rule set version.")
+    return v
+
+
+def _render_version(request: Request, db: Session, org: Organisation, user: User, v: Any,
+                    problems: list[str] | None = None, status_code: int = 200, flash: str | None = None) -> Response:
+    parsed = None
+    if problems is None:
+        problems = rules_service.problems_of(db, v)
+    if not problems:
+        parsed = rules_service.parse_version(db, v)
+    author = db.get(User, v.author_id) if v.author_id else None
+    decider = db.get(User, v.decided_by_id) if v.decided_by_id else None
+    return render(request, "support/rules_version.html", _ctx(
+        org, user, v=v, problems=problems, parsed=parsed, author=author, decider=decider, labels=RuleStatus.LABELS,
+        editable=v.status in (RuleStatus.DRAFT, RuleStatus.REJECTED) and permissions.can(user, "support.rules.edit", org.id),
+        group_labels=rl.GROUP_LABELS, flash=flash), status_code)
+
+
+@router.get("/support/{slug}/rules/{vid}")
+def rule_version(request: Request, slug: str, vid: int, db: Session = Depends(get_db),
+                 user: User = Depends(require_user)) -> Response:
+    org = _council(db, slug, user, "support.rules.view")
+    return _render_version(request, db, org, user, _version(db, org, vid))
+
+
+@router.get("/support/{slug}/rules/{vid}/file")
+def rule_file(slug: str, vid: int, db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    org = _council(db, slug, user, "support.rules.view")
+    v = _version(db, org, vid)
+    return PlainTextResponse(rules_service.export_file(db, v), media_type="application/yaml", headers={
+        "Content-Disposition": f'attachment; filename="{org.slug}-rules-v{v.version}.yaml"'})
+
+
+@router.post("/support/{slug}/rules/{vid}")
+async def rule_action(request: Request, slug: str, vid: int, db: Session = Depends(get_db),
+                      user: User = Depends(require_user)) -> Response:
+    org = _council(db, slug, user, "support.rules.view")
+    v = _version(db, org, vid)
+    form = await _form(request)
+    action = form.get("action", "")
+    if action in ("save", "preview", "submit"):
+        permissions.require(user, "support.rules.edit", org.id)
+        if "body" in form and v.status in (RuleStatus.DRAFT, RuleStatus.REJECTED):
+            problems = rules_service.update_draft(db, v, user, str(form["body"]), str(form.get("change_note") or ""))
+            if problems:
+                return _render_version(request, db, org, user, v, problems, 200)
+        if action == "save":
+            return _render_version(request, db, org, user, v, flash="Your changes are saved.")
+        try:
+            if action == "preview":
+                rules_service.run_preview(db, v, user)
+                return _render_version(request, db, org, user, v, flash="Preview updated.")
+            rules_service.submit(db, v, user)
+        except rl.RuleError as exc:
+            return _render_version(request, db, org, user, v, exc.problems, 200)
+        return _see_other(f"/support/{org.slug}/rules/{v.id}")
+    if action in ("approve", "reject"):
+        permissions.require(user, "support.rules.approve", org.id)
+        try:
+            if action == "approve":
+                rules_service.approve(db, v, user, str(form.get("decision_note") or ""))
+            else:
+                rules_service.reject(db, v, user, str(form.get("decision_note") or ""))
+        except rl.RuleError as exc:
+            return _render_version(request, db, org, user, v, exc.problems, 200)
+        except ValidationFailed as exc:
+            return _render_version(request, db, org, user, v, [str(exc)], 200)
+        return _see_other(f"/support/{org.slug}/rules/{v.id}")
+    raise ValidationFailed("Choose what to do with this version.")
+
+
+@router.post("/support/{slug}/flags/run")
+def run_flags(request: Request, slug: str, db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    org = _council(db, slug, user, "support.flags.run")
+    run = rules_service.run_flags(db, org.id, user)
+    return _see_other(f"/support/{org.slug}/outreach?{urlencode({'run': run.id})}")
+
+
+# --------------------------------------------------------------------------------------------------------
+# outreach worklist and cases
+
+
+@router.get("/support/{slug}/outreach")
+def worklist(request: Request, slug: str, show: str = "mine", severity: str = "", status: str = "active",
+             page: int = 1, run: int | None = None, db: Session = Depends(get_db),
+             user: User = Depends(require_user)) -> Response:
+    org = _council(db, slug, user, "support.outreach.view")
+    manager = permissions.can(user, "support.outreach.assign", org.id)
+    if show not in ("mine", "unassigned", "all"):
+        show = "mine"
+    if status not in ("active", "open", "in_progress", "closed"):
+        status = "active"
+    if severity not in ("", *rl.SEVERITIES):
+        severity = ""
+    page = max(1, min(page, 10_000))
+    rows, total = outreach.worklist(db, org.id, status=status, severity=severity or None,
+                                    assigned_to=user.id if show == "mine" else None, unassigned=show == "unassigned",
+                                    page=page)
+    audit.record(db, "support.outreach.worklist", actor=user, organisation_id=org.id, object_type="worklist",
+                 purpose="preventative outreach: choose residents to contact",
+                 detail={"show": show, "page": page, "rows": len(rows)})
+    pages = max(1, -(-total // outreach.PAGE_SIZE))
+    return render(request, "support/outreach_worklist.html", _ctx(
+        org, user, rows=rows, total=total, page=page, pages=pages, show=show, severity=severity, status=status,
+        manager=manager, officers=outreach.officers(db, org.id) if manager else [], statuses=outreach.STATUSES,
+        run=run, query=lambda **kw: urlencode({"show": show, "severity": severity, "status": status, **kw})))
+
+
+@router.post("/support/{slug}/outreach/assign")
+async def assign_cases(request: Request, slug: str, db: Session = Depends(get_db),
+                       user: User = Depends(require_user)) -> Response:
+    org = _council(db, slug, user, "support.outreach.assign")
+    form = await _form(request)
+    raw = form.get("case_ids") or []
+    ids = [int(x) for x in (raw if isinstance(raw, list) else [raw]) if str(x).isdigit()]
+    officer = str(form.get("officer_id") or "")
+    if not officer.isdigit():
+        raise ValidationFailed("Choose the officer to assign the cases to.")
+    n = outreach.bulk_assign(db, org.id, ids, int(officer), user)
+    back = str(form.get("back") or f"/support/{org.slug}/outreach?show=all")
+    if not back.startswith(f"/support/{org.slug}/"):
+        back = f"/support/{org.slug}/outreach?show=all"
+    sep = "&" if "?" in back else "?"
+    return _see_other(f"{back}{sep}assigned={n}")
+
+
+def _case(db: Session, org: Organisation, cid: int) -> Any:
+    case = outreach.get_case(db, cid)
+    if case.organisation_id != org.id:
+        raise NotFound("There is no such outreach case.")
+    return case
+
+
+@router.get("/support/{slug}/outreach/cases/{cid}")
+def case_page(request: Request, slug: str, cid: int, db: Session = Depends(get_db),
+              user: User = Depends(require_user)) -> Response:
+    from boroughs.support.models import Resident
+
+    org = _council(db, slug, user, "support.outreach.view")
+    case = _case(db, org, cid)
+    resident = db.get(Resident, case.resident_id)
+    flags = rules_service.flags_of_resident(db, org.id, case.resident_id)
+    latest_run_id = flags[0].run_id if flags else None
+    flags = [f for f in flags if f.run_id == latest_run_id]
+    opt_out = db.scalar(select(OptOut).where(OptOut.organisation_id == org.id, OptOut.resident_id == case.resident_id,
+                                             OptOut.withdrawn_on.is_(None)))
+    people = {u.id: u.name for u in db.scalars(select(User).where(User.id.in_(
+        {case.assigned_to_id, *(c.by_user_id for c in case.contacts), *(n.by_user_id for n in case.notes),
+         *(a.to_user_id for a in case.assignments)} - {None})))}
+    audit.record(db, "support.outreach.case_view", actor=user, organisation_id=org.id, object_type="outreach_case",
+                 object_id=case.id, purpose="preventative outreach: work the case")
+    manager = permissions.can(user, "support.outreach.assign", org.id)
+    may_work = manager or case.assigned_to_id == user.id
+    return render(request, "support/outreach_case.html", _ctx(
+        org, user, case=case, resident=resident, flags=flags, opt_out=opt_out, people=people, manager=manager,
+        may_work=may_work and case.status != "closed", officers=outreach.officers(db, org.id) if manager else [],
+        channels=outreach.CHANNELS, outcomes=outreach.OUTCOMES, needs=outreach.NEEDS, levels=outreach.NEED_LEVELS,
+        reasons=outreach.CLOSING_REASONS, statuses=outreach.STATUSES, sources=rules_service.OPT_OUT_SOURCES,
+        current_needs={n.need: n for n in case.needs}, today=dt.date.today().isoformat()))
+
+
+@router.post("/support/{slug}/outreach/cases/{cid}/{what}")
+async def case_action(request: Request, slug: str, cid: int, what: str, db: Session = Depends(get_db),
+                      user: User = Depends(require_user)) -> Response:
+    from boroughs.support.notify import backend_from_env
+
+    org = _council(db, slug, user, "support.outreach.view")
+    case = _case(db, org, cid)
+    form = await _form(request)
+    if what == "assign":
+        permissions.require(user, "support.outreach.assign", org.id)
+        officer = str(form.get("officer_id") or "")
+        if not officer.isdigit():
+            raise ValidationFailed("Choose the officer to assign the case to.")
+        outreach.assign(db, case, int(officer), user)
+    elif what == "opt-out":
+        permissions.require(user, "support.optout.record", org.id)
+        try:
+            on = dt.date.fromisoformat(str(form.get("objected_on") or ""))
+        except ValueError:
+            raise ValidationFailed("Enter the date the resident objected, for example 2026-11-27.") from None
+        rules_service.record_opt_out(db, org.id, case.resident_id, objected_on=on, source=str(form.get("source") or ""),
+                                     user=user, note=str(form.get("note") or "") or None)
+    else:
+        permissions.require(user, "support.outreach.work", org.id)
+        if what == "contact":
+            channel = str(form.get("channel") or "")
+            send = backend_from_env() if form.get("send_message") == "yes" else None
+            outreach.record_contact(db, case, user, channel=channel, outcome=str(form.get("outcome") or ""),
+                                    note=str(form.get("note") or ""), send=send, council_name=org.name)
+        elif what == "needs":
+            chosen = form.get("needs") or []
+            chosen = chosen if isinstance(chosen, list) else [chosen]
+            outreach.record_needs(db, case, user, {
+                n: (str(form.get(f"level_{n}") or "moderate"), str(form.get(f"detail_{n}") or "")) for n in chosen})
+        elif what == "note":
+            outreach.add_note(db, case, user, str(form.get("text") or ""))
+        elif what == "follow-up":
+            raw = str(form.get("follow_up_on") or "")
+            try:
+                on = dt.date.fromisoformat(raw) if raw else None
+            except ValueError:
+                raise ValidationFailed("Enter the follow-up date as YYYY-MM-DD, for example 2026-12-04.") from None
+            outreach.set_follow_up(db, case, user, on)
+        elif what == "close":
+            outreach.close_case(db, case, user, str(form.get("reason") or ""))
+        else:
+            raise NotFound("There is no such action.")
+    return _see_other(f"/support/{org.slug}/outreach/cases/{case.id}")
+
+
+@router.get("/support/{slug}/opt-outs")
+def opt_outs(request: Request, slug: str, db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    org = _council(db, slug, user, "support.optout.record")
+    rows = list(db.scalars(select(OptOut).where(OptOut.organisation_id == org.id).order_by(OptOut.id.desc()).limit(200)))
+    audit.record(db, "support.optout.list", actor=user, organisation_id=org.id, object_type="opt_out",
+                 purpose="manage objections to profiling")
+    return render(request, "support/rules_opt_outs.html", _ctx(org, user, rows=rows,
+                                                               sources=rules_service.OPT_OUT_SOURCES,
+                                                               today=dt.date.today().isoformat()))
+
+
+@router.post("/support/{slug}/opt-outs")
+async def add_opt_out(request: Request, slug: str, db: Session = Depends(get_db),
+                      user: User = Depends(require_user)) -> Response:
+    org = _council(db, slug, user, "support.optout.record")
+    form = await _form(request)
+    rid = str(form.get("resident_id") or "").strip()
+    if not rid.isdigit():
+        raise ValidationFailed("Enter the resident's number, as shown on their record.")
+    try:
+        on = dt.date.fromisoformat(str(form.get("objected_on") or ""))
+    except ValueError:
+        raise ValidationFailed("Enter the date the resident objected, for example 2026-11-27.") from None
+    rules_service.record_opt_out(db, org.id, int(rid), objected_on=on, source=str(form.get("source") or ""), user=user,
+                                 note=str(form.get("note") or "") or None)
+    return _see_other(f"/support/{org.slug}/opt-outs")
+
+
+# --------------------------------------------------------------------------------------------------------
+# fairness and evaluation
+
+
+@router.get("/support/{slug}/fairness")
+def fairness(request: Request, slug: str, rule: str = "", db: Session = Depends(get_db),
+             user: User = Depends(require_user)) -> Response:
+    org = _council(db, slug, user, "support.fairness.view")
+    try:
+        report = fairness_mod.fairness_report(db, org.id, rule_id=rule or None)
+    except ValidationFailed as exc:
+        return render(request, "support/fairness_monitor.html", _ctx(org, user, report=None, message=str(exc)))
+    return render(request, "support/fairness_monitor.html", _ctx(org, user, report=report, rule=rule,
+                                                                 group_labels=rl.GROUP_LABELS, message=None))
+
+
+@router.get("/support/{slug}/fairness.csv")
+def fairness_csv(slug: str, rule: str = "", db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    org = _council(db, slug, user, "support.fairness.view")
+    report = fairness_mod.fairness_report(db, org.id, rule_id=rule or None)
+    return PlainTextResponse(fairness_mod.report_csv(report), media_type="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{org.slug}-fairness.csv"'})
+
+
+@router.get("/support/{slug}/fairness/atrs.{fmt}")
+def atrs(slug: str, fmt: str, db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    org = _council(db, slug, user, "support.fairness.view")
+    report = fairness_mod.fairness_report(db, org.id)
+    record = fairness_mod.atrs_record(db, org.id, report=report)
+    if fmt == "json":
+        return PlainTextResponse(json.dumps(record, indent=2), media_type="application/json", headers={
+            "Content-Disposition": f'attachment; filename="{org.slug}-atrs-draft.json"'})
+    if fmt == "md":
+        return PlainTextResponse(fairness_mod.atrs_markdown(record), media_type="text/markdown", headers={
+            "Content-Disposition": f'attachment; filename="{org.slug}-atrs-draft.md"'})
+    raise NotFound("Choose json or md.")
+
+
+@router.get("/support/{slug}/evaluation")
+def evaluation(request: Request, slug: str, db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    org = _council(db, slug, user, "support.evaluation.view")
+    result = evaluation_mod.evaluate_rules(db, org.id)
+    return render(request, "support/evaluation_dashboard.html", _ctx(org, user, result=result))
+
+
+@router.get("/support/{slug}/evaluation.csv")
+def evaluation_csv(slug: str, db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    org = _council(db, slug, user, "support.evaluation.view")
+    result = evaluation_mod.evaluate_rules(db, org.id)
+    return PlainTextResponse(evaluation_mod.evaluation_csv(result), media_type="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{org.slug}-rule-evaluation.csv"'})
