@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from boroughs.core.demo import DEMO_PASSWORD as PASSWORD
 from boroughs.core.models import Organisation, OrgKind, Role, User
 from boroughs.core.organisations import add_membership, create_organisation, create_user
 from boroughs.support.demo_referrals import seed_demo_referrals
@@ -23,8 +24,8 @@ class World:
     services: dict[str, DirService] = field(default_factory=dict)
 
 
-def _user(db: Session, email: str, org: Organisation, role: Role) -> User:
-    u = create_user(db, email, email.split("@")[0].title(), None)
+def _user(db: Session, email: str, org: Organisation, role: Role, with_password: bool = False) -> User:
+    u = create_user(db, email, email.split("@")[0].title(), PASSWORD if with_password else None)
     add_membership(db, u, org, role)
     db.flush()
     db.refresh(u)
@@ -51,7 +52,7 @@ def resident(db: Session, council: Organisation, first: str, last: str, *, dob: 
     return r
 
 
-def world(db: Session) -> World:
+def world(db: Session, *, passwords: bool = False) -> World:
     orgs = {
         "newham": create_organisation(db, "London Borough of Newham", OrgKind.COUNCIL, ons_code="E09000025",
                                       slug="newham"),
@@ -66,15 +67,15 @@ def world(db: Session) -> World:
     }
     db.flush()
     users = {
-        "officer": _user(db, "officer@newham.test", orgs["newham"], Role.COUNCIL_OFFICER),
-        "manager": _user(db, "manager@newham.test", orgs["newham"], Role.COUNCIL_MANAGER),
-        "analyst": _user(db, "analyst@newham.test", orgs["newham"], Role.COUNCIL_ANALYST),
-        "hackney_officer": _user(db, "officer@hackney.test", orgs["hackney"], Role.COUNCIL_OFFICER),
-        "eastside": _user(db, "caseworker@eastside.test", orgs["eastside"], Role.VCS_CASEWORKER),
-        "eastside_manager": _user(db, "manager@eastside.test", orgs["eastside"], Role.VCS_MANAGER),
-        "buddies": _user(db, "caseworker@buddies.test", orgs["buddies"], Role.VCS_CASEWORKER),
-        "buddies_manager": _user(db, "manager@buddies.test", orgs["buddies"], Role.VCS_MANAGER),
-        "other": _user(db, "caseworker@other.test", orgs["other"], Role.VCS_CASEWORKER),
+        "officer": _user(db, "officer@newham.test", orgs["newham"], Role.COUNCIL_OFFICER, passwords),
+        "manager": _user(db, "manager@newham.test", orgs["newham"], Role.COUNCIL_MANAGER, passwords),
+        "analyst": _user(db, "analyst@newham.test", orgs["newham"], Role.COUNCIL_ANALYST, passwords),
+        "hackney_officer": _user(db, "officer@hackney.test", orgs["hackney"], Role.COUNCIL_OFFICER, passwords),
+        "eastside": _user(db, "caseworker@eastside.test", orgs["eastside"], Role.VCS_CASEWORKER, passwords),
+        "eastside_manager": _user(db, "manager@eastside.test", orgs["eastside"], Role.VCS_MANAGER, passwords),
+        "buddies": _user(db, "caseworker@buddies.test", orgs["buddies"], Role.VCS_CASEWORKER, passwords),
+        "buddies_manager": _user(db, "manager@buddies.test", orgs["buddies"], Role.VCS_MANAGER, passwords),
+        "other": _user(db, "caseworker@other.test", orgs["other"], Role.VCS_CASEWORKER, passwords),
     }
     seed_demo_referrals(db)
     w = World(orgs, users)
