@@ -8,8 +8,8 @@ from boroughs.inclusion.sources import (
     deri,
     imd,
     lookups,
-    ons_internet,
     online_share,
+    ons_internet,
     population,
 )
 from boroughs.inclusion.sources._base import InputLog
@@ -21,7 +21,7 @@ __all__ = [
     "deri",
     "imd",
     "lookups",
-    "ons_internet",
     "online_share",
+    "ons_internet",
     "population",
 ]

@@ -106,7 +106,9 @@ def load(
     frame = read_csv(ds, data_dir, **kwargs)
     if usecols is not None:
         frame = frame[list(usecols)]
-    frame = check_numeric(path, frame, list(numeric))
+    # Columns pandas already read as numbers cannot hold text; check (and convert) the others.
+    to_check = [c for c in numeric if not pd.api.types.is_numeric_dtype(frame[c])]
+    frame = check_numeric(path, frame, to_check)
     for col in numeric:
         neg = frame[col] < 0
         if col.startswith(("n_", "count")) and neg.any():  # pragma: no cover - counts named so are rare

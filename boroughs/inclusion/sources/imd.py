@@ -77,7 +77,9 @@ IOD2025_INDICATORS = dataset(
     code_pattern=LSOA,
     expected_rows=ENGLAND_LSOA21,
 )
-SUBDOMAINS_2025 = ("adult_skills_score", "geographical_barriers_score", "wider_barriers_score", "indoors_score")
+SUBDOMAINS_2025 = (
+    "adult_skills_score", "geographical_barriers_score", "wider_barriers_score", "indoors_score", "outdoors_score"
+)
 IOD2025_SUBDOMAINS = dataset(
     "inclusion.iod2025_subdomains",
     "imd2025/iod2025_subdomains_england.csv.gz",
@@ -189,3 +191,24 @@ def load_imd2019_london(
 def load_imd2019_england(data_dir: Path | None = None, log: InputLog | None = None) -> pd.DataFrame:
     """IoD2019 IMD score, England LSOA 2011."""
     return load(IOD2019_SCORES, data_dir, log, numeric=["imd_score", "income_score_pct", "employment_score_pct"])
+
+FILE6_POP = "Total population: mid 2015 (excluding prisoners)"
+IOD2019_POPULATION = dataset(
+    "inclusion.iod2019_population",
+    "imd2019/iod2019_file6_population_denominators_england.csv.gz",
+    "English Indices of Deprivation 2019: File 6 population denominators, England LSOA 2011",
+    publisher=MHCLG,
+    url=IOD2019_URL,
+    columns=("LSOA code (2011)", FILE6_POP),
+    code_column="LSOA code (2011)",
+    code_pattern=LSOA,
+    expected_rows=ENGLAND_LSOA11,
+)
+
+
+def load_population_2015_england(data_dir: Path | None = None, log: InputLog | None = None) -> pd.DataFrame:
+    """Mid-2015 population by England LSOA 2011 (weights for merging 2011 areas)."""
+    frame = load(IOD2019_POPULATION, data_dir, log, numeric=[FILE6_POP])
+    return frame.rename(columns={"LSOA code (2011)": "lsoa11_code", FILE6_POP: "pop_2015"})[
+        ["lsoa11_code", "pop_2015"]
+    ]

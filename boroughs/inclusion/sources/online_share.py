@@ -9,7 +9,15 @@ from pathlib import Path
 import pandas as pd
 
 from boroughs.core.errors import DataError
-from boroughs.inclusion.sources._base import LSOA_EW, ONS, InputLog, check_known_codes, check_range, dataset, load
+from boroughs.inclusion.sources._base import (
+    LSOA_EW,
+    ONS,
+    InputLog,
+    check_known_codes,
+    check_range,
+    dataset,
+    load,
+)
 
 URL = (
     "https://www.ons.gov.uk/peoplepopulationandcommunity/householdcharacteristics/"

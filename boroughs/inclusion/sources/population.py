@@ -6,7 +6,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from boroughs.inclusion.sources._base import LONDON_LSOA11, LSOA, ONS, InputLog, check_known_codes, dataset, load
+from boroughs.inclusion.sources._base import (
+    LONDON_LSOA11,
+    LSOA,
+    ONS,
+    InputLog,
+    check_known_codes,
+    dataset,
+    load,
+)
 
 AGES = tuple(str(a) for a in range(90)) + ("90+",)
 
