@@ -556,7 +556,7 @@
 
   function addLayers(topoBorough) {
     var attribution = "Contains ONS, MHCLG and OS data © Crown copyright and database right (OGL v3)";
-    map.addSource("lsoa", { type: "geojson", data: { type: "FeatureCollection", features: geo }, attribution: attribution });
+    map.addSource("lsoa", { type: "geojson", data: { type: "FeatureCollection", features: geo }, attribution: attribution, tolerance: 0.1 });
     var hasBase = !!config.basemap_url;
     map.addLayer({ id: "lsoa-fill", type: "fill", source: "lsoa", paint: {
       "fill-color": NO_DATA,
