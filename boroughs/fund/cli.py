@@ -15,8 +15,8 @@ from boroughs.core.errors import BoroughsError
 
 app = typer.Typer(help="The collaborative fund: open grants data, publishing and workflow docs.",
                   no_args_is_help=True)
-console = Console()
-err = Console(stderr=True)
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 DEFAULT_WORKFLOW_DOC = Path("docs/fund/workflows.md")
 
