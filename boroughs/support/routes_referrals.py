@@ -271,7 +271,7 @@ async def agreement_new_post(request: Request, db: Session = Depends(get_db),
                                                       "art9_condition", "start", "end", "review", "purpose_key",
                                                       "purpose_description", "retention_days", "retention_action",
                                                       "council")}
-    recipients = [int(x) for x in form.getlist("recipients") if str(x).isdigit()]
+    recipients = [int(str(x)) for x in form.getlist("recipients") if str(x).isdigit()]
     fields = [str(f) for f in form.getlist("fields") if str(f) in governance.FIELDS]
     errors: dict[str, str] = {}
     council = _int(v["council"])
@@ -472,7 +472,7 @@ async def referral_preview(request: Request, rid: int, db: Session = Depends(get
     form = await request.form()
     case = _int(str(form.get("case") or ""))
     needs_selected = [str(n) for n in form.getlist("need")]
-    service_ids = [int(s) for s in form.getlist("service") if str(s).isdigit()]
+    service_ids = [int(str(s)) for s in form.getlist("service") if str(s).isdigit()]
     reason = str(form.get("reason") or "").strip()
     if not service_ids:
         ctx = _refer_context(db, user, rid, case, needs_selected, "choose services to refer a resident to")
@@ -494,7 +494,7 @@ async def referral_send(request: Request, rid: int, db: Session = Depends(get_db
     r = _resident(db, user, rid, "support.referral.create", "send a referral")
     batch = referral.send_referrals(
         db, user, council_id=r.organisation_id, resident_id=r.id,
-        service_ids=[int(s) for s in form.getlist("service") if str(s).isdigit()],
+        service_ids=[int(str(s)) for s in form.getlist("service") if str(s).isdigit()],
         needs_list=[str(n) for n in form.getlist("need")], reason=str(form.get("reason") or "").strip() or None,
         outreach_case_id=_int(str(form.get("case") or "")))
     return RedirectResponse(f"/support/referrals?sent={batch.id}", status_code=303)
