@@ -175,3 +175,10 @@ def flags(
         _fail(exc)
         return
     console.print(message)
+
+
+from boroughs.support import directory_cli, referral_cli  # noqa: E402  (issue 7)
+
+app.add_typer(directory_cli.app, name="directory")
+app.add_typer(referral_cli.app, name="referrals")
+app.command("sar")(referral_cli.sar)
