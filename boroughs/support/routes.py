@@ -8,3 +8,8 @@ router = APIRouter()
 NAV = [{"text": "Early warning", "href": "/support/early-warning", "needs": "support.rules.view"}]
 
 router.include_router(outreach_router)
+
+from boroughs.support import routes_referrals  # noqa: E402  directory, agreements, consent, referrals, ORUK API
+
+router.include_router(routes_referrals.router)
+NAV.extend(routes_referrals.NAV)
