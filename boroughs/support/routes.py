@@ -13,3 +13,7 @@ from boroughs.support import routes_referrals  # noqa: E402  directory, agreemen
 
 router.include_router(routes_referrals.router)
 NAV.extend(routes_referrals.NAV)
+
+from boroughs.support import routes_linkage  # noqa: E402  resident view and clerical review of linkage
+
+router.include_router(routes_linkage.router)

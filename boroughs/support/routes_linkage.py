@@ -1,0 +1,153 @@
+"""Pages for linked residents: the resident view and clerical review of uncertain pairs.
+
+Everything is under ``/support/<council slug>/``. Each page checks its action on the council on the
+server. Every read of personal data is audited with its purpose: the resident view asks the officer for
+the purpose before showing anything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from boroughs.core import audit, permissions
+from boroughs.core.errors import NotFound, ValidationFailed
+from boroughs.core.models import Organisation, OrgKind, User
+from boroughs.support import linkage_permissions, residents
+from boroughs.support.models import LinkRun, Resident, ResidentRecord, SourceRecord
+from boroughs.support.schemas import SCHEMAS
+from boroughs.web.deps import get_db, require_user
+from boroughs.web.templating import render
+
+assert linkage_permissions  # registers the actions
+
+router = APIRouter()
+
+PURPOSES = {
+    "outreach": "Outreach: preparing or following up contact with the resident",
+    "safeguarding": "Safeguarding: checking a concern about the resident's safety",
+    "review": "Clerical review of record linkage",
+    "request": "Responding to the resident's own request or complaint",
+}
+
+
+def _council(db: Session, slug: str, user: User, action: str) -> Organisation:
+    org = db.scalar(select(Organisation).where(Organisation.slug == slug, Organisation.kind == OrgKind.COUNCIL.value))
+    if org is None:
+        raise NotFound("There is no such council.")
+    permissions.require(user, action, org.id)
+    return org
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+async def _form(request: Request) -> dict[str, Any]:
+    form = await request.form()
+    out: dict[str, Any] = {}
+    for k in form:
+        values = form.getlist(k)
+        out[k] = values if k == "record_ids" else values[0]
+    return out
+
+
+def _ctx(org: Organisation, user: User, **extra: Any) -> dict[str, Any]:
+    return {"org": org, "base": f"/support/{org.slug}",
+            "may_review": permissions.can(user, "support.linkage.review", org.id),
+            "may_view": permissions.can(user, "support.resident.view", org.id),
+            "titles": {k: s.title for k, s in SCHEMAS.items()}, **extra}
+
+
+@router.get("/support/{slug}/residents")
+def find_residents(request: Request, slug: str, q: str = "", purpose: str = "", db: Session = Depends(get_db),
+                   user: User = Depends(require_user)) -> Response:
+    """Find a resident by name, record id or postcode (a search is itself a read: purpose required)."""
+    org = _council(db, slug, user, "support.resident.view")
+    results: list[Resident] = []
+    errors: dict[str, str] = {}
+    q = q.strip()
+    if q:
+        if purpose not in PURPOSES:
+            errors["purpose"] = "Choose why you are searching"
+        elif len(q) < 2:
+            errors["q"] = "Enter at least 2 characters"
+        else:
+            like = f"%{q.lower()}%"
+            ids = select(ResidentRecord.resident_id).join(
+                SourceRecord, SourceRecord.id == ResidentRecord.source_record_id
+            ).where(SourceRecord.organisation_id == org.id, or_(
+                func.lower(SourceRecord.last_name).like(like), func.lower(SourceRecord.first_name).like(like),
+                SourceRecord.record_id == q, func.upper(SourceRecord.postcode) == q.upper()))
+            results = list(db.scalars(select(Resident).where(Resident.id.in_(ids), Resident.active)
+                                      .order_by(Resident.last_name, Resident.first_name).limit(50)))
+            audit.record(db, "support.resident.search", actor=user, organisation_id=org.id,
+                         object_type="support_resident", purpose=PURPOSES[purpose],
+                         detail={"query": q, "results": len(results)})
+    run = db.scalar(select(LinkRun).where(LinkRun.organisation_id == org.id).order_by(LinkRun.id.desc()).limit(1))
+    return render(request, "support/linkage_find.html",
+                  _ctx(org, user, q=q, purpose=purpose, purposes=PURPOSES, results=results, errors=errors, run=run))
+
+
+@router.get("/support/{slug}/residents/{rid}")
+def resident_view(request: Request, slug: str, rid: int, purpose: str = "", db: Session = Depends(get_db),
+                  user: User = Depends(require_user)) -> Response:
+    org = _council(db, slug, user, "support.resident.view")
+    resident = residents.get_resident(db, org.id, rid)
+    if purpose not in PURPOSES:
+        return render(request, "support/linkage_purpose.html",
+                      _ctx(org, user, resident_id=rid, purposes=PURPOSES,
+                           errors={"purpose": "Choose why you need to see this resident"} if purpose else {}))
+    audit.record(db, "support.resident.view", actor=user, organisation_id=org.id, object_type="support_resident",
+                 object_id=rid, purpose=PURPOSES[purpose])
+    records = residents.resident_records(db, rid)
+    timeline = residents.resident_timeline(db, rid)
+    by_id = {r.id: r for rs in records.values() for r in rs}
+    evidence = residents.resident_link_evidence(db, rid)
+    return render(request, "support/linkage_resident.html", _ctx(
+        org, user, resident=resident, records=records, timeline=timeline[-200:], timeline_total=len(timeline),
+        by_id=by_id, evidence=evidence[:30], purpose=purpose))
+
+
+@router.post("/support/{slug}/residents/{rid}/split")
+async def resident_split(request: Request, slug: str, rid: int, db: Session = Depends(get_db),
+                         user: User = Depends(require_user)) -> Response:
+    org = _council(db, slug, user, "support.linkage.review")
+    form = await _form(request)
+    ids = [int(x) for x in form.get("record_ids", []) if str(x).isdigit()]
+    new = residents.split_resident(db, org.id, rid, ids, user=user, reason=(form.get("reason") or None))
+    return _see_other(f"/support/{org.slug}/residents/{new.id}?purpose=review")
+
+
+@router.get("/support/{slug}/review")
+def review(request: Request, slug: str, db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    org = _council(db, slug, user, "support.linkage.review")
+    items = residents.review_queue(db, org.id, limit=20)
+    audit.record(db, "support.review.view", actor=user, organisation_id=org.id, object_type="support_link_pair",
+                 purpose=PURPOSES["review"], detail={"pairs_shown": [f"{i.pair.record_a_id}-{i.pair.record_b_id}"
+                                                                     for i in items]})
+    fields = [("first_name", "First name"), ("last_name", "Last name"), ("dob", "Date of birth"),
+              ("address_line_1", "Address"), ("address_line_2", "Address line 2"), ("postcode", "Postcode"),
+              ("uprn", "UPRN"), ("national_id", "NI number"), ("phone", "Phone"), ("email", "Email"),
+              ("sex", "Sex")]
+    return render(request, "support/linkage_review.html", _ctx(org, user, items=items, fields=fields))
+
+
+@router.post("/support/{slug}/review")
+async def review_decide(request: Request, slug: str, db: Session = Depends(get_db),
+                        user: User = Depends(require_user)) -> Response:
+    org = _council(db, slug, user, "support.linkage.review")
+    form = await _form(request)
+    try:
+        a, b = int(form.get("record_a", "")), int(form.get("record_b", ""))
+    except ValueError:
+        raise ValidationFailed("The pair to decide on is missing; go back and try again.") from None
+    decision = form.get("decision", "")
+    if decision not in residents.DECISIONS:
+        raise ValidationFailed("Choose whether the two records are the same person.")
+    residents.decide(db, org.id, a, b, decision, user=user, reason=form.get("reason") or None)
+    return _see_other(f"/support/{org.slug}/review")
