@@ -1,8 +1,9 @@
 """The inclusion area's demo: the London index built from the real open data, for the map at ``/map``.
 
 ``seed_demo`` builds the index into the configured output folder (``BOROUGHS_OUT_DIR``, default ``out``)
-with the contract command ``boroughs inclusion build --data-dir DATA --out OUT`` when no index is there
-yet, and does nothing when one is (idempotent). It writes no database rows: the map reads the built files.
+with the index engineer's ``boroughs.inclusion.index.build`` (what ``boroughs inclusion build --data-dir DATA
+--out OUT`` runs) when no index is there yet, and does nothing when one is (idempotent). It writes no
+database rows: the map reads the built files.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from boroughs.inclusion.map_data import INDEX_FILE
 
 def build_command(data_dir: Path, out: Path) -> list[str]:
     exe = shutil.which("boroughs")
-    base = [exe] if exe else [sys.executable, "-c", "from boroughs.cli import main; main()"]
+    base = [exe] if exe else [sys.executable, "-c", "from boroughs.cli import main; main()"]  # the contract CLI
     return [*base, "inclusion", "build", "--data-dir", str(data_dir), "--out", str(out)]
 
 
@@ -32,6 +33,13 @@ def ensure_index(out: Path | None = None, data_dir: Path | None = None) -> Path:
     if (out / INDEX_FILE).is_file():
         return out
     out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        from boroughs.inclusion import index as build
+    except ImportError:  # pragma: no cover - an installation without the build module: use the command
+        build = None  # type: ignore[assignment]
+    if build is not None and hasattr(build, "build"):
+        build.build(data_dir, out)
+        return out
     result = subprocess.run(build_command(data_dir, out), capture_output=True, text=True, check=False)
     if result.returncode != 0 or not (out / INDEX_FILE).is_file():
         raise RuntimeError(f"Building the inclusion index into {out} failed:\n{result.stdout[-2000:]}\n"

@@ -62,6 +62,7 @@ class NeedType:
     column: str
     weight: float
     description: str = ""
+    contrib: str | None = None  # this type's additive contribution to the raw score, when the build gives it
 
 
 @dataclass
@@ -138,17 +139,55 @@ class MapIndex:
     def is_default(self, weights: dict[str, float]) -> bool:
         return all(abs(weights.get(k, v) - v) < 1e-9 for k, v in self.default_weights.items())
 
+    @property
+    def mode(self) -> str:
+        """``additive`` when the build gives each need type's contribution to its raw score (the calibrated
+        model): a weight multiplies that contribution. Otherwise ``mean``: see :func:`combine`."""
+        if self.need_types and all(t.contrib for t in self.need_types):
+            return "additive"
+        return "mean"
+
+    def evaluate(self, weights: dict[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(overall score, rank) under ``weights``; the built ones at the published weights.
+
+        Additive mode: raw = sum over need types of weight × contribution (in the catalogue's order, as
+        ``map.js`` sums them); rank 1 = highest raw; the score is its percentile 0–100 (as the build's).
+        """
+        if weights is None or self.is_default(weights):
+            cached = self.cache.get("_default_eval")
+            if cached is None:
+                base = self.frame[self.columns["score"] or "score"].to_numpy(dtype=float)
+                rank_col = self.columns.get("rank")
+                ranks = (self.frame[rank_col].to_numpy(dtype=int) if rank_col and self.mode == "additive"
+                         else rank_desc(base))
+                cached = (base, ranks)
+                self.cache["_default_eval"] = cached
+            return cached
+        if self.mode == "additive":
+            raw = additive_raw(self.frame, self.need_types, weights)
+            return percentile(raw), rank_desc(raw)
+        scores = combine(self.need_matrix(), [weights[t.id] for t in self.need_types],
+                         base=self.frame[self.columns["score"] or "score"].to_numpy(dtype=float),
+                         default=[t.weight for t in self.need_types])
+        return scores, rank_desc(scores)
+
     def scores(self, weights: dict[str, float] | None = None) -> np.ndarray:
         """The overall score under ``weights`` (the built score when they are the defaults)."""
-        base = self.frame[self.columns["score"] or "score"].to_numpy(dtype=float)
-        if weights is None or self.is_default(weights):
-            return base
-        return combine(self.need_matrix(), [weights[t.id] for t in self.need_types],
-                       base=base, default=[t.weight for t in self.need_types])
+        return self.evaluate(weights)[0]
 
-    def ranks(self, scores: np.ndarray) -> np.ndarray:
-        """Rank 1 = the greatest risk; ties share the best rank."""
-        return rank_desc(scores)
+
+def additive_raw(frame: pd.DataFrame, need_types: list[NeedType], weights: dict[str, float]) -> np.ndarray:
+    raw = np.zeros(len(frame))
+    for t in need_types:
+        contrib = frame[t.contrib].to_numpy(dtype=float) if t.contrib else np.zeros(len(frame))
+        raw = raw + weights.get(t.id, t.weight) * np.nan_to_num(contrib)
+    return raw
+
+
+def percentile(raw: np.ndarray) -> np.ndarray:
+    """0–100 percentile rank (100 = highest), ties sharing their average rank (as the build's ``score``)."""
+    r = pd.Series(raw).rank(method="average").to_numpy()
+    return np.asarray(100.0 * (r - 0.5) / len(raw))
 
 
 def combine(needs: np.ndarray, weights: list[float], *, base: np.ndarray | None = None,

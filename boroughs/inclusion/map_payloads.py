@@ -104,9 +104,17 @@ def first_view(index: MapIndex) -> dict[str, Any]:
     wards = index.wards
     w_pos = {c: i for i, c in enumerate(wards["code"])}
     ward_points = _label_points("ward")
-    values = {"score": _round(index.values("score"), 6)}
-    for t in index.need_types:
-        values[f"need:{t.id}"] = _round(frame[t.column].to_numpy(dtype=float), 6)
+    if index.mode == "additive":
+        # Re-weighting multiplies each need type's contribution; ranks at the published weights are the
+        # build's own (its raw score has more digits than travel here).
+        _, ranks = index.evaluate()
+        values = {"score": _round(index.values("score"), 6), "rank": [int(r) for r in ranks]}
+        for t in index.need_types:
+            values[f"contrib:{t.id}"] = _round(frame[t.contrib].to_numpy(dtype=float), 6)  # type: ignore[index]
+    else:
+        values = {"score": _round(index.values("score"), 6)}
+        for t in index.need_types:
+            values[f"need:{t.id}"] = _round(frame[t.column].to_numpy(dtype=float), 6)
     return {
         "version": hashlib.sha1(index.version.encode()).hexdigest()[:12],
         "count": index.n,
@@ -119,6 +127,7 @@ def first_view(index: MapIndex) -> dict[str, Any]:
                       "label": [round(r.lon, 5), round(r.lat, 5)]} for r in boroughs.itertuples()],
         "wards": [{"code": r.code, "name": r.name, "borough": b_pos.get(r.borough_code, -1),
                    "label": ward_points.get(r.code)} for r in wards.itertuples()],
+        "mode": index.mode,
         "need_types": [{"id": t.id, "name": t.name, "description": t.description, "weight": t.weight}
                        for t in index.need_types],
         "layers": [layer.as_dict() for layer in index.layers],

@@ -57,6 +57,12 @@ def _means(index: MapIndex) -> dict[str, Any]:
     return cached
 
 
+def need_scale_max(index: MapIndex) -> float:
+    """The top of the need-type bars' scale: 100 for percentiles, else the largest need score."""
+    top = float(np.nanmax(index.need_matrix())) if index.need_types else 1.0
+    return 100.0 if 1.0 < top <= 100.0 else max(top, 1.0)
+
+
 def area_type(index: MapIndex, row: int) -> dict[str, str] | None:
     col = index.columns.get("area_type")
     if not col:
@@ -68,9 +74,34 @@ def area_type(index: MapIndex, row: int) -> dict[str, str] | None:
     return {"id": str(value), **meta}
 
 
+def _explained(index: MapIndex, code: str) -> list[str] | None:
+    """The build's own explanation (``boroughs.inclusion.explain``) as sentences, when it can give one."""
+    try:
+        from boroughs.inclusion import explain
+        from boroughs.inclusion import index as build
+
+        built = index.cache.get("_built")
+        if built is None:
+            built = build.load(index.out_dir)
+            index.cache["_built"] = built
+        info = explain.explain_area(built, code)
+    except Exception:  # an index from another build: fall back to the map's own comparison
+        return None
+    out = []
+    for r in info.get("reasons") or []:
+        out.append(f"{r['name']} ({str(r['need_type_name']).lower()}): {r['value_text']} here, {r['comparison']} "
+                   f"the London median of {r['median_text']}; higher risk than {r['risk_percentile']:.0f}% of "
+                   f"London's areas on this measure.")
+    return out or None
+
+
 def reasons(index: MapIndex, row: int, limit: int = 3) -> list[str]:
-    """The plain-English top reasons: the need types and indicators where this area stands out most."""
+    """The plain-English top reasons: from the build's explanation when it has one, else the need types and
+    indicators where this area stands out most against London."""
     frame = index.frame
+    explained = _explained(index, str(frame.at[row, "code"]))
+    if explained:
+        return explained
     found: list[tuple[float, str]] = []
     for t in index.need_types:
         values = frame[t.column].to_numpy(dtype=float)
@@ -116,8 +147,7 @@ def profile(index: MapIndex, code: str, weights: dict[str, float] | None = None)
     row = index.row(code)
     frame = index.frame
     weights = weights or index.default_weights
-    scores = index.scores(weights)
-    ranks = index.ranks(scores)
+    scores, ranks = index.evaluate(weights)
     default = index.is_default(weights)
     cols = index.columns
     borough = str(frame.at[row, "borough_code"])
@@ -164,6 +194,9 @@ def profile(index: MapIndex, code: str, weights: dict[str, float] | None = None)
         "weights_are_default": default,
         "weights": weights,
         "needs": needs,
+        "need_scale_max": need_scale_max(index),
+        "main_need": (str(frame.at[row, cols["main_need"]]) if cols.get("main_need")
+                      and isinstance(frame.at[row, cols["main_need"]], str) else None),
         "reasons": reasons(index, row),
         "area_type": area_type(index, row),
         "residents": {
@@ -182,8 +215,7 @@ def borough_summary(index: MapIndex, code: str, weights: dict[str, float] | None
     name = index.borough_name(code)
     frame = index.frame
     weights = weights or index.default_weights
-    scores = index.scores(weights)
-    ranks = index.ranks(scores)
+    scores, ranks = index.evaluate(weights)
     inside = (frame["borough_code"] == code).to_numpy()
     top_decile = ranks <= int(np.ceil(index.n / 10))
     cols = index.columns
@@ -350,8 +382,7 @@ def selection(index: MapIndex, *, weights: dict[str, float], borough: str | None
               descending: bool = False) -> pd.DataFrame:
     """The table's rows: one per LSOA in the selection, with scores under ``weights``."""
     frame = index.frame
-    scores = index.scores(weights)
-    ranks = index.ranks(scores)
+    scores, ranks = index.evaluate(weights)
     bnames = dict(zip(index.boroughs["code"], index.boroughs["name"], strict=True))
     out = pd.DataFrame({
         "code": frame["code"], "name": frame["name"],

@@ -9,6 +9,7 @@ sources and moved to 2021 LSOAs with :func:`boroughs.inclusion.convert.to_lsoa21
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,14 +36,14 @@ ROLES: dict[str, tuple[str, ...]] = {
     "rank_low": ("rank_low", "rank_lo", "rank_p05", "rank_p5", "rank_lower", "rank_interval_low", "rank_min"),
     "rank_high": ("rank_high", "rank_hi", "rank_p95", "rank_upper", "rank_interval_high", "rank_max"),
     "decile": ("decile", "score_decile"),
-    "decile_unstable": ("decile_unstable", "decile_flag", "unstable_decile", "decile_changes"),
-    "estimate": ("est_offline", "estimated_offline", "offline_adults", "est_non_users", "estimate", "est_residents",
+    "decile_unstable": ("unstable", "decile_unstable", "decile_flag", "unstable_decile", "decile_changes"),
+    "estimate": ("offline_estimate", "est_offline", "estimated_offline", "offline_adults", "est_non_users", "estimate", "est_residents",
                  "non_users"),
-    "estimate_low": ("est_offline_low", "estimated_offline_low", "offline_adults_low", "est_non_users_low",
+    "estimate_low": ("offline_low", "est_offline_low", "estimated_offline_low", "offline_adults_low", "est_non_users_low",
                      "estimate_low", "est_residents_low", "non_users_low"),
-    "estimate_high": ("est_offline_high", "estimated_offline_high", "offline_adults_high", "est_non_users_high",
+    "estimate_high": ("offline_high", "est_offline_high", "estimated_offline_high", "offline_adults_high", "est_non_users_high",
                       "estimate_high", "est_residents_high", "non_users_high"),
-    "estimate_rate": ("est_offline_rate", "estimated_offline_rate", "offline_rate", "est_non_users_rate",
+    "estimate_rate": ("offline_rate", "est_offline_rate", "estimated_offline_rate", "offline_rate", "est_non_users_rate",
                       "non_users_rate"),
     "adults": ("adults", "population_adults", "adult_population", "pop_adults", "adults_16_plus"),
     "population": ("population", "total_residents", "residents", "usual_residents"),
@@ -50,6 +51,8 @@ ROLES: dict[str, tuple[str, ...]] = {
     "area_type_name": ("area_type_name", "type_name", "typology_name"),
     "deri": ("deri_score", "deri_v1_6", "deri", "deri_score_national"),
     "online_share": ("online_share", "census_online_share", "online_return_share"),
+    "observed_offline": ("observed_offline_share",),
+    "main_need": ("main_need_name",),
 }
 
 
@@ -66,7 +69,8 @@ def _meta_list(manifest: dict[str, Any], *keys: str) -> list[Any]:
         if isinstance(value, list):
             return value
         if isinstance(value, dict):
-            return [{"id": k, **v} if isinstance(v, dict) else {"id": k, "weight": v} for k, v in value.items()]
+            return [{"id": k, **v} if isinstance(v, dict) else {"id": k, "name": v} if isinstance(v, str)
+                    else {"id": k, "weight": v} for k, v in value.items()]
     params = manifest.get("parameters")
     if isinstance(params, dict):
         return _meta_list(params, *keys)
@@ -99,14 +103,17 @@ def _need_types(raw: pd.DataFrame, manifest: dict[str, Any]) -> list[NeedType]:
         if not ident or column not in columns:
             continue
         weight = item.get("weight", weights.get(ident, weights.get(column, 1.0)))
+        contrib = f"contrib_{ident}" if f"contrib_{ident}" in columns else None
         found.append(NeedType(ident, str(item.get("name") or _humanise(ident)), column, float(weight),
-                              str(item.get("description") or "")))
+                              str(item.get("description") or ""), contrib))
     if found:
         return found
     for column in columns:
         if column.startswith("need_") and not re.search(r"_(low|high|lo|hi|rank|decile)$", column):
             ident = column[len("need_"):]
-            found.append(NeedType(ident, _humanise(ident), column, float(weights.get(ident, weights.get(column, 1.0)))))
+            contrib = f"contrib_{ident}" if f"contrib_{ident}" in columns else None
+            found.append(NeedType(ident, _humanise(ident), column, float(weights.get(ident, weights.get(column, 1.0))),
+                                  "", contrib))
     return found
 
 
@@ -150,12 +157,22 @@ def _indicators(raw: pd.DataFrame, manifest: dict[str, Any], need_types: list[Ne
 
 
 def _area_types(raw: pd.DataFrame, manifest: dict[str, Any], column: str | None,
-                name_column: str | None) -> dict[str, dict[str, str]]:
+                name_column: str | None, directory: Path) -> dict[str, dict[str, str]]:
     if column is None:
         return {}
     names: dict[str, dict[str, str]] = {}
+    path = directory / "area_types.json"
+    if path.is_file():
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            doc = {}
+        for item in doc.get("types", []) if isinstance(doc, dict) else []:
+            if isinstance(item, dict) and item.get("area_type") is not None:
+                names[_type_id(item["area_type"])] = {"name": str(item.get("name") or item["area_type"]),
+                                                       "description": str(item.get("description") or "")}
     for item in _meta_list(manifest, "area_types", "typology", "types"):
-        if isinstance(item, dict) and item.get("id") is not None:
+        if isinstance(item, dict) and item.get("id") is not None and str(item["id"]) not in names:
             names[str(item["id"])] = {"name": str(item.get("name") or item["id"]),
                                       "description": str(item.get("description") or "")}
     if name_column is not None:
@@ -205,8 +222,17 @@ def schema(raw: pd.DataFrame, manifest: dict[str, Any], directory: Path,
         raise ValueError(f"{directory / 'lsoa21.csv'} lacks the contract columns lsoa21_code and score.")
     raw = raw.copy()
     raw["lsoa21_code"] = raw["lsoa21_code"].astype(str)
+    indicators = directory / "indicators_lsoa21.csv"
+    if indicators.is_file():
+        values = pd.read_csv(indicators, dtype={"lsoa21_code": str}).set_index("lsoa21_code")
+        values.columns = [f"ind_{c}" for c in values.columns]
+        raw = raw.join(values, on="lsoa21_code")
     columns = list(raw.columns)
     roles: dict[str, str | None] = {role: _find(columns, role) for role in ROLES}
+
+    if roles["online_share"] is None and roles["observed_offline"] is not None:
+        raw["map_online_share"] = 1.0 - raw[roles["observed_offline"]].astype(float)
+        roles["online_share"] = "map_online_share"
 
     if roles["deri"] is None or roles["online_share"] is None:
         try:
@@ -240,7 +266,7 @@ def schema(raw: pd.DataFrame, manifest: dict[str, Any], directory: Path,
         roles["estimate_rate"] = "map_estimate_rate"
 
     need_types = _need_types(raw, manifest)
-    area_types = _area_types(raw, manifest, roles["area_type"], roles["area_type_name"])
+    area_types = _area_types(raw, manifest, roles["area_type"], roles["area_type_name"], directory)
     if roles["area_type"] is not None:
         raw["map_area_type"] = raw[roles["area_type"]].map(lambda v: None if pd.isna(v) else _type_id(v))
         roles["area_type"] = "map_area_type"

@@ -49,11 +49,39 @@
     return needIndex.every(function (t) { return Math.abs(weights[t.id] - t.weight) < 1e-9; });
   }
 
-  function scores() {
+  function evaluate() {
+    // [scores, ranks] under state.weights: the build's own at the published weights.
     if (isDefault(state.weights)) {
-      return Float64Array.from(data.values.score, function (v) { return v === null ? NaN : v; });
+      var base = Float64Array.from(data.values.score, function (v) { return v === null ? NaN : v; });
+      return [base, data.values.rank ? Int32Array.from(data.values.rank) : rankOf(base)];
     }
-    return combine(state.weights);
+    if (data.mode === "additive") {
+      // Each need type's contribution to the raw score, times its weight (map_data.additive_raw).
+      var n = data.count, raw = new Float64Array(n);
+      needIndex.forEach(function (t) {
+        var col = data.values["contrib:" + t.id], w = state.weights[t.id];
+        for (var i = 0; i < n; i++) raw[i] = raw[i] + w * (col[i] === null ? 0 : col[i]);
+      });
+      return [percentile(raw), rankOf(raw)];
+    }
+    var s = combine(state.weights);
+    return [s, rankOf(s)];
+  }
+
+  function percentile(raw) {
+    // 0–100, ties sharing their average rank (map_data.percentile).
+    var n = raw.length, order = new Array(n), out = new Float64Array(n);
+    for (var i = 0; i < n; i++) order[i] = i;
+    order.sort(function (a, b) { return raw[a] - raw[b]; });
+    var start = 0;
+    while (start < n) {
+      var end = start;
+      while (end + 1 < n && raw[order[end + 1]] === raw[order[start]]) end++;
+      var avg = (start + end) / 2 + 1;
+      for (var k = start; k <= end; k++) out[order[k]] = 100 * (avg - 0.5) / n;
+      start = end + 1;
+    }
+    return out;
   }
 
   function rankOf(values) {
@@ -306,8 +334,9 @@
   function update() {
     // Re-weighting: scores, ranks, colours, legend and the open profile (measured for the benchmark).
     var t0 = performance.now();
-    state.scores = scores();
-    state.ranks = rankOf(state.scores);
+    var ev = evaluate();
+    state.scores = ev[0];
+    state.ranks = ev[1];
     if (state.layer === "score") recolour();
     renderProfileFigures();
     writeUrl();
@@ -380,39 +409,16 @@
     el("map").querySelector("canvas").focus();
   }
 
-  function boroughMeans(bi) {
-    var sums = {}, counts = {}, lsum = {}, lcount = {};
-    needIndex.forEach(function (t) { sums[t.id] = 0; counts[t.id] = 0; lsum[t.id] = 0; lcount[t.id] = 0; });
-    for (var i = 0; i < data.count; i++) {
-      needIndex.forEach(function (t) {
-        var v = data.values["need:" + t.id][i];
-        if (v === null) return;
-        lsum[t.id] += v; lcount[t.id]++;
-        if (data.borough[i] === bi) { sums[t.id] += v; counts[t.id]++; }
-      });
-    }
-    var out = {};
-    needIndex.forEach(function (t) { out[t.id] = { borough: sums[t.id] / counts[t.id], london: lsum[t.id] / lcount[t.id] }; });
-    return out;
-  }
-
   function renderProfile() {
-    var p = state.profile, i = codeIndex[p.code];
-    var means = boroughMeans(data.borough[i]);
-    var needMax = 0;
-    needIndex.forEach(function (t) {
-      var col = data.values["need:" + t.id];
-      for (var j = 0; j < col.length; j++) if (col[j] !== null && col[j] > needMax) needMax = col[j];
-    });
-    needMax = needMax || 1;
+    var p = state.profile;
+    var needMax = p.need_scale_max || 1;
     var pct = function (v) { return Math.max(0, Math.min(100, v / needMax * 100)).toFixed(1); };
-    var bars = needIndex.map(function (t) {
-      var v = data.values["need:" + t.id][i], m = means[t.id];
-      return '<div class="map-bar"><p class="govuk-body-s govuk-!-margin-bottom-1"><strong>' + esc(t.name) + "</strong>: " + fmt(v) +
-        " (borough " + fmt(m.borough) + ", London " + fmt(m.london) + ")</p>" +
-        '<div class="map-bar__track" aria-hidden="true"><span class="map-bar__fill" style="width:' + pct(v) + '%"></span>' +
-        '<span class="map-bar__mark map-bar__mark--borough" style="left:' + pct(m.borough) + '%"></span>' +
-        '<span class="map-bar__mark map-bar__mark--london" style="left:' + pct(m.london) + '%"></span></div></div>';
+    var bars = p.needs.map(function (t) {
+      return '<div class="map-bar"><p class="govuk-body-s govuk-!-margin-bottom-1"><strong>' + esc(t.name) + "</strong>: " + fmt(t.value) +
+        " (borough " + fmt(t.borough) + ", London " + fmt(t.london) + ")</p>" +
+        '<div class="map-bar__track" aria-hidden="true"><span class="map-bar__fill" style="width:' + pct(t.value) + '%"></span>' +
+        '<span class="map-bar__mark map-bar__mark--borough" style="left:' + pct(t.borough) + '%"></span>' +
+        '<span class="map-bar__mark map-bar__mark--london" style="left:' + pct(t.london) + '%"></span></div></div>';
     }).join("");
     var r = p.residents || {}, type = p.area_type;
     var residents = r.estimate === null || r.estimate === undefined ? "No estimate" :
@@ -658,8 +664,9 @@
       londonBox = bboxOf(boroughFeatures);
       var view = readUrl();
       syncControls();
-      state.scores = scores();
-      state.ranks = rankOf(state.scores);
+      var ev = evaluate();
+      state.scores = ev[0];
+      state.ranks = ev[1];
       var options = {
         container: "map", style: style(), attributionControl: { compact: false },
         bounds: [[londonBox[0], londonBox[1]], [londonBox[2], londonBox[3]]], fitBoundsOptions: { padding: 10 },
