@@ -74,14 +74,14 @@ def to_lsoa21(
             cw = np.where(np.isfinite(cw) & (cw > 0), cw, 1.0)
         else:
             cw = np.ones(len(child))
-        parent_codes, parent_pos = np.unique(parent, return_inverse=True)
+        _parent_codes, parent_pos = np.unique(parent, return_inverse=True)
         share = cw / np.bincount(parent_pos, weights=cw)[parent_pos]
         for col in counts:
             v = np.full(len(parent), np.nan)
             ok = present >= 0
             v[ok] = data[col].to_numpy(dtype=float)[present[ok]]
             missing = np.bincount(child_pos, weights=np.isnan(v).astype(float), minlength=n) > 0
-            res = np.bincount(child_pos, weights=np.nan_to_num(v) * share, minlength=n)
+            res = np.asarray(np.bincount(child_pos, weights=np.nan_to_num(v) * share, minlength=n), dtype=float)
             res[missing | (np.bincount(child_pos, minlength=n) == 0)] = np.nan
             result[col] = res
     return result.reset_index()

@@ -237,7 +237,7 @@ def _build(
 
     say("Area types")
     t = time.perf_counter()
-    typ = typology.build_typology(need_pct, main.raw, cat, k=params.area_types, seed=params.types_seed)
+    typ = typology.build_typology(need_pct, score_pct, cat, k=params.area_types, seed=params.types_seed)
     lsoa["area_type"] = typ.labels
     lsoa["area_type_name"] = [typ.names[int(v)] for v in typ.labels]
     timings["types"] = time.perf_counter() - t
@@ -298,7 +298,15 @@ def _build(
         files.append(_geojson(lsoa, out, data_dir, inputs))
 
     learned = scoring.learned_weights_table(scored["calibrated"].model, cat)  # type: ignore[arg-type]
-    report = {
+    coverage = {
+        "areas": n,
+        "areas_with_truth": int(np.isfinite(truth_eval).sum()),
+        "areas_without_truth": int((~np.isfinite(truth_eval)).sum()),
+        "paper_first": int(inputs.truth["paper_first"].sum()),
+        "groups_with_truth": len(pd.unique(groups[np.isfinite(truth_eval)])),
+        "groups": len(pd.unique(groups)),
+    }
+    report: dict[str, Any] = {
         "area": params.area,
         "truth": "1 − Census 2021 online share of household returns (ONS), paper-first areas excluded",
         "group_label": group_label,
@@ -358,7 +366,7 @@ def _build(
             "wards": int(lsoa["ward24_code"].nunique()),
             "msoa21": int(lsoa["msoa21_code"].nunique()) if "msoa21_code" in lsoa and lsoa["msoa21_code"].notna().any() else None,
             "local_authorities": int(lsoa["ltla24_code"].nunique()),
-            "areas_with_truth": report["coverage"]["areas_with_truth"],
+            "areas_with_truth": coverage["areas_with_truth"],
             "unstable_areas": int(mc.unstable.sum()) if mc is not None else None,
         },
         "estimates": (
@@ -432,11 +440,42 @@ MAP_COLUMNS = ("lsoa21_code", "lsoa21_name", "ltla24_name", "ward24_name", "scor
                "rank_low", "rank_high", "unstable")
 
 
+def _round_coords(obj: Any, nd: int = 5) -> Any:
+    if isinstance(obj, float):
+        return round(obj, nd)
+    if isinstance(obj, list):
+        return [_round_coords(v, nd) for v in obj]
+    return obj
+
+
 def _geojson(lsoa: pd.DataFrame, out: Path, data_dir: Path | None, inputs: Inputs) -> str:
-    layer = boundaries.read_layer(boundaries.LSOA21, data_dir, inputs.log)[["lsoa21_code", "geometry"]]
+    """The LSOA layer (EPSG:4326, coordinates to 5 decimal places, about 1 m) with the map's columns."""
+    from boroughs.core.datasets import require_file
+
+    path = require_file(boundaries.LSOA21, data_dir)
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    inputs.log.record(boundaries.LSOA21, path, len(doc.get("features", [])))
     cols = [c for c in MAP_COLUMNS if c in lsoa.columns] + [c for c in lsoa.columns if c.startswith("need_")]
-    merged = layer.merge(lsoa[cols], on="lsoa21_code", how="left", validate="one_to_one")
-    merged.to_file(out / "lsoa21.geojson", driver="GeoJSON", engine="pyogrio", layer_options={"COORDINATE_PRECISION": 5})
+    props = lsoa[cols].set_index("lsoa21_code", drop=False)
+    props = props.astype(object).where(props.notna(), None)
+    records = props.to_dict(orient="index")
+    features = []
+    for feat in doc["features"]:
+        code = feat["properties"].get("lsoa21_code")
+        if code not in records:
+            from boroughs.core.errors import DataError
+
+            raise DataError(path, f"boundary {code!r} is not in the index", column="lsoa21_code")
+        rec = {k: (v.item() if hasattr(v, "item") else v) for k, v in records[code].items()}
+        geom = feat["geometry"]
+        features.append({"type": "Feature", "properties": rec,
+                         "geometry": {"type": geom["type"], "coordinates": _round_coords(geom["coordinates"])}})
+    if len(features) != len(records):
+        from boroughs.core.errors import DataError
+
+        raise DataError(path, f"{len(records) - len(features)} areas have no boundary")
+    (out / "lsoa21.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features},
+                                                   separators=(",", ":")))
     return "lsoa21.geojson"
 
 
@@ -444,7 +483,7 @@ COLUMN_DOCS = {
     "lsoa21_code": "LSOA 2021 code (ONS).",
     "lsoa21_name": "LSOA 2021 name; the MSOA name plus one letter.",
     "ward24_code": "Electoral ward (2024) the LSOA best fits (ONS lookup).",
-    "ward24_name": "Ward name.",
+    "ward24_name": "Electoral ward name (2024).",
     "msoa21_code": "MSOA 2021 code (from the LSOA name).",
     "msoa21_name": "MSOA 2021 name.",
     "ltla24_code": "Local authority (borough) code, 2024.",

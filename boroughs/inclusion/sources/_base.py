@@ -96,10 +96,15 @@ def load(
     numeric: Iterable[str] = (),
     usecols: Sequence[str] | None = None,
     dtype: dict[str, str] | None = None,
+    allow_missing: Iterable[str] = (),
 ) -> pd.DataFrame:
-    """Read a registered CSV with all the checks, convert ``numeric`` columns and log the checksum."""
+    """Read a registered CSV with all the checks, convert ``numeric`` columns and log the checksum.
+
+    Only an empty cell counts as missing (so "n/a" or "-" is reported as a non-numeric value), and a
+    numeric column may have empty cells only if it is in ``allow_missing`` (for example suppressed counts).
+    """
     path = ds.full_path(data_dir)
-    kwargs: dict[str, object] = {}
+    kwargs: dict[str, object] = {"keep_default_na": False, "na_values": [""]}
     if dtype:
         base = {ds.code_column: "string"} if ds.code_column else {}
         kwargs["dtype"] = {**base, **dtype}
@@ -109,10 +114,12 @@ def load(
     # Columns pandas already read as numbers cannot hold text; check (and convert) the others.
     to_check = [c for c in numeric if not pd.api.types.is_numeric_dtype(frame[c])]
     frame = check_numeric(path, frame, to_check)
+    optional = set(allow_missing)
     for col in numeric:
-        neg = frame[col] < 0
-        if col.startswith(("n_", "count")) and neg.any():  # pragma: no cover - counts named so are rare
-            raise DataError(path, "negative count", column=col, rows=[int(i) + 1 for i in frame.index[neg][:20]])
+        blank = frame[col].isna()
+        if col not in optional and blank.any():
+            raise DataError(path, "missing value", column=col, rows=[int(i) + 1 for i in frame.index[blank][:20]],
+                            hint="Every area needs a value in this column")
     if log is not None:
         log.record(ds, path, len(frame))
     return frame

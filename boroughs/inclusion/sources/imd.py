@@ -77,6 +77,13 @@ IOD2025_INDICATORS = dataset(
     code_pattern=LSOA,
     expected_rows=ENGLAND_LSOA21,
 )
+# Counts the publisher suppresses (blank) for small numbers, and rates derived from them.
+SUPPRESSED = (
+    "income_domain_numerator",
+    "employment_domain_numerator",
+    "income_deprivation_affecting_older_people_index_idaopi_numerator",
+    "idaopi_rate_derived",
+)
 SUBDOMAINS_2025 = (
     "adult_skills_score", "geographical_barriers_score", "wider_barriers_score", "indoors_score", "outdoors_score"
 )
@@ -149,7 +156,7 @@ def load_imd2025_london(
 ) -> pd.DataFrame:
     """IoD2025 scores and the London selection of indicators, London LSOA 2021."""
     numeric = [c for c in IMD2025_LONDON.columns if c != "lsoa21_code"]
-    frame = load(IMD2025_LONDON, data_dir, log, numeric=numeric)
+    frame = load(IMD2025_LONDON, data_dir, log, numeric=numeric, allow_missing=SUPPRESSED)
     if known21 is not None:
         check_known_codes(IMD2025_LONDON, data_dir, frame, "lsoa21_code", known21, what="LSOA 2021",
                           other_vintage=known11, other_name="LSOA 2011", require_all=True)
@@ -161,7 +168,7 @@ def load_iod2025_england(
 ) -> pd.DataFrame:
     """IoD2025 scores, indicators and sub-domains for all 33,755 English LSOAs (2021)."""
     scores = load(IOD2025_SCORES, data_dir, log, numeric=[*SCORE_COLS_2025, "IMD_rank"])
-    ind = load(IOD2025_INDICATORS, data_dir, log, numeric=INDICATORS_2025)
+    ind = load(IOD2025_INDICATORS, data_dir, log, numeric=INDICATORS_2025, allow_missing=SUPPRESSED)
     sub = load(IOD2025_SUBDOMAINS, data_dir, log, numeric=SUBDOMAINS_2025)
     out = scores[["lsoa21_code", *SCORE_COLS_2025, "IMD_rank"]]
     out = out.merge(ind[["lsoa21_code", *INDICATORS_2025]], on="lsoa21_code", validate="one_to_one")
@@ -170,7 +177,7 @@ def load_iod2025_england(
 
 def load_iod2025_extra(data_dir: Path | None = None, log: InputLog | None = None) -> pd.DataFrame:
     """Indicators and sub-domains not in the London table (read from the England files)."""
-    ind = load(IOD2025_INDICATORS, data_dir, log, numeric=INDICATORS_2025)
+    ind = load(IOD2025_INDICATORS, data_dir, log, numeric=INDICATORS_2025, allow_missing=SUPPRESSED)
     sub = load(IOD2025_SUBDOMAINS, data_dir, log, numeric=SUBDOMAINS_2025)
     return ind[["lsoa21_code", *INDICATORS_2025]].merge(
         sub[["lsoa21_code", *SUBDOMAINS_2025]], on="lsoa21_code", validate="one_to_one"
@@ -182,7 +189,7 @@ def load_imd2019_london(
 ) -> pd.DataFrame:
     """IoD2019 scores and indicators, London LSOA 2011."""
     numeric = [c for c in COLS_2019 if c not in ("lsoa11_code", "lad19_code")]
-    frame = load(IMD2019_LONDON, data_dir, log, numeric=numeric)
+    frame = load(IMD2019_LONDON, data_dir, log, numeric=numeric, allow_missing=SUPPRESSED)
     if known11 is not None:
         check_known_codes(IMD2019_LONDON, data_dir, frame, "lsoa11_code", known11, what="LSOA 2011", require_all=True)
     return frame[list(COLS_2019)]

@@ -16,7 +16,7 @@ from boroughs.inclusion.sources._base import (
     load,
 )
 
-AGES = tuple(str(a) for a in range(90)) + ("90+",)
+AGES = (*tuple(str(a) for a in range(90)), "90+")
 
 POPULATION = dataset(
     "inclusion.population_mid2020",
