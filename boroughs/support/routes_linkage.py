@@ -94,14 +94,14 @@ def find_residents(request: Request, slug: str, q: str = "", purpose: str = "", 
 
 
 @router.get("/support/{slug}/residents/{rid}")
-def resident_view(request: Request, slug: str, rid: int, purpose: str = "", db: Session = Depends(get_db),
-                  user: User = Depends(require_user)) -> Response:
+def resident_view(request: Request, slug: str, rid: int, purpose: str = "", asked: str = "",
+                  db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
     org = _council(db, slug, user, "support.resident.view")
     resident = residents.get_resident(db, org.id, rid)
     if purpose not in PURPOSES:
         return render(request, "support/linkage_purpose.html",
                       _ctx(org, user, resident_id=rid, purposes=PURPOSES,
-                           errors={"purpose": "Choose why you need to see this resident"} if purpose else {}))
+                           errors={"purpose": "Choose why you need to see this resident"} if (purpose or asked) else {}))
     audit.record(db, "support.resident.view", actor=user, organisation_id=org.id, object_type="support_resident",
                  object_id=rid, purpose=PURPOSES[purpose])
     records = residents.resident_records(db, rid)
