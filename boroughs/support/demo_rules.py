@@ -83,7 +83,7 @@ def _work_cases(db: Session, org: Organisation, officer: User | None, manager: U
     later = [c for c in cases if c.flag_run_id != run_id][:3]
     if later:
         outreach.bulk_assign(db, org.id, [c.id for c in later], manager.id, manager)
-    needs_cycle = [
+    needs_cycle: list[dict[str, tuple[str, str | None]]] = [
         {"money_debt": ("urgent", "Council tax arrears; wants a payment plan"), "food": ("moderate", None)},
         {"housing": ("urgent", "Worried about eviction"), "money_debt": ("moderate", None)},
         {"fuel": ("moderate", "Prepayment meter often empty"), "digital": ("low", "No internet at home")},

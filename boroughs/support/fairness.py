@@ -68,7 +68,7 @@ def fairness_report(db: Session, organisation_id: int, *, frames: rl.Frames | No
     run = latest_run(db, organisation_id)
     if run is not None:
         q = select(FlagRecord.resident_id, FlagRecord.rule_id).where(FlagRecord.run_id == run.id)
-        pairs = db.execute(q).all()
+        pairs: list[tuple[Any, Any]] = [(a, b) for a, b in db.execute(q).all()]
         as_of = run.as_of
     else:
         ev = rl.evaluate(rule_set, frames)

@@ -303,10 +303,10 @@ async def case_action(request: Request, slug: str, cid: int, what: str, db: Sess
         elif what == "follow-up":
             raw = str(form.get("follow_up_on") or "")
             try:
-                on = dt.date.fromisoformat(raw) if raw else None
+                follow = dt.date.fromisoformat(raw) if raw else None
             except ValueError:
                 raise ValidationFailed("Enter the follow-up date as YYYY-MM-DD, for example 2026-12-04.") from None
-            outreach.set_follow_up(db, case, user, on)
+            outreach.set_follow_up(db, case, user, follow)
         elif what == "close":
             outreach.close_case(db, case, user, str(form.get("reason") or ""))
         else:

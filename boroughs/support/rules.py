@@ -579,11 +579,22 @@ class Frames:
     history: pd.DataFrame
     _series: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict, repr=False)
 
+    _slices: dict[tuple[str, str], np.ndarray] = field(default_factory=dict, repr=False)
+
     def __post_init__(self) -> None:
+        """Index the history once: sorted by source, measure, record and date, with an integer record key
+        (``rec``) and the row positions of each (source, measure), so conditions slice instead of scanning."""
         h = self.history
         if len(h):
-            h = h.sort_values(["source", "measure", "record_id", "event_date"], kind="stable")
-            self.history = h.reset_index(drop=True)
+            h = h.sort_values(["source", "measure", "record_id", "event_date"], kind="stable").reset_index(drop=True)
+            h["rec"] = pd.factorize(h["record_id"])[0]
+            self.history = h
+            self._slices = {(str(k[0]), str(k[1])): v for k, v in
+                            h.groupby(["source", "measure"], sort=False, observed=True).indices.items()}
+        else:
+            h = h.copy()
+            h["rec"] = pd.Series(dtype="int64")
+            self.history = h
 
     def series(self, source: str, measure: str) -> pd.DataFrame:
         """The history of one measure (derived measures computed on the fly), sorted by record and date."""
@@ -593,16 +604,15 @@ class Frames:
         info = MEASURES.get(key)
         if info is not None and info.derived_from:
             num, den = (self.series(source, m) for m in info.derived_from)
-            both = num.merge(den[["record_id", "event_date", "value_num"]], on=["record_id", "event_date"],
+            both = num.merge(den[["rec", "event_date", "value_num"]], on=["rec", "event_date"],
                              suffixes=("", "_den"))
             with np.errstate(divide="ignore", invalid="ignore"):
                 both["value_num"] = np.where(both["value_num_den"] > 0, both["value_num"] / both["value_num_den"],
                                              np.nan)
             out = both.drop(columns=["value_num_den"])
         else:
-            h = self.history
-            mask = (h["source"].to_numpy() == source) & (h["measure"].to_numpy() == measure)
-            out = h.loc[mask]
+            rows = self._slices.get(key)
+            out = self.history.iloc[rows] if rows is not None else self.history.iloc[0:0]
         out = out.reset_index(drop=True)
         self._series[key] = out
         return out
@@ -650,8 +660,8 @@ class Evaluation:
 
 def _at(series: pd.DataFrame, when: pd.Timestamp) -> pd.DataFrame:
     """Per record: the latest value on or before ``when`` (record_id, resident_id, event_date, value_num)."""
-    s = series[series["event_date"] <= when]
-    return s.drop_duplicates("record_id", keep="last")
+    s = series[series["event_date"].to_numpy() <= when.to_datetime64()]
+    return s.drop_duplicates("rec", keep="last")
 
 
 def _where_mask(frame: pd.DataFrame, where: tuple[tuple[str, str], ...]) -> pd.Series:
@@ -702,8 +712,8 @@ def _condition_facts(c: Condition, f: Frames, as_of: pd.Timestamp, allowed: pd.I
                                 "to_value": best["value_num"].to_numpy()}, index=best["resident_id"].to_numpy())
         else:
             start = as_of - pd.Timedelta(days=c.days or 0)
-            then = _at(s, start)[["record_id", "event_date", "value_num"]]
-            both = now.merge(then, on="record_id", suffixes=("", "_then"))
+            then = _at(s, start)[["rec", "event_date", "value_num"]]
+            both = now.merge(then, on="rec", suffixes=("", "_then"))
             both["delta"] = both["value_num"] - both["value_num_then"]
             if c.kind == "change":
                 if c.rose_by is not None:

@@ -217,9 +217,9 @@ def record_opt_out(db: Session, organisation_id: int, resident_id: int, *, objec
     db.add(row)
     db.flush()
     # flags already raised are withdrawn from worklists: open cases close with the reason
-    from boroughs.support import outreach
+    from boroughs.support.outreach import close_for_opt_out
 
-    outreach.close_for_opt_out(db, organisation_id, resident_id, user)
+    close_for_opt_out(db, organisation_id, resident_id, user)
     audit.record(db, "support.optout.record", actor=user, organisation_id=organisation_id,
                  object_type="resident", object_id=resident_id, purpose="record an objection to profiling",
                  detail={"source": source, "objected_on": objected_on.isoformat()})
@@ -272,9 +272,9 @@ def run_flags(db: Session, organisation_id: int, user: User | None = None, *, fr
                  object_id=run.id, purpose="evaluate the approved early-warning rules",
                  detail={"rule_set_version": v.version, "flags": len(rows), "as_of": ev.as_of.isoformat()})
     if open_cases:
-        from boroughs.support import outreach
+        from boroughs.support.outreach import open_cases_from_run
 
-        outreach.open_cases_from_run(db, run, user)
+        open_cases_from_run(db, run, user)
     return run
 
 
