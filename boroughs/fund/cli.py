@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -144,7 +144,7 @@ def list_calls(
     from boroughs.fund._common import gbp
 
     with session_scope() as db:
-        rows = []
+        rows: list[dict[str, Any]] = []
         for c in calls_service.list_calls(db):
             rows.append({
                 "slug": c.slug, "title": c.title, "phase": c.phase, "total_budget": c.total_budget,

@@ -146,8 +146,8 @@ def proposals_for(session: Session, user: Any) -> list[Proposal]:
     ids = {m.organisation_id for m in getattr(user, "memberships", [])}
     if not ids:
         return []
-    q = (select(Proposal).join(Partner).where(Partner.organisation_id.in_(ids))
-         .order_by(Proposal.updated_at.desc()).distinct())
+    mine = select(Partner.proposal_id).where(Partner.organisation_id.in_(ids))
+    q = select(Proposal).where(Proposal.id.in_(mine)).order_by(Proposal.updated_at.desc())
     return list(session.execute(q).scalars())
 
 
