@@ -328,7 +328,7 @@ def _register(db_api: Any, backend: str, prepared: pd.DataFrame) -> Any:
     return db_api.register(prepared, dataset_display_name="records")
 
 
-def train(linker: Linker, n_records: int, seed: int) -> list[dict[str, Any]]:
+def train(linker: Linker, n_records: int, seed: int, *, num_chunks: int = 10) -> list[dict[str, Any]]:
     """u by random sampling, m by EM on two blocking passes; returns a log of the training steps."""
     steps: list[dict[str, Any]] = []
     t = time.perf_counter()
@@ -338,7 +338,7 @@ def train(linker: Linker, n_records: int, seed: int) -> list[dict[str, Any]]:
     steps.append({"step": "probability_two_random_records_match", "seconds": round(time.perf_counter() - t, 2)})
     t = time.perf_counter()
     max_pairs = float(min(5e6, max(1e5, n_records * 20)))
-    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed, num_chunks=num_chunks)
     steps.append({"step": "u_random_sampling", "max_pairs": max_pairs, "seconds": round(time.perf_counter() - t, 2)})
     em_pairs = float(min(2e6, max(2e5, n_records * 2)))
     for rule in (block_on("dob"), block_on("postcode", "last_mp")):
@@ -392,7 +392,8 @@ def link_records(
                         log_level=logging.ERROR)
         t = time.perf_counter()
         step("Training the model (u by sampling, m by EM)")
-        training_log = train(linker, len(prepared), seed)
+        # Spark pays per job: one u-sampling chunk instead of ten
+        training_log = train(linker, len(prepared), seed, num_chunks=1 if backend == "spark" else 10)
         timings["train"] = time.perf_counter() - t
     t = time.perf_counter()
     step("Scoring candidate pairs")

@@ -28,7 +28,7 @@ def spark_session() -> Any:
         .appName("boroughs-linkage")
         .config("spark.jars", similarity_jar_location())
         .config("spark.driver.memory", os.environ.get("BOROUGHS_SPARK_DRIVER_MEMORY", "4g"))
-        .config("spark.sql.shuffle.partitions", os.environ.get("BOROUGHS_SPARK_PARTITIONS", "8"))
+        .config("spark.sql.shuffle.partitions", os.environ.get("BOROUGHS_SPARK_PARTITIONS", "2"))
         .config("spark.ui.enabled", "false")
         .config("spark.sql.ansi.enabled", "false")
         .getOrCreate()
@@ -41,7 +41,8 @@ def spark_session() -> Any:
 def spark_api() -> Any:
     from splink import SparkAPI
 
-    return SparkAPI(spark_session=spark_session(), break_lineage_method="parquet")
+    return SparkAPI(spark_session=spark_session(), break_lineage_method=os.environ.get(
+        "BOROUGHS_SPARK_BREAK_LINEAGE", "persist"))
 
 
 def stop_spark() -> None:
