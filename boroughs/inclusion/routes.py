@@ -47,6 +47,8 @@ def map_page(request: Request) -> Response:
         **_common(index), "layer_groups": groups,
         "basemap_url": settings.basemap_url, "basemap_attribution": settings.basemap_attribution,
         "postcodes": bool(settings.postcode_lookup),
+        "london_bbox": [round(float(index.boroughs["minx"].min()), 5), round(float(index.boroughs["miny"].min()), 5),
+                        round(float(index.boroughs["maxx"].max()), 5), round(float(index.boroughs["maxy"].max()), 5)],
     })
 
 

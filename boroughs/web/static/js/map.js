@@ -270,13 +270,13 @@
   }
 
   function fillExpression(palette) {
-    var expr = ["match", ["to-number", ["coalesce", ["feature-state", "cls"], -1]]];
+    var expr = ["match", ["to-number", ["coalesce", ["feature-state", "cls"], ["get", "c"], -1]]];
     palette.forEach(function (c, i) { expr.push(i, c); });
     expr.push(NO_DATA);
     return expr;
   }
 
-  function recolour() {
+  function recolour(initial) {
     var t0 = performance.now();
     var info = layerInfo[state.layer], values = currentValues(), n = data.count, cls = new Int16Array(n), palette;
     if (info.palette === "categorical") {
@@ -292,7 +292,7 @@
       for (var j = 0; j < n; j++) cls[j] = classify(values[j], state.breaks);
     }
     state.palette = palette;
-    if (map) {
+    if (map && !initial) {
       map.setPaintProperty("lsoa-fill", "fill-color", fillExpression(palette));
       var old = state.classes;
       for (var f = 0; f < n; f++) {
@@ -381,9 +381,8 @@
   function select(code, zoom) {
     var i = codeIndex[code];
     if (i === undefined) return;
-    if (state.area !== null && codeIndex[state.area] !== undefined) map.setFeatureState({ source: "lsoa", id: codeIndex[state.area] }, { sel: false });
     state.area = code;
-    map.setFeatureState({ source: "lsoa", id: i }, { sel: true });
+    drawFocus();
     if (zoom) {
       var b = bboxOf([geo[i]]);
       map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 80, maxZoom: 13.5, duration: 0 });
@@ -399,9 +398,20 @@
     writeUrl();
   }
 
+  function drawFocus() {
+    var src = map && map.getSource("focus");
+    if (!src) return;
+    var feats = [];
+    var add = function (i, kind) { if (i !== null && i !== undefined && geo[i]) feats.push({ type: "Feature", properties: { kind: kind }, geometry: geo[i].geometry }); };
+    highlighted.forEach(function (i) { add(i, "hl"); });
+    if (hovered !== null) add(hovered, "hover");
+    if (state.area !== null) add(codeIndex[state.area], "sel");
+    src.setData({ type: "FeatureCollection", features: feats });
+  }
+
   function closeProfile() {
-    if (state.area !== null) map.setFeatureState({ source: "lsoa", id: codeIndex[state.area] }, { sel: false });
     state.area = null; state.profile = null;
+    drawFocus();
     el("profile").hidden = true;
     el("profile").parentNode.classList.remove("map-layout--profile");
     map.resize();
@@ -423,7 +433,7 @@
     var r = p.residents || {}, type = p.area_type;
     var residents = r.estimate === null || r.estimate === undefined ? "No estimate" :
       fmt(r.estimate, "people") + (r.low !== null && r.high !== null ? " (90% interval " + fmt(r.low, "people") + " to " + fmt(r.high, "people") + ")" : "") +
-      (r.rate !== null && r.rate !== undefined ? ", " + fmt(r.rate, "%") + " of residents" : "");
+      (r.rate !== null && r.rate !== undefined ? ", " + fmt(r.rate, "%") + " of adults" : "");
     var link = "/map/areas/" + p.code + (weightsText() ? "?w=" + encodeURIComponent(weightsText()) : "");
     el("profile-body").innerHTML =
       '<p class="govuk-body-s govuk-!-margin-bottom-2">' + esc(p.code) + (p.ward ? " · " + esc(p.ward.name) + " ward" : "") + " · " + esc(p.borough.name) + "</p>" +
@@ -473,8 +483,9 @@
     if (kind === "borough") { setBorough(code); status.textContent = "Zoomed to " + nameOfBorough(code) + "."; return; }
     if (kind === "ward") {
       var wi = data.wards.findIndex(function (w) { return w.code === code; }), members = [];
-      for (var i = 0; i < data.count; i++) if (data.ward[i] === wi) { members.push(i); map.setFeatureState({ source: "lsoa", id: i }, { hl: true }); }
+      for (var i = 0; i < data.count; i++) if (data.ward[i] === wi) members.push(i);
       highlighted = members;
+      drawFocus();
       var b = bboxOf(members.map(function (m) { return geo[m]; }));
       map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 40, duration: 0 });
       status.textContent = "Zoomed to " + data.wards[wi].name + " ward (" + members.length + " areas, outlined).";
@@ -487,8 +498,8 @@
 
   var highlighted = [];
   function clearHighlight() {
-    highlighted.forEach(function (i) { map.setFeatureState({ source: "lsoa", id: i }, { hl: false }); });
     highlighted = [];
+    drawFocus();
   }
 
   function nameOfBorough(code) {
@@ -562,19 +573,21 @@
 
   function addLayers(topoBorough) {
     var attribution = "Contains ONS, MHCLG and OS data © Crown copyright and database right (OGL v3)";
-    map.addSource("lsoa", { type: "geojson", data: { type: "FeatureCollection", features: geo }, attribution: attribution, tolerance: 0.1 });
+    map.addSource("lsoa", { type: "geojson", data: { type: "FeatureCollection", features: geo }, attribution: attribution, tolerance: 0.25 });
     var hasBase = !!config.basemap_url;
     map.addLayer({ id: "lsoa-fill", type: "fill", source: "lsoa", paint: {
-      "fill-color": NO_DATA,
+      "fill-color": fillExpression(state.palette),
       "fill-opacity": ["case", ["boolean", ["feature-state", "out"], false], 0.2, hasBase ? 0.75 : 0.9],
     } });
     map.addLayer({ id: "lsoa-line", type: "line", source: "lsoa", minzoom: 11, paint: { "line-color": "#ffffff", "line-width": 0.4, "line-opacity": 0.7 } });
     map.addSource("borough", { type: "geojson", data: { type: "FeatureCollection", features: topoBorough } });
     map.addLayer({ id: "borough-line", type: "line", source: "borough", paint: { "line-color": "#0b0c0c", "line-width": 1.4 } });
-    map.addLayer({ id: "lsoa-highlight", type: "line", source: "lsoa", paint: {
-      "line-color": ["case", ["boolean", ["feature-state", "sel"], false], "#d4351c", "#0b0c0c"],
-      "line-width": ["case", ["boolean", ["feature-state", "sel"], false], 4, ["boolean", ["feature-state", "hl"], false], 2.5,
-        ["boolean", ["feature-state", "hover"], false], 2, 0],
+    // Only the few outlined areas (selected, hovered, a found ward) are in this source: outlining all 4,994
+    // and hiding most would cost the first draw dearly.
+    map.addSource("focus", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
+    map.addLayer({ id: "focus-line", type: "line", source: "focus", paint: {
+      "line-color": ["match", ["get", "kind"], "sel", "#d4351c", "#0b0c0c"],
+      "line-width": ["match", ["get", "kind"], "sel", 4, "hl", 2.5, 2],
     } });
   }
 
@@ -590,9 +603,7 @@
     map.on("mousemove", "lsoa-fill", function (e) {
       var f = e.features && e.features[0];
       if (!f) return;
-      if (hovered !== null && hovered !== f.id) map.setFeatureState({ source: "lsoa", id: hovered }, { hover: false });
-      hovered = f.id;
-      map.setFeatureState({ source: "lsoa", id: hovered }, { hover: true });
+      if (hovered !== f.id) { hovered = f.id; drawFocus(); }
       map.getCanvas().style.cursor = "pointer";
       var info = layerInfo[state.layer], v = currentValues()[f.id], tip = el("tooltip");
       var shown = info.palette === "categorical" ? (v === null ? "No type" : data.area_types[v].name) : fmt(v, info.unit);
@@ -603,8 +614,7 @@
       tip.style.top = (e.point.y + 14) + "px";
     });
     map.on("mouseleave", "lsoa-fill", function () {
-      if (hovered !== null) map.setFeatureState({ source: "lsoa", id: hovered }, { hover: false });
-      hovered = null;
+      if (hovered !== null) { hovered = null; drawFocus(); }
       map.getCanvas().style.cursor = "";
       el("tooltip").hidden = true;
     });
@@ -648,12 +658,29 @@
   }
 
   function start() {
-    var t0 = performance.now();
-    Promise.all([
-      fetch(API + "/map-data").then(function (r) { if (!r.ok) throw new Error("map data " + r.status); return r.json(); }),
-      fetch(API + "/boundaries/lsoa21.topojson").then(function (r) { if (!r.ok) throw new Error("boundaries " + r.status); return r.json(); }),
-      fetch(API + "/boundaries/borough.topojson").then(function (r) { return r.json(); }),
-    ]).then(function (res) {
+    // Fetches begin at once (the page also preloads them); the map and its WebGL context start meanwhile.
+    var marks = window.__mapTimings = {};
+    var mark = function (name) { marks[name] = Math.round(performance.now()); };
+    mark("script");
+    var json = function (url) {
+      return fetch(url).then(function (r) { if (!r.ok) throw new Error(url.split("/").pop() + " " + r.status); return r.json(); });
+    };
+    var loaded = Promise.all([json(API + "/map-data"), json(API + "/boundaries/lsoa21.topojson"),
+      json(API + "/boundaries/borough.topojson")]);
+    var box = config.london_bbox;
+    var options = {
+      container: "map", style: style(), attributionControl: { compact: false },
+      bounds: [[box[0], box[1]], [box[2], box[3]]], fitBoundsOptions: { padding: 10 },
+      canvasContextAttributes: { preserveDrawingBuffer: true, antialias: false }, dragRotate: false, pitchWithRotate: false, maxZoom: 17,
+      fadeDuration: 0, renderWorldCopies: false,
+    };
+    var early = readView();
+    if (early) { options.center = early.center; options.zoom = early.zoom; delete options.bounds; }
+    map = new maplibregl.Map(options);
+    map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
+    var styleReady = new Promise(function (resolve) { map.on("load", resolve); });
+    loaded.then(function (res) {
+      mark("fetched");
       data = res[0];
       geo = topoToFeatures(res[1]);
       var boroughFeatures = topoToFeatures(res[2]);
@@ -667,37 +694,36 @@
       var ev = evaluate();
       state.scores = ev[0];
       state.ranks = ev[1];
-      var options = {
-        container: "map", style: style(), attributionControl: { compact: false },
-        bounds: [[londonBox[0], londonBox[1]], [londonBox[2], londonBox[3]]], fitBoundsOptions: { padding: 10 },
-        canvasContextAttributes: { preserveDrawingBuffer: true }, dragRotate: false, pitchWithRotate: false, maxZoom: 17,
-      };
-      if (view) { options.center = view.center; options.zoom = view.zoom; delete options.bounds; }
-      map = new maplibregl.Map(options);
-      map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
-      map.on("load", function () {
+      mark("decoded");
+      return Promise.all([ensureLayer(state.layer), styleReady]).then(function () {
+        mark("styled");
+        // The first colours travel as a property, so the first draw needs no feature-state calls.
+        recolour(true);
+        geo.forEach(function (f, i) { f.properties.c = state.classes[i]; });
         addLayers(boroughFeatures);
         data.boroughs.forEach(function (b) { label(b.name, b.label, "map-label--borough").addTo(map); });
-        ensureLayer(state.layer).then(function () {
-          recolour();
-          if (state.borough) setBorough(state.borough, !view);
-          if (state.area) select(state.area, !view);
-          wireEvents();
-          updateWardLabels();
-          map.once("idle", function () {
-            ready = true;
-            window.__mapIdleMs = performance.now();
-            window.__mapLoadMs = performance.now() - t0;
-            document.body.dataset.mapReady = "1";
-            status.textContent = "The map shows " + data.count.toLocaleString("en-GB") + " areas: " + layerInfo[state.layer].name + ".";
-            loadWards();
-            writeUrl();
-          });
+        if (state.borough) setBorough(state.borough, !view);
+        if (state.area) select(state.area, !view);
+        wireEvents();
+        updateWardLabels();
+        map.once("idle", function () {
+          mark("idle");
+          ready = true;
+          window.__mapIdleMs = performance.now();
+          document.body.dataset.mapReady = "1";
+          status.textContent = "The map shows " + data.count.toLocaleString("en-GB") + " areas: " + layerInfo[state.layer].name + ".";
+          loadWards();
+          writeUrl();
         });
       });
     }).catch(function (err) {
       status.textContent = "The map could not load (" + err.message + "). The table view has the same data.";
     });
+  }
+
+  function readView() {
+    var at = (new URLSearchParams(location.search).get("at") || "").split(",").map(parseFloat);
+    return at.length === 3 && at.every(isFinite) ? { center: [at[0], at[1]], zoom: at[2] } : null;
   }
 
   window.boroughsMap = {

@@ -1,0 +1,213 @@
+"""How fast is the inclusion map? Prints three figures against the targets of issue 4.
+
+1. The first view's payload over the wire (gzip), target <= 400 KB: ``/map-data`` (codes, names, places,
+   scores), the LSOA boundaries (TopoJSON) and the borough outlines.
+2. Navigation to the map's first complete render (MapLibre ``idle``) in headless Chromium, target <= 2 s
+   (median of several cold page loads, each in a fresh browser context: no HTTP cache).
+3. Layer and profile API latency, p95 at 50 concurrent connections on loopback, target <= 50 ms, no errors
+   (a bounded number of requests: ``--requests``, default 2,000 of each kind).
+
+The app runs in its own process (Uvicorn, one worker, as ``boroughs serve``) on 127.0.0.1 only, on a fresh
+SQLite database, serving a built index (``--out``; built with the inclusion build when missing).
+
+    python benchmarks/map_speed.py [--out OUT] [--data-dir DIR] [--runs 5] [--requests 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+API = "/api/v1/inclusion"
+FIRST_VIEW = [f"{API}/map-data", f"{API}/boundaries/lsoa21.topojson", f"{API}/boundaries/borough.topojson"]
+CHROMIUM = os.environ.get("BOROUGHS_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(out: Path, data_dir: Path, port: int, db: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "BOROUGHS_OUT_DIR": str(out), "BOROUGHS_DATA_DIR": str(data_dir),
+           "DATABASE_URL": f"sqlite:///{db}"}
+    code = ("from boroughs.core.db import make_engine; from boroughs.core.migrate import upgrade; "
+            f"upgrade(make_engine('sqlite:///{db}'))")
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "boroughs.web.app:create_app", "--host", "127.0.0.1",
+         "--port", str(port), "--log-level", "warning", "--no-access-log"],
+        env=env, cwd=ROOT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("the server did not start")
+
+
+def wire_bytes(url: str) -> tuple[int, int]:
+    """(bytes of the response as sent, gzip included, plus its headers; bytes once decompressed)."""
+    with httpx.stream("GET", url, headers={"Accept-Encoding": "gzip"}, timeout=120) as r:
+        r.raise_for_status()
+        body = b"".join(r.iter_raw())
+        headers = sum(len(k) + len(v) + 4 for k, v in r.headers.raw) + 17
+        plain = len(gzip.decompress(body)) if r.headers.get("content-encoding") == "gzip" else len(body)
+    return len(body) + headers, plain
+
+
+def navigation_to_idle(url: str, runs: int) -> list[float]:
+    from playwright.sync_api import sync_playwright
+
+    times: list[float] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        for _ in range(runs):
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+            page.goto(url + "/map")
+            page.wait_for_function("document.body.dataset.mapReady === '1'", timeout=60_000)
+            # performance.now() counts from the navigation's start (the page's time origin)
+            times.append(float(page.evaluate("window.__mapIdleMs")) / 1000)
+            context.close()
+        browser.close()
+    return times
+
+
+async def load_test(url: str, paths: list[str], total: int, concurrency: int = 50) -> tuple[list[float], int]:
+    latencies: list[float] = []
+    errors = 0
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for i in range(total):
+        queue.put_nowait(paths[i % len(paths)])
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30,
+                                 headers={"Accept-Encoding": "gzip"}) as client:
+
+        async def worker() -> None:
+            nonlocal errors
+            while True:
+                try:
+                    path = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                t0 = time.perf_counter()
+                try:
+                    r = await client.get(path)
+                    await r.aread()
+                    if r.status_code != 200:
+                        errors += 1
+                except httpx.HTTPError:
+                    errors += 1
+                latencies.append(time.perf_counter() - t0)
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies, errors
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=None, help="a built index (default: BOROUGHS_OUT_DIR or out)")
+    parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--runs", type=int, default=5, help="cold page loads to time")
+    parser.add_argument("--requests", type=int, default=2000, help="requests of each kind in the load test")
+    args = parser.parse_args(argv)
+
+    from boroughs.config import get_settings
+    from boroughs.inclusion.demo import ensure_index
+
+    settings = get_settings()
+    data_dir = (args.data_dir or settings.data_dir).resolve()
+    out = ensure_index(args.out or settings.out_dir, data_dir)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as tmp:
+        proc = start_server(out, data_dir, port, Path(tmp) / "bench.db")
+        try:
+            return run(url, args)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
+def run(url: str, args: Any) -> int:
+    ok = True
+    for path in FIRST_VIEW:  # warm the server's caches (the first request builds the TopoJSON once)
+        httpx.get(url + path, timeout=300)
+    data = httpx.get(url + f"{API}/map-data", timeout=60).json()
+    print(f"Inclusion map speed ({data['count']:,} areas, {len(data['layers'])} layers)")
+
+    print("\n1. First view over the wire (gzip):")
+    total = 0
+    for path in FIRST_VIEW:
+        sent, plain = wire_bytes(url + path)
+        total += sent
+        print(f"   {path:<45} {sent / 1024:7.1f} KB  ({plain / 1024:,.0f} KB unzipped)")
+    verdict = total <= 400 * 1024
+    ok &= verdict
+    print(f"   total {total / 1024:.1f} KB (target <= 400 KB): {'PASS' if verdict else 'FAIL'}")
+
+    print(f"\n2. Navigation to first idle in headless Chromium (SwiftShader WebGL), {args.runs} cold loads:")
+    times = navigation_to_idle(url, args.runs)
+    median = statistics.median(times)
+    verdict = median <= 2.0
+    ok &= verdict
+    print("   " + ", ".join(f"{t:.2f}" for t in times) + " s")
+    print(f"   median {median:.2f} s, best {min(times):.2f} s (target <= 2 s): {'PASS' if verdict else 'FAIL'}")
+
+    print(f"\n3. API at 50 concurrent connections on loopback, {args.requests:,} requests of each kind:")
+    rng = random.Random(4)
+    layers = [layer["id"] for layer in data["layers"]]
+    codes = data["codes"]
+    kinds = {
+        "layer values": [f"{API}/layers/{rng.choice(layers)}/values" for _ in range(200)],
+        "area profile": [f"{API}/areas/{rng.choice(codes)}" for _ in range(200)],
+    }
+    for paths in kinds.values():  # warm: every layer and profile once
+        asyncio.run(load_test(url, paths, len(paths), 10))
+    for name, paths in kinds.items():
+        t0 = time.perf_counter()
+        latencies, errors = asyncio.run(load_test(url, paths, args.requests))
+        wall = time.perf_counter() - t0
+        p95 = pct(latencies, 95) * 1000
+        verdict = p95 <= 50 and errors == 0
+        ok &= verdict
+        print(f"   {name:<13} p50 {pct(latencies, 50) * 1000:6.1f} ms  p95 {p95:6.1f} ms  "
+              f"p99 {pct(latencies, 99) * 1000:6.1f} ms  errors {errors}  {len(latencies) / wall:,.0f} req/s "
+              f"(target p95 <= 50 ms, no errors): {'PASS' if verdict else 'FAIL'}")
+    load = os.getloadavg()
+    print(f"\nMachine load average while measuring: {load[0]:.1f} (1 min), {os.cpu_count()} CPUs.")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
