@@ -186,33 +186,44 @@ def worklist(db: Session, organisation_id: int, *, status: str | None = "active"
         conds.append(OutreachCase.ward_name == ward)
     where = and_(*conds)
     total = db.scalar(select(func.count()).select_from(OutreachCase).where(where)) or 0
-    q = (select(OutreachCase.id, OutreachCase.resident_id, Resident.first_name, Resident.last_name,
-                OutreachCase.severity, OutreachCase.priority, OutreachCase.status, OutreachCase.ward_name,
-                OutreachCase.rule_ids, User.name, OutreachCase.follow_up_on, Resident.synthetic)
-         .join(Resident, Resident.id == OutreachCase.resident_id)
-         .outerjoin(User, User.id == OutreachCase.assigned_to_id)
-         .where(where)
-         .order_by(OutreachCase.priority.desc(), OutreachCase.id)
-         .limit(per_page).offset(max(0, page - 1) * per_page))
+    # the page of cases first (top-N over the council's cases only), then their residents and officers
+    page_q = (select(OutreachCase.id, OutreachCase.resident_id, OutreachCase.severity, OutreachCase.priority,
+                     OutreachCase.status, OutreachCase.ward_name, OutreachCase.rule_ids, OutreachCase.assigned_to_id,
+                     OutreachCase.follow_up_on)
+              .where(where).order_by(OutreachCase.priority.desc(), OutreachCase.id)
+              .limit(per_page).offset(max(0, page - 1) * per_page)).subquery()
+    q = (select(page_q.c.id, page_q.c.resident_id, Resident.first_name, Resident.last_name, page_q.c.severity,
+                page_q.c.priority, page_q.c.status, page_q.c.ward_name, page_q.c.rule_ids, User.name,
+                page_q.c.follow_up_on, Resident.synthetic)
+         .join(Resident, Resident.id == page_q.c.resident_id)
+         .outerjoin(User, User.id == page_q.c.assigned_to_id)
+         .order_by(page_q.c.priority.desc(), page_q.c.id))
     rows = [WorklistRow(r[0], r[1], f"{r[2]} {r[3]}", r[4], r[5], r[6], r[7], list(r[8] or []), r[9], r[10],
                         bool(r[11])) for r in db.execute(q)]
     return rows, int(total)
 
 
-def officers(db: Session, organisation_id: int) -> list[User]:
-    """People who can work outreach cases in the council (officers and managers)."""
-    return list(db.scalars(select(User).join(Membership, Membership.user_id == User.id)
-                           .where(Membership.organisation_id == organisation_id,
-                                  Membership.role.in_([Role.COUNCIL_OFFICER.value, Role.COUNCIL_MANAGER.value]),
-                                  User.is_active.is_(True))
-                           .order_by(User.name).distinct()))
+@dataclass(frozen=True)
+class Officer:
+    id: int
+    name: str
+
+
+def officers(db: Session, organisation_id: int) -> list[Officer]:
+    """People who can work outreach cases in the council (officers and managers), by name."""
+    rows = db.execute(select(User.id, User.name).join(Membership, Membership.user_id == User.id)
+                      .where(Membership.organisation_id == organisation_id,
+                             Membership.role.in_([Role.COUNCIL_OFFICER.value, Role.COUNCIL_MANAGER.value]),
+                             User.is_active.is_(True))
+                      .distinct().order_by(User.name)).all()
+    return [Officer(int(i), str(n)) for i, n in rows]
 
 
 # --------------------------------------------------------------------------------------------------------
 # assignment
 
 
-def _check_officer(db: Session, organisation_id: int, user_id: int) -> User:
+def _check_officer(db: Session, organisation_id: int, user_id: int) -> Officer:
     for u in officers(db, organisation_id):
         if u.id == user_id:
             return u

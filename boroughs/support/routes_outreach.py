@@ -201,13 +201,15 @@ def worklist(request: Request, slug: str, show: str = "mine", severity: str = ""
     rows, total = outreach.worklist(db, org.id, status=status, severity=severity or None,
                                     assigned_to=user.id if show == "mine" else None, unassigned=show == "unassigned",
                                     page=page)
+    team = outreach.officers(db, org.id) if manager else []
     audit.record(db, "support.outreach.worklist", actor=user, organisation_id=org.id, object_type="worklist",
                  purpose="preventative outreach: choose residents to contact",
                  detail={"show": show, "page": page, "rows": len(rows)})
+    db.commit()  # the audit entry is the last write: commit now, so the audit chain's lock is not held while rendering
     pages = max(1, -(-total // outreach.PAGE_SIZE))
     return render(request, "support/outreach_worklist.html", _ctx(
         org, user, rows=rows, total=total, page=page, pages=pages, show=show, severity=severity, status=status,
-        manager=manager, officers=outreach.officers(db, org.id) if manager else [], statuses=outreach.STATUSES,
+        manager=manager, officers=team, statuses=outreach.STATUSES,
         run=run, query=lambda **kw: urlencode({"show": show, "severity": severity, "status": status, **kw})))
 
 
@@ -254,6 +256,7 @@ def case_page(request: Request, slug: str, cid: int, db: Session = Depends(get_d
          *(a.to_user_id for a in case.assignments)} - {None})))}
     audit.record(db, "support.outreach.case_view", actor=user, organisation_id=org.id, object_type="outreach_case",
                  object_id=case.id, purpose="preventative outreach: work the case")
+    db.commit()  # release the audit chain's lock before rendering
     manager = permissions.can(user, "support.outreach.assign", org.id)
     may_work = manager or case.assigned_to_id == user.id
     return render(request, "support/outreach_case.html", _ctx(
