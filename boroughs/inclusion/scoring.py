@@ -11,9 +11,8 @@ A missing indicator value (for example a suppressed count) is set to the middle 
 neither raises nor lowers the area's score. A need-type score is the weighted mean of its normalised
 indicators; the overall score is the weighted mean of the need-type scores.
 
-The **calibrated** method learns one weight per indicator with a ridge regression (L2-regularised, penalty
-chosen by generalised cross-validation on the training rows only) from z-scored indicators to the percentile
-rank of the observed offline share. The observed share is the target only: it is never an input.
+The **calibrated** method learns one weight per indicator with a ridge regression (L2-regularised) from
+z-scored indicators (capped at ±3 standard deviations) to the percentile rank of the observed offline share. The observed share is the target only: it is never an input.
 The ridge penalty (``alpha``, default 10 on unit-variance indicators) is a parameter.
 """
 
@@ -65,12 +64,17 @@ def normalise(x: np.ndarray, method: str) -> np.ndarray:
     return out
 
 
-def standardised(x: np.ndarray, method: str) -> np.ndarray:
-    """Normalise, then scale each column to mean 0 and unit variance (inputs of the calibrated model)."""
+CLIP = 3.0
+
+
+def standardised(x: np.ndarray, method: str, clip: float | None = CLIP) -> np.ndarray:
+    """Normalise, scale each column to mean 0 and unit variance, and cap at ±``clip`` standard deviations
+    (the inputs of the calibrated model: capping stops a few extreme areas from steering the weights)."""
     n = normalise(x, method)
     sd = n.std(axis=0)
     sd[sd == 0] = 1.0
-    return (n - n.mean(axis=0)) / sd
+    out = (n - n.mean(axis=0)) / sd
+    return np.clip(out, -clip, clip) if clip else out
 
 
 @dataclass
