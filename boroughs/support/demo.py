@@ -1,0 +1,26 @@
+"""The support area's demo (``boroughs demo seed``): each part seeds its own content, in order.
+
+1. linkage (``demo_linkage``): SYNTHETIC residents of Newham and Hackney, imported and linked;
+2. early-warning rules and outreach (``demo_rules``), which use those residents;
+3. the service directory, agreements and referrals (``demo_referrals``).
+
+Each step is idempotent.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from boroughs.support.demo_linkage import seed_demo_linkage
+from boroughs.support.demo_referrals import seed_demo_referrals
+from boroughs.support.demo_rules import seed_demo_rules
+
+
+def seed_demo(db: Session) -> dict[str, int]:
+    done: dict[str, int] = {}
+    for name, step in (("linkage", seed_demo_linkage), ("rules", seed_demo_rules),
+                       ("referrals", seed_demo_referrals)):
+        for key, value in step(db).items():
+            done[f"{name}_{key}"] = value
+        db.flush()
+    return done
