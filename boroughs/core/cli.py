@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from boroughs.config import get_settings
 from boroughs.core import audit, datasets, geography
@@ -71,15 +70,12 @@ def data_check(
     console.print(f"Data directory: [bold]{root}[/]")
     if not root.is_dir():
         fail(f"{root} does not exist. Set BOROUGHS_DATA_DIR, or run `boroughs data fetch`.")
-    table = Table(show_lines=False)
-    for col in ("dataset", "file", "status", "publisher", "licence", "provenance"):
-        table.add_column(col)
     problems = 0
     for ds in sorted(datasets.REGISTRY.values(), key=lambda d: d.path):
         path = ds.full_path(root)
         prov = path.parent / ds.provenance
         if not path.exists():
-            status = "[red]missing[/]"
+            status = "[red]MISSING[/]"
             problems += 1
         else:
             try:
@@ -88,13 +84,14 @@ def data_check(
                     if kind:
                         geography.read_layer(kind, root)
                 elif path.name.endswith((".csv", ".csv.gz")):
-                    datasets.read_csv(ds, root, nrows=None)
+                    datasets.read_csv(ds, root)
                 status = "[green]ok[/]"
             except BoroughsError as exc:
-                status = f"[red]{exc}[/]"
+                status = f"[red]BROKEN: {exc}[/]"
                 problems += 1
-        table.add_row(ds.key, ds.path, status, ds.publisher, ds.licence, str(prov.relative_to(root)) if prov.exists() else "none")
-    console.print(table)
+        console.print(f"{status}  [bold]{ds.key}[/]  {ds.path}", soft_wrap=True)
+        console.print(f"      {ds.title}. {ds.publisher}; {ds.licence}; provenance: "
+                      f"{prov.relative_to(root) if prov.exists() else 'none'}; source: {ds.url}", soft_wrap=True)
     if problems:
         fail(f"{problems} dataset(s) missing or broken. Fetch them with `boroughs data fetch`.")
     console.print(f"All {len(datasets.REGISTRY)} datasets present and valid.")
@@ -201,10 +198,9 @@ def admin_list_orgs() -> None:
 
     upgrade()
     with session_scope() as db:
-        table = Table("id", "slug", "name", "kind", "code")
         for o in db.scalars(select(Organisation).order_by(Organisation.id)):
-            table.add_row(str(o.id), o.slug, o.name, o.kind, o.ons_code or o.charity_number or "")
-        console.print(table)
+            console.print(f"{o.id:>4}  {o.slug:30} {o.kind:10} {o.ons_code or o.charity_number or '':10} {o.name}",
+                          soft_wrap=True)
 
 
 @admin_app.command("create-user")

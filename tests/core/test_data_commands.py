@@ -39,7 +39,7 @@ def test_check_reports_missing_and_broken_files(data_dir, tmp_path):
     p.write_bytes(p.read_bytes()[:1000])
     r = runner.invoke(app, ["data", "check", "--data-dir", str(d)])
     assert r.exit_code == 1
-    assert "missing" in r.output and "truncated or corrupted" in r.output
+    assert "MISSING" in r.output and "truncated or corrupted" in r.output
     assert "boroughs data fetch" in r.output
 
 
