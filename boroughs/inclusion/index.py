@@ -326,6 +326,8 @@ def _build(
         "alpha": params.alpha,
         "disclaimer": "ONS: " + online_share.DISCLAIMER,
     }
+    if inputs.lsoa11 is not None and inputs.bridge is not None:
+        report["on_2011_areas"] = _on_2011_areas(inputs, codes, main.oof)
     if params.area == "england":
         report["excluded"] = "London LSOAs (validation is outside London)"
     val = Validation(report)
@@ -390,6 +392,26 @@ def _build(
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
     return BuildResult(out, lsoa, manifest, report, timings)
+
+
+def _on_2011_areas(inputs: Inputs, codes: pd.Index, oof: np.ndarray) -> dict[str, Any]:
+    """Spearman ρ on the 2011 areas DERI and IMD 2019 were published for (no conversion of theirs).
+
+    Our out-of-fold score moves to 2011 areas as the resident-weighted mean of each area's 2021 parts."""
+    from scipy.stats import spearmanr
+
+    assert inputs.lsoa11 is not None and inputs.bridge is not None
+    ours = pd.Series(oof, index=codes, name="ours")
+    res = inputs.people["residents"].rename("w")
+    b = inputs.bridge.join(ours, on="lsoa21_code").join(res, on="lsoa21_code")
+    b["wv"] = b["ours"] * b["w"]
+    g = b.groupby("lsoa11_code")
+    ours11 = (g["wv"].sum() / g["w"].sum()).rename("ours")
+    frame = inputs.lsoa11.join(ours11, on="lsoa11_code").dropna(subset=["offline_share"])
+    out: dict[str, Any] = {"areas": len(frame)}
+    for key, col in (("this_index", "ours"), ("deri", "deri_score_national"), ("imd2019", "imd_score")):
+        out[key] = round(float(spearmanr(frame[col], frame["offline_share"])[0]), 4)
+    return out
 
 
 def _lib(name: str) -> str:

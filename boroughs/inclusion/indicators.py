@@ -34,6 +34,10 @@ class Inputs:
     catalogue: Catalogue
     log: InputLog = field(default_factory=InputLog)
     notes: list[str] = field(default_factory=list)
+    #: London only: the observed share, DERI and IMD 2019 on their own 2011 areas, and the 2011→2021 bridge,
+    #: so validation can also be reported on the areas those indices were published for.
+    lsoa11: pd.DataFrame | None = None
+    bridge: pd.DataFrame | None = None
 
 
 def _share(num: pd.Series, den: pd.Series) -> pd.Series:
@@ -181,7 +185,15 @@ def _london(data_dir: Path | None, catalogue: Catalogue) -> Inputs:
         f"{int(truth['offline_share'].notna().sum()):,} of {len(codes):,} London LSOAs have an observed online "
         f"share ({int(truth['paper_first'].sum())} paper-first areas left out; the rest are withheld or missing)."
     ]
-    return Inputs("london", geo, values, truth, comparators, people, catalogue, log, notes)
+    on11 = online[~online["paper_first"]].assign(offline_share=lambda f: 1.0 - f["online_share"])
+    lsoa11 = (
+        d[["lsoa11_code", "deri_score_national"]]
+        .merge(i19[["lsoa11_code", "imd_score"]], on="lsoa11_code")
+        .merge(on11[["lsoa11_code", "offline_share"]], on="lsoa11_code", how="left")
+        .merge(pop[["lsoa11_code", "pop_total_2020"]], on="lsoa11_code")
+    )
+    return Inputs("london", geo, values, truth, comparators, people, catalogue, log, notes, lsoa11,
+                  lk[["lsoa11_code", "lsoa21_code", "change_code"]])
 
 
 def _values(catalogue: Catalogue, computed: dict[str, Callable[[], pd.Series]], codes: list[str]) -> pd.DataFrame:

@@ -72,7 +72,7 @@ def build_typology(
         if len(above) == 0:
             focus = "no stand-out barrier"
         else:
-            focus = " and ".join(PHRASES.get(str(n), str(n)) for n in above.index[:2])
+            focus = "; ".join(PHRASES.get(str(n), str(n)) for n in above.index[:2])
         name = f"{level}: {focus}"
         if name in names.values():
             name = f"{name} ({', '.join(catalogue.need_types[str(n)].name.lower() for n in above.index[2:3]) or 'mixed'})"

@@ -159,6 +159,14 @@ def markdown(report: dict[str, Any], names: dict[str, str]) -> str:
             f"| {r['label']} | {r['spearman']:.3f} | {r['areas']:,} | {td['captured']}/{td['worst_decile']} "
             f"({td['share']:.0%}) | {r['per_group_median']} |"
         )
+    if report.get("on_2011_areas"):
+        o = report["on_2011_areas"]
+        lines += [
+            "",
+            f"On the {o['areas']:,} 2011 areas that DERI and IMD 2019 were published for (their scores unconverted; "
+            f"ours averaged over each area's 2021 parts): this index ρ = {o['this_index']:.3f}, DERI v1.6 "
+            f"ρ = {o['deri']:.3f}, IMD 2019 ρ = {o['imd2019']:.3f}.",
+        ]
     lines += [
         "",
         f"The calibrated score is out of fold: each {report['group_label']}'s areas are scored by weights learned "
