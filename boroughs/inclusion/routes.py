@@ -6,6 +6,7 @@ not, can use the map and print a briefing. The JSON API is in :mod:`boroughs.inc
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,7 +15,7 @@ from fastapi import APIRouter, Query, Request, Response
 from boroughs.config import get_settings
 from boroughs.core.errors import NotFound
 from boroughs.inclusion import api, briefing
-from boroughs.inclusion.map_data import MapIndex, get_index
+from boroughs.inclusion.map_data import IndexMissing, MapIndex, get_index
 from boroughs.inclusion.map_profile import SORTS, borough_summary, format_value, profile, selection
 from boroughs.web.templating import render
 
@@ -38,8 +39,12 @@ def _common(index: MapIndex) -> dict[str, Any]:
 
 @router.get("/map", include_in_schema=False)
 def map_page(request: Request) -> Response:
-    index = get_index()
     settings = get_settings()
+    try:
+        index = get_index()
+    except IndexMissing:
+        return render(request, "inclusion/not_built.html",
+                      {"data_dir": settings.data_dir, "out_dir": Path(settings.out_dir).resolve()}, 503)
     groups: dict[str, list[Any]] = {}
     for layer in index.layers:
         groups.setdefault(layer.group, []).append(layer)

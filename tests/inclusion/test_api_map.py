@@ -143,3 +143,48 @@ def test_gzip_body_is_valid(client: TestClient) -> None:
     with client.stream("GET", API + "/boundaries/borough.topojson", headers={"Accept-Encoding": "gzip"}) as r:
         raw = b"".join(r.iter_raw())
     assert json.loads(gzip.decompress(raw))["type"] == "Topology"
+
+
+def test_map_says_how_to_build_a_missing_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from boroughs.config import reset_settings
+    from boroughs.web.app import create_app
+
+    monkeypatch.setenv("BOROUGHS_OUT_DIR", str(tmp_path / "nothing"))
+    reset_settings()
+    engine = make_engine(f"sqlite:///{tmp_path / 'app.db'}")
+    upgrade(engine)
+    try:
+        with TestClient(create_app(engine)) as c:
+            r = c.get("/map")
+            assert r.status_code == 503
+            assert "boroughs inclusion build" in r.text
+            assert c.get(API + "/map-data").status_code == 404
+    finally:
+        monkeypatch.undo()
+        reset_settings()
+        engine.dispose()
+
+
+def test_basemap_is_configurable(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from boroughs.config import reset_settings
+
+    monkeypatch.setenv("BOROUGHS_BASEMAP_URL", "https://tile.example.org/{z}/{x}/{y}.png")
+    monkeypatch.setenv("BOROUGHS_BASEMAP_ATTRIBUTION", "© Example contributors")
+    reset_settings()
+    try:
+        config = _map_config(client.get("/map").text)
+        assert config["basemap_url"] == "https://tile.example.org/{z}/{x}/{y}.png"
+        assert config["basemap_attribution"] == "© Example contributors"
+    finally:
+        monkeypatch.undo()
+        reset_settings()
+    assert _map_config(client.get("/map").text)["basemap_url"] == ""
+
+
+def _map_config(page: str) -> dict[str, str]:
+    import re
+
+    found = re.search(r'<script type="application/json" id="map-config">(.*?)</script>', page, re.S)
+    assert found
+    doc: dict[str, str] = json.loads(found.group(1))
+    return doc
