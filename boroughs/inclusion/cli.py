@@ -7,7 +7,14 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from boroughs.core.errors import BoroughsError
 
@@ -28,15 +35,21 @@ def _run_build(data_dir: Path | None, out: Path, params: object) -> object:
     from boroughs.inclusion.index import BuildParams, build
 
     assert isinstance(params, BuildParams)
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
-                  transient=False) as progress:
-        task = progress.add_task("Starting", total=None)
+    steps = 3 + (params.area == "london" and params.estimates) + bool(params.mc_draws) + 1
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, transient=False) as progress:
+        task = progress.add_task("Starting", total=steps)
+        started = [False]
 
         def say(msg: str) -> None:
+            if started[0]:
+                progress.advance(task)
+            started[0] = True
             progress.update(task, description=msg)
-            progress.log(msg)
 
-        return build(data_dir or get_settings().data_dir, out, params, say)
+        result = build(data_dir or get_settings().data_dir, out, params, say)
+        progress.update(task, completed=steps, description="Done")
+        return result
 
 
 @app.command("build")

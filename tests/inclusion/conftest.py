@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
-from boroughs.inclusion.index import BuildParams, BuildResult, BuiltIndex, build, load
+from boroughs.cli import app
+from boroughs.inclusion.index import BuildResult, BuiltIndex, load
 from boroughs.inclusion.indicators import Inputs, load_inputs
 
 
@@ -18,8 +22,18 @@ def london_inputs(data_dir: Path) -> Inputs:
 
 @pytest.fixture(scope="session")
 def london_build(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+    """The London index, built once through the contract command ``boroughs inclusion build``."""
     out = tmp_path_factory.mktemp("inclusion") / "london"
-    return build(data_dir, out, BuildParams())
+    res = CliRunner().invoke(app, ["inclusion", "build", "--data-dir", str(data_dir), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    return BuildResult(
+        out_dir=out,
+        lsoa=pd.read_csv(out / "lsoa21.csv", dtype={"lsoa21_code": "string"}),
+        manifest=manifest,
+        validation=json.loads((out / "validation.json").read_text()),
+        timings=manifest["timings_seconds"],
+    )
 
 
 @pytest.fixture(scope="session")

@@ -107,3 +107,25 @@ def test_failed_rebuild_keeps_previous_output(data_dir: Path, tmp_path: Path) ->
         build(data, out, PARAMS)
     assert (out / "lsoa21.csv").read_text() == "previous build\n"
     assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]
+
+
+def test_cli_reports_a_missing_data_folder(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from boroughs.cli import app
+
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["inclusion", "build", "--data-dir", str(tmp_path / "nowhere"), "--out", str(out)])
+    assert res.exit_code == 1
+    assert "data directory does not exist" in res.output
+    assert not out.exists()
+
+
+def test_cli_rejects_unknown_weight_names(data_dir: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from boroughs.cli import app
+
+    res = CliRunner().invoke(app, ["inclusion", "build", "--data-dir", str(data_dir), "--out", str(tmp_path / "o"),
+                                   "--method", "rank", "--weights", "broadband=2"])
+    assert res.exit_code == 1 and "unknown weight name 'broadband'" in res.output
