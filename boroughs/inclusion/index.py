@@ -559,9 +559,14 @@ def _dictionary(out: Path, lsoa: pd.DataFrame, cat: Catalogue) -> list[str]:
                                     f"direction {ind.direction:+d})"})
         rows.append({"file": "contributions_lsoa21.csv", "column": ind.id,
                      "description": f"Contribution of '{ind.name}' to the raw score (default method)."})
-    for col in ("lsoas", "score_mean", "top_decile_lsoas", "adults", "offline_estimate", "offline_low", "offline_high",
+    rollups = "ward.csv, msoa21.csv, borough.csv (England: ward.csv, borough.csv, region.csv)"
+    for col in ("ward24_code", "ward24_name", "msoa21_code", "msoa21_name", "ltla24_code", "ltla24_name", "lsoas",
+                "score_mean", "top_decile_lsoas", "adults", "offline_estimate", "offline_low", "offline_high",
                 "offline_rate"):
-        rows.append({"file": "ward.csv, msoa21.csv, borough.csv", "column": col, "description": COLUMN_DOCS[col]})
+        rows.append({"file": rollups, "column": col, "description": COLUMN_DOCS[col]})
+    for t, nt in cat.need_types.items():
+        rows.append({"file": rollups, "column": f"need_{t}",
+                     "description": f"Mean of the LSOAs' {nt.name.lower()} percentiles."})
     frame = pd.DataFrame(rows)
     frame.to_csv(out / "data_dictionary.csv", index=False)
     md = ["# Data dictionary", "", "| file | column | description |", "|---|---|---|"]

@@ -30,6 +30,10 @@ def test_contract_files_and_columns(london_build: BuildResult) -> None:
     documented = set(dictionary[dictionary["file"] == "lsoa21.csv"]["column"])
     assert set(lsoa.columns) <= documented
     assert dictionary["description"].fillna("").str.len().min() > 10
+    for name in ("ward.csv", "msoa21.csv", "borough.csv"):
+        cols = pd.read_csv(out / name, nrows=1).columns
+        documented_here = set(dictionary[dictionary["file"].str.contains(name, regex=False)]["column"])
+        assert set(cols) <= documented_here, name
     assert not [p for p in out.parent.iterdir() if ".tmp-" in p.name]
 
 
