@@ -64,6 +64,9 @@ def read_canonical(paths: Sequence[Path]) -> pd.DataFrame:
         try:
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
         except UnicodeDecodeError as exc:
+            from boroughs.support.ingest import read_table
+
+            read_table(path)  # raises naming the row and field that are not UTF-8
             raise DataError(path, f"is not UTF-8 text (byte {exc.start})",
                             hint="Save the file as UTF-8 CSV") from None
         except pd.errors.EmptyDataError:

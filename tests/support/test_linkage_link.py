@@ -87,11 +87,13 @@ def test_contract_takes_febrl_without_optional_columns(tmp_path: Path) -> None:
         ("source,record_id,first_name,last_name,dob,address_line_1,address_line_2,postcode\n"
          "x,1,Ann,Lee,,1 Road,,E1 1AA\nx,1,Bob,Lee,,1 Road,,E1 1AA\n", "duplicated record id"),
         ("", "empty"),
+        ("source,record_id,first_name,last_name,dob,address_line_1,address_line_2,postcode\n"
+         "x,1,Ann,Lee,,1 Road,,E1 1AA\nx,2,Jos\xe9,Lee,,1 Road,,E1 1AA\n", "rows 2"),
     ],
 )
 def test_contract_bad_input_is_named(tmp_path: Path, content: str, words: str) -> None:
     p = tmp_path / "in.csv"
-    p.write_text(content)
+    p.write_bytes(content.encode("cp1252"))
     res = runner.invoke(app, ["support", "link", "--input", str(p), "--out", str(tmp_path / "o")])
     assert res.exit_code == 2
     assert words in res.output and "in.csv" in res.output
