@@ -589,8 +589,13 @@ class Frames:
             h = h.sort_values(["source", "measure", "record_id", "event_date"], kind="stable").reset_index(drop=True)
             h["rec"] = pd.factorize(h["record_id"])[0]
             self.history = h
-            self._slices = {(str(k[0]), str(k[1])): v for k, v in
-                            h.groupby(["source", "measure"], sort=False, observed=True).indices.items()}
+            # rows of one (source, measure) are contiguous: keep where each run starts and stops
+            src = h["source"].to_numpy()
+            meas = h["measure"].to_numpy()
+            change = np.flatnonzero((src[1:] != src[:-1]) | (meas[1:] != meas[:-1])) + 1
+            starts = np.r_[0, change]
+            stops = np.r_[change, len(h)]
+            self._slices = {(str(src[a]), str(meas[a])): np.array([a, b]) for a, b in zip(starts, stops, strict=True)}
         else:
             h = h.copy()
             h["rec"] = pd.Series(dtype="int64")
@@ -611,8 +616,9 @@ class Frames:
                                              np.nan)
             out = both.drop(columns=["value_num_den"])
         else:
-            rows = self._slices.get(key)
-            out = self.history.iloc[rows] if rows is not None else self.history.iloc[0:0]
+            bounds = self._slices.get(key)
+            a, b = (int(bounds[0]), int(bounds[1])) if bounds is not None else (0, 0)
+            out = self.history.iloc[a:b][["resident_id", "record_id", "rec", "event_date", "value_num"]]
         out = out.reset_index(drop=True)
         self._series[key] = out
         return out
@@ -659,9 +665,18 @@ class Evaluation:
 
 
 def _at(series: pd.DataFrame, when: pd.Timestamp) -> pd.DataFrame:
-    """Per record: the latest value on or before ``when`` (record_id, resident_id, event_date, value_num)."""
-    s = series[series["event_date"].to_numpy() <= when.to_datetime64()]
-    return s.drop_duplicates("rec", keep="last")
+    """Per record: the latest value on or before ``when`` (record_id, resident_id, event_date, value_num).
+
+    ``series`` is sorted by record and date (``Frames`` sorts the history once), so the last row of each
+    record among those on or before ``when`` is found with one comparison of neighbours."""
+    keep = series["event_date"].to_numpy() <= when.to_datetime64()
+    rec = series["rec"].to_numpy()[keep]
+    if len(rec) == 0:
+        return series.iloc[0:0]
+    last = np.empty(len(rec), dtype=bool)
+    last[:-1] = rec[1:] != rec[:-1]
+    last[-1] = True
+    return series.iloc[np.flatnonzero(keep)[last]]
 
 
 def _where_mask(frame: pd.DataFrame, where: tuple[tuple[str, str], ...]) -> pd.Series:
