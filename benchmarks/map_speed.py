@@ -129,6 +129,39 @@ async def load_test(url: str, paths: list[str], total: int, concurrency: int = 5
     return latencies, errors
 
 
+def handler_only(paths: list[str]) -> float:
+    """CPU per request of the inclusion API's own routes, called in-process without the app's middleware."""
+    from starlette.applications import Starlette
+
+    from boroughs.inclusion import api
+
+    bare = Starlette(routes=api._FAST)
+
+    async def call(path: str) -> None:
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+                 "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+                 "headers": [(b"host", b"bench"), (b"accept-encoding", b"gzip")], "client": ("127.0.0.1", 1),
+                 "server": ("127.0.0.1", 80)}
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            return None
+
+        await bare(scope, receive, send)
+
+    async def run_all() -> float:
+        for path in paths:
+            await call(path)
+        t0 = time.perf_counter()
+        for start in range(0, 1000, 50):
+            await asyncio.gather(*(call(paths[(start + i) % len(paths)]) for i in range(50)))
+        return (time.perf_counter() - t0) / 1000 * 1000
+
+    return asyncio.run(run_all())
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
@@ -150,6 +183,11 @@ def main(argv: list[str] | None = None) -> int:
     out = ensure_index(args.out or settings.out_dir, data_dir)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    os.environ["BOROUGHS_OUT_DIR"] = str(out)
+    os.environ["BOROUGHS_DATA_DIR"] = str(data_dir)
+    from boroughs.config import reset_settings
+
+    reset_settings()
     with tempfile.TemporaryDirectory() as tmp:
         proc = start_server(out, data_dir, port, Path(tmp) / "bench.db")
         try:
@@ -204,6 +242,9 @@ def run(url: str, args: Any) -> int:
         print(f"   {name:<13} p50 {pct(latencies, 50) * 1000:6.1f} ms  p95 {p95:6.1f} ms  "
               f"p99 {pct(latencies, 99) * 1000:6.1f} ms  errors {errors}  {len(latencies) / wall:,.0f} req/s "
               f"(target p95 <= 50 ms, no errors): {'PASS' if verdict else 'FAIL'}")
+    handler = handler_only(kinds["area profile"])
+    print(f"   (diagnostic: the profile handler alone, without the app's middleware, in-process at 50 concurrent: "
+          f"{handler:.2f} ms of CPU per request)")
     load = os.getloadavg()
     print(f"\nMachine load average while measuring: {load[0]:.1f} (1 min), {os.cpu_count()} CPUs.")
     return 0 if ok else 1

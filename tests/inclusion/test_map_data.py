@@ -149,3 +149,12 @@ def test_selection_filters_and_sorts(index: MapIndex) -> None:
     assert list(by_name["name"]) == sorted(by_name["name"], reverse=True)
     top = map_profile.selection(index, weights=index.default_weights, min_decile=1)
     assert len(top) == int((index.evaluate()[1] <= 500).sum())
+
+
+def test_demo_seed_keeps_an_existing_index(map_index_dir: Path) -> None:  # noqa: F811
+    from boroughs.inclusion.demo import build_command, seed_demo
+
+    before = (map_index_dir / "lsoa21.csv").stat().st_mtime_ns
+    assert seed_demo(None) == {"inclusion_index_built": 0}  # type: ignore[arg-type]  # it writes no rows
+    assert (map_index_dir / "lsoa21.csv").stat().st_mtime_ns == before
+    assert build_command(Path("data"), Path("out"))[-5:] == ["build", "--data-dir", "data", "--out", "out"]
