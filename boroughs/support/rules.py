@@ -586,8 +586,12 @@ class Frames:
         (``rec``) and the row positions of each (source, measure), so conditions slice instead of scanning."""
         h = self.history
         if len(h):
-            h = h.sort_values(["source", "measure", "record_id", "event_date"], kind="stable").reset_index(drop=True)
-            h["rec"] = pd.factorize(h["record_id"])[0]
+            src_codes = pd.factorize(h["source"])[0]
+            meas_codes = pd.factorize(h["measure"])[0]
+            rec = pd.factorize(h["record_id"])[0]
+            order = np.lexsort((h["event_date"].to_numpy(), rec, meas_codes, src_codes))
+            h = h.iloc[order].reset_index(drop=True)
+            h["rec"] = rec[order]
             self.history = h
             # rows of one (source, measure) are contiguous: keep where each run starts and stops
             src = h["source"].to_numpy()
