@@ -22,7 +22,15 @@ app = typer.Typer(help="Digital exclusion index: build, validate and explain.", 
 console = Console(stderr=True)
 
 DATA_DIR = typer.Option(None, "--data-dir", help="Folder with the open data (default: BOROUGHS_DATA_DIR).")
-OUT = typer.Option(Path("out/inclusion"), "--out", help="Output folder (written whole, or not at all).")
+OUT = typer.Option(
+    None, "--out", help="Output folder, written whole or not at all (default: BOROUGHS_OUT_DIR, where the map reads it)."
+)
+
+
+def _out(out: Path | None) -> Path:
+    from boroughs.config import get_settings
+
+    return Path(out) if out is not None else Path(get_settings().out_dir)
 
 
 def _fail(exc: Exception) -> None:
@@ -55,7 +63,7 @@ def _run_build(data_dir: Path | None, out: Path, params: object) -> object:
 @app.command("build")
 def build_cmd(
     data_dir: Path | None = DATA_DIR,
-    out: Path = OUT,
+    out: Path | None = OUT,
     area: str = typer.Option("london", help="london (4,994 LSOAs) or england (33,755 LSOAs, national indicators)."),
     method: str = typer.Option("auto", help="auto (best out of fold), calibrated, rank, zscore or minmax."),
     weights: str = typer.Option("", help="Indicator weights for fixed-weight methods, e.g. 'aged_75_plus=2,no_english=1.5'."),
@@ -66,6 +74,7 @@ def build_cmd(
     types: int = typer.Option(6, help="Number of area types (5–8)."),
 ) -> None:
     """Build the index and write lsoa21.csv, roll-ups, a GeoJSON layer, the validation report and a manifest."""
+    out = _out(out)
     from boroughs.inclusion.catalogue import load_catalogue
     from boroughs.inclusion.index import BuildParams
     from boroughs.inclusion.scoring import parse_weights
@@ -95,7 +104,7 @@ def build_cmd(
 @app.command("validate")
 def validate_cmd(
     data_dir: Path | None = DATA_DIR,
-    out: Path = OUT,
+    out: Path | None = OUT,
     area: str = typer.Option("london", help="london or england (validated outside London)."),
     as_json: bool = typer.Option(False, "--json", help="Print the validation figures as JSON."),
 ) -> None:
@@ -104,6 +113,7 @@ def validate_cmd(
     Reads OUT if it already holds a build for this area; otherwise builds it (without Monte Carlo)."""
     from boroughs.inclusion.index import BuildParams
 
+    out = _out(out)
     try:
         manifest = out / "manifest.json"
         if manifest.is_file() and json.loads(manifest.read_text()).get("area") == area:
@@ -137,7 +147,7 @@ def validate_cmd(
 @app.command("explain")
 def explain_cmd(
     code: str = typer.Argument(..., help="An LSOA 2021 code, e.g. E01000001."),
-    out: Path = OUT,
+    out: Path | None = OUT,
     data_dir: Path | None = DATA_DIR,
     as_json: bool = typer.Option(False, "--json", help="Print the explanation as JSON."),
 ) -> None:
@@ -145,6 +155,7 @@ def explain_cmd(
     from boroughs.inclusion.explain import explain_area, explain_text
     from boroughs.inclusion.index import BuildParams, load
 
+    out = _out(out)
     try:
         if not (out / "manifest.json").is_file():
             console.print(f"No index in {out}; building it first.")

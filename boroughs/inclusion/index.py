@@ -111,6 +111,30 @@ def score_all(inputs: Inputs, params: BuildParams, groups: np.ndarray, truth: np
     return out
 
 
+PRODUCT = "Boroughs digital exclusion index"
+
+
+def _check_replaceable(out_dir: Path) -> None:
+    """Only an empty folder or an earlier build may be replaced: never someone's other files."""
+    if not out_dir.exists():
+        return
+    from boroughs.core.errors import ValidationFailed
+
+    if not out_dir.is_dir():
+        raise ValidationFailed(f"{out_dir} is a file; choose a folder for --out")
+    if not any(out_dir.iterdir()):
+        return
+    manifest = out_dir / "manifest.json"
+    try:
+        product = json.loads(manifest.read_text()).get("product")
+    except (OSError, ValueError):
+        product = None
+    if product != PRODUCT:
+        raise ValidationFailed(
+            f"{out_dir} already holds files that are not a built index; choose an empty or new folder for --out"
+        )
+
+
 def _atomic_dir(out_dir: Path) -> Path:
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -139,6 +163,7 @@ def build(
     say = progress or (lambda _msg: None)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
+    _check_replaceable(Path(out_dir))
     tmp = _atomic_dir(out_dir)
     try:
         say("Reading and checking the open data")
@@ -336,7 +361,7 @@ def _build(
     timings["write"] = time.perf_counter() - t
 
     manifest = {
-        "product": "Boroughs digital exclusion index",
+        "product": PRODUCT,
         "package_version": _version(),
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(),

@@ -97,10 +97,22 @@ def test_truncated_gzip(data_dir: Path, tmp_path: Path) -> None:
     assert name in str(err)
 
 
+def test_refuses_to_replace_a_folder_that_is_not_an_index(data_dir: Path, tmp_path: Path) -> None:
+    from boroughs.core.errors import ValidationFailed
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("someone's work\n")
+    with pytest.raises(ValidationFailed, match="not a built index"):
+        build(data_dir, out, PARAMS)
+    assert (out / "notes.txt").read_text() == "someone's work\n"
+
+
 def test_failed_rebuild_keeps_previous_output(data_dir: Path, tmp_path: Path) -> None:
     data = mirror_data(data_dir, tmp_path / "data", except_files=(DISABILITY,))
     out = tmp_path / "out"
     out.mkdir()
+    (out / "manifest.json").write_text('{"product": "Boroughs digital exclusion index"}')
     (out / "lsoa21.csv").write_text("previous build\n")
     _rewrite(data / DISABILITY, lambda rows: rows[7].__setitem__(3, "lots"))
     with pytest.raises(DataError):
