@@ -42,6 +42,12 @@ def _point_inside(data_dir: Path, code: str) -> tuple[float, float]:
     return float(p.x), float(p.y)
 
 
+def _match(pattern: str, text: str) -> re.Match[str]:
+    found = re.search(pattern, text)
+    assert found, f"{pattern!r} not in {text!r}"
+    return found
+
+
 def _quintile_classes(values: np.ndarray) -> np.ndarray:
     """The map's quantile classes (map.js computeBreaks, 5 classes), for choosing a test area."""
     s = np.sort(values[np.isfinite(values)])
@@ -56,7 +62,7 @@ def test_map_draws_every_area(page: Any, map_server: Any) -> None:  # noqa: F811
     assert "4,994 areas" in page.locator("#map-status").inner_text()
     legend = page.locator("#legend-list li")
     assert legend.count() >= 4
-    counts = [int(re.search(r"\(([\d,]+) areas\)", legend.nth(i).inner_text()).group(1).replace(",", ""))
+    counts = [int(_match(r"\(([\d,]+) areas\)", legend.nth(i).inner_text()).group(1).replace(",", ""))
               for i in range(legend.count())]
     assert sum(counts) == 4994
 
@@ -73,7 +79,7 @@ def test_clicking_an_area_opens_its_profile(page: Any, map_server: Any, data_dir
     page.locator("#profile-score").wait_for()
     score = float(built.loc[KNOWN, "score"])
     rank = int(built.loc[KNOWN, "rank"]) if "rank" in built else int((built["score"] > score).sum()) + 1
-    shown = float(re.match(r"[\d.]+", page.locator("#profile-score").inner_text()).group(0))
+    shown = float(_match(r"[\d.]+", page.locator("#profile-score").inner_text()).group(0))
     assert shown == pytest.approx(score, abs=0.051 if score >= 10 else 0.0051)
     assert page.locator("#profile-rank").inner_text().startswith(f"{rank:,} of 4,994")
     body = page.locator("#profile-body").inner_text()
