@@ -579,12 +579,13 @@ def vcs_inbox(request: Request, db: Session = Depends(get_db), user: User = Depe
         raise PermissionDenied("Only staff of voluntary and community organisations have a referral inbox.")
     org_id = org if org in mine else sorted(mine)[0]
     rows, total = referral.inbox(db, user, org_id, status=status or None, page=page, per_page=PER_PAGE)
-    services = {s.id: s.name for s in db.scalars(select(DirService).where(DirService.id.in_({x.service_id for x in rows})))}
-    councils = {o.id: o.name for o in db.scalars(select(Organisation).where(
-        Organisation.id.in_({x.council_id for x in rows})))} if rows else {}
+    services = dict(db.execute(select(DirService.id, DirService.name).where(
+        DirService.id.in_({x.service_id for x in rows}))).tuples().all()) if rows else {}
+    orgs = _orgs(db, mine | {x.council_id for x in rows})
+    councils = {x.council_id: orgs[x.council_id].name for x in rows}
     response = render(request, "support/vcs_inbox.html", {
         "rows": rows, "total": total, "page": page, "pages": max(1, math.ceil(total / PER_PAGE)),
-        "status": status, "org": _orgs(db, {org_id})[org_id], "orgs": _orgs(db, mine), "services": services,
+        "status": status, "org": orgs[org_id], "orgs": {i: orgs[i] for i in sorted(mine)}, "services": services,
         "councils": councils, "labels": referral.STATUS_LABELS, "now": utcnow(),
         "overdue": referral.overdue_for_org(db, org_id)})
     # audited last: the audit chain's lock is then held only for the insert and the commit

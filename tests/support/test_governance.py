@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -81,9 +82,9 @@ def test_minimise_keeps_only_allowed_fields() -> None:
 
 def test_consent_validation_and_states(session: Session) -> None:
     w = world(session)
-    a = session.scalar(select(Agreement).where(Agreement.reference == "DSA-DEMO-2026-02"))
-    kw = {"council_id": w.orgs["newham"].id, "resident_id": w.residents["ada"].id, "agreement_id": a.id,
-          "recorded_by": w.users["officer"]}
+    a = session.scalars(select(Agreement).where(Agreement.reference == "DSA-DEMO-2026-02")).one()
+    kw: dict[str, Any] = {"council_id": w.orgs["newham"].id, "resident_id": w.residents["ada"].id,
+                          "agreement_id": a.id, "recorded_by": w.users["officer"]}
     with pytest.raises(ValidationFailed, match="how consent was given"):
         governance.record_consent(session, scope="x", given_on=TODAY, method="telepathy", **kw)
     with pytest.raises(ValidationFailed, match="agreed to"):
@@ -100,4 +101,4 @@ def test_consent_validation_and_states(session: Session) -> None:
     assert governance.consent_state(c) == "withdrawn"
     assert governance.find_consent(session, w.orgs["newham"].id, w.residents["ada"].id, a.id,
                                    "digital-inclusion-referral", TODAY) is None
-    assert session.scalar(select(Consent).where(Consent.id == c.id)).withdrawal_note == "phoned"
+    assert session.scalars(select(Consent).where(Consent.id == c.id)).one().withdrawal_note == "phoned"

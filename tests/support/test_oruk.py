@@ -45,7 +45,7 @@ def test_real_oruk_1_feed_keeps_every_valid_service_and_reports_each_fault(sessi
         assert sum(n for (f, _a), n in by_field.items() if f == key) == 738
     fault = next(f for f in report.faults if f.field == "organization/url" and f.action.startswith("repaired"))
     assert fault.record and fault.name and fault.value.startswith("www.")
-    repaired = session.scalar(select(DirService).where(DirService.uuid == fault.record))
+    repaired = session.scalars(select(DirService).where(DirService.uuid == fault.record)).one()
     assert repaired is not None and repaired.organisation.website == "https://" + fault.value
     # re-importing updates in place
     again = _import_real(session)
@@ -81,7 +81,7 @@ def test_oruk_3_examples_import_and_export_round_trip(session: Session, example:
     report = oruk.import_oruk(session, doc, "ORUK example")
     assert report.version == "3.0" and report.kept == 1, [f.as_dict() for f in report.faults]
     original = doc if "contents" not in doc else doc["contents"][0]
-    svc = session.scalar(select(DirService).where(DirService.uuid == original["id"]))
+    svc = session.scalars(select(DirService).where(DirService.uuid == original["id"])).one()
     out = oruk.service_json(svc)
     assert oruk.validation_errors(out, "service") == []
     for key in ("id", "name", "status", "email", "url", "minimum_age", "maximum_age"):
@@ -165,7 +165,7 @@ def api(engine: Engine, session: Session) -> Any:
 
 
 def test_every_openapi_path_is_served_and_validates(api: TestClient, session: Session) -> None:
-    svc = session.scalar(select(DirService).where(DirService.name == "Emergency food parcels (demo)"))
+    svc = session.scalars(select(DirService).where(DirService.name == "Emergency food parcels (demo)")).one()
     ids = {
         "{id}@/services/{id}": svc.uuid,
         "{id}@/organizations/{id}": svc.organisation.uuid,
@@ -194,7 +194,7 @@ def test_api_paging_filters_and_unknown_ids(api: TestClient, session: Session) -
     assert page["page_number"] == 2 and page["size"] == len(page["contents"]) <= 2
     assert page["total_items"] == 3 and page["total_pages"] == 2 and not page["first_page"] and page["last_page"]
     assert oruk.validation_errors(page, "service_list") == []
-    food = session.scalar(select(DirService).where(DirService.name == "Emergency food parcels (demo)"))
+    food = session.scalars(select(DirService).where(DirService.name == "Emergency food parcels (demo)")).one()
     by_term = api.get("/api/oruk/services", params={"taxonomy_term_id": food.terms[0].uuid}).json()
     assert [s["name"] for s in by_term["contents"]] == ["Emergency food parcels (demo)"]
     by_org = api.get("/api/oruk/services", params={"organization_id": food.organisation.uuid}).json()

@@ -20,7 +20,7 @@ from .referral_factories import world
 
 
 def _consent(session: Session, w, resident) -> governance.Consent:  # type: ignore[no-untyped-def]
-    agreement = session.scalar(select(Agreement).where(Agreement.reference == "DSA-DEMO-2026-02"))
+    agreement = session.scalars(select(Agreement).where(Agreement.reference == "DSA-DEMO-2026-02")).one()
     return governance.record_consent(
         session, council_id=w.orgs["newham"].id, resident_id=resident.id, agreement_id=agreement.id,
         scope="Share my name, phone and postcode with Digital Buddies so they can help me get online",
@@ -49,7 +49,7 @@ def test_refer_to_two_services_one_declines_one_accepts_and_records_outcome(sess
 
     seen = referral.sent_by_council(session, w.users["officer"], w.orgs["newham"].id, resident_id=ada.id)
     by_id = {r.id: r for r in seen}
-    assert by_id[device.id].status == "declined" and by_id[device.id].decline_reason.startswith("No devices")
+    assert by_id[device.id].status == "declined" and (by_id[device.id].decline_reason or "").startswith("No devices")
     assert by_id[food.id].status == "closed" and by_id[food.id].outcome == "help_given"
     assert all(r.officer_unseen for r in seen)
     kinds = [e.kind for e in food.events]
@@ -114,7 +114,7 @@ def test_withdrawn_consent_stops_sharing_at_once(session: Session) -> None:
 def test_expired_consent_hides_shared_data_and_blocks_new_shares(session: Session) -> None:
     w = world(session)
     bo = w.residents["bo"]
-    agreement = session.scalar(select(Agreement).where(Agreement.reference == "DSA-DEMO-2026-02"))
+    agreement = session.scalars(select(Agreement).where(Agreement.reference == "DSA-DEMO-2026-02")).one()
     today = utcnow().date()
     c = governance.record_consent(session, council_id=w.orgs["newham"].id, resident_id=bo.id,
                                   agreement_id=agreement.id, scope="Digital help", method="in_person",
@@ -136,7 +136,7 @@ def test_expired_consent_hides_shared_data_and_blocks_new_shares(session: Sessio
 @pytest.mark.parametrize("change", ["terminated", "ended", "unsigned", "not_started", "no_party"])
 def test_no_share_outside_a_live_agreement(session: Session, change: str) -> None:
     w = world(session)
-    a = session.scalar(select(Agreement).where(Agreement.reference == "DSA-DEMO-2026-01"))
+    a = session.scalars(select(Agreement).where(Agreement.reference == "DSA-DEMO-2026-01")).one()
     today = utcnow().date()
     if change == "terminated":
         governance.terminate_agreement(session, a, w.users["manager"])

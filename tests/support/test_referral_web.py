@@ -55,7 +55,7 @@ def test_officer_refers_to_two_services_and_sees_both_responses(app_world) -> No
                data={"csrf_token": token, "service": [food.id, device.id], "need": ["food", "digital"],
                      "reason": "No food in the house"})
     assert r.status_code == 200 and "consent" in r.text and "Choose again" in r.text
-    agreement = session.scalar(select(Agreement).where(Agreement.reference == "DSA-DEMO-2026-02"))
+    agreement = session.scalars(select(Agreement).where(Agreement.reference == "DSA-DEMO-2026-02")).one()
     r = c.post(f"/support/residents/{ada.id}/consents", data={
         "csrf_token": token, "agreement_id": agreement.id, "scope": "Digital Buddies may call me",
         "method": "phone", "given_on": "2026-01-05"}, follow_redirects=False)
@@ -117,7 +117,7 @@ def test_every_referral_endpoint_refuses_other_organisations(app_world) -> None:
                                           resident_id=w.residents["hackney"].id,
                                           service_ids=[w.services["food"].id], needs_list=["food"],
                                           reason=None).referrals[0]
-    agreement = session.scalar(select(Agreement).where(Agreement.reference == "DSA-DEMO-2026-02"))
+    agreement = session.scalars(select(Agreement).where(Agreement.reference == "DSA-DEMO-2026-02")).one()
     consent = governance.record_consent(session, council_id=w.orgs["newham"].id, resident_id=w.residents["bo"].id,
                                         agreement_id=agreement.id, scope="x", given_on=ref.sent_at.date(),
                                         method="phone", recorded_by=w.users["officer"])
@@ -184,7 +184,9 @@ def test_provider_edits_listing_and_council_reviews(app_world) -> None:  # type:
     token = login(c, "officer@newham.test")
     review = c.get("/support/directory/review")
     assert "Emergency food parcels and meals (demo)" in review.text
-    change_id = int(re.search(r'/support/directory/changes/(\d+)', review.text).group(1))
+    found = re.search(r'/support/directory/changes/(\d+)', review.text)
+    assert found is not None
+    change_id = int(found.group(1))
     r = c.post(f"/support/directory/changes/{change_id}", data={"csrf_token": token, "decision": "approve"},
                follow_redirects=False)
     assert r.status_code == 303
@@ -196,7 +198,7 @@ def test_provider_edits_listing_and_council_reviews(app_world) -> None:  # type:
 
 
 def test_agreement_pages(app_world) -> None:  # type: ignore[no-untyped-def]
-    c, w, session = app_world
+    c, w, _session = app_world
     token = login(c, "manager@newham.test")
     assert "DSA-DEMO-2026-01" in c.get("/support/agreements").text
     r = c.post("/support/agreements/new", data={

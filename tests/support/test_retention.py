@@ -112,7 +112,7 @@ def test_subject_access_export_includes_shares_and_consent(session: Session) -> 
 
     w = world(session)
     ada = w.residents["ada"]
-    agreement = session.scalar(select(Agreement).where(Agreement.reference == "DSA-DEMO-2026-02"))
+    agreement = session.scalars(select(Agreement).where(Agreement.reference == "DSA-DEMO-2026-02")).one()
     governance.record_consent(session, council_id=w.orgs["newham"].id, resident_id=ada.id, agreement_id=agreement.id,
                               scope="Digital help", given_on=utcnow().date(), method="phone",
                               recorded_by=w.users["officer"])
