@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import json
 import math
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -77,10 +78,13 @@ def topology(index: MapIndex, kind: str) -> bytes:
         geom.pop("properties", None)
         geom.pop("id", None)
     body = dumps(doc)
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".tmp")
-    tmp.write_bytes(body)
-    tmp.replace(target)
+    try:  # a cache only: a read-only output folder just means building it again after a restart
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(body)
+        tmp.replace(target)
+    except OSError:
+        pass
     return body
 
 
