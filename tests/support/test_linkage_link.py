@@ -36,6 +36,13 @@ def borough(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path:
     return out
 
 
+@pytest.fixture(scope="module")
+def small_borough(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path:
+    out = tmp_path_factory.mktemp("synth_small")
+    synthesise(500, 22, out, data_dir=data_dir, history=True)
+    return out
+
+
 def test_contract_command_links_synthetic_records_accurately(borough: Path, tmp_path: Path) -> None:
     res = runner.invoke(app, ["support", "link", "--input", str(borough / "SYNTHETIC_persons.csv"),
                               "--out", str(tmp_path)])
@@ -111,7 +118,8 @@ def test_cluster_honours_decisions() -> None:
     assert joined[3] == joined[4]
 
 
-def test_residents_review_and_split_survive_reruns(engine: Engine, borough: Path) -> None:
+def test_residents_review_and_split_survive_reruns(engine: Engine, small_borough: Path) -> None:
+    borough = small_borough
     with session_scope(engine) as s:
         org = Organisation(slug="newham", name="Newham", kind="council", ons_code="E09000025")
         s.add(org)
