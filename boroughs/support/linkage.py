@@ -385,6 +385,10 @@ def link_records(
     if model is not None:
         spec = json.loads(Path(model).read_text()) if isinstance(model, Path) else model
         spec = {k: v for k, v in spec.items() if k != "boroughs_model_version"}
+        dialect = spec.get("sql_dialect")
+        if dialect and dialect != ("spark" if backend == "spark" else "duckdb"):
+            raise ValueError(f"the saved model was trained with the {dialect} backend: use --backend {dialect}, "
+                             "or train a new model on this backend (leave out --model)")
         spec["retain_matching_columns"] = retain_explanations
         spec["retain_intermediate_calculation_columns"] = retain_explanations
         spec["additional_columns_to_retain"] = ["source", "record_id"] if retain_explanations else []
