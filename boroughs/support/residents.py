@@ -97,7 +97,9 @@ def link_council(
     previous = session.execute(
         select(LinkRun).where(LinkRun.organisation_id == organisation_id).order_by(LinkRun.id.desc()).limit(1)
     ).scalar()
-    model = None if (retrain or previous is None) else previous.model
+    dialect = "spark" if backend == "spark" else "duckdb"
+    reuse = previous is not None and not retrain and previous.model.get("sql_dialect", dialect) == dialect
+    model = previous.model if (reuse and previous is not None) else None
     acc, rej = _decisions(session, organisation_id)
     key = {int(i): ("", str(i)) for i in frame["id"]}
     for i, ds in zip(frame["id"], frame["source"], strict=True):
