@@ -7,7 +7,7 @@
 3. Layer and profile API latency, p95 at 50 concurrent connections on loopback, target <= 50 ms, no errors
    (a bounded number of requests: ``--requests``, default 2,000 of each kind).
 
-The app runs in its own process (Uvicorn, one worker, as ``boroughs serve``) on 127.0.0.1 only, on a fresh
+The app runs in its own processes (Uvicorn, ``--workers``, default one per CPU) on 127.0.0.1 only, on a fresh
 SQLite database, serving a built index (``--out``; built with the inclusion build when missing).
 
     python benchmarks/map_speed.py [--out OUT] [--data-dir DIR] [--runs 5] [--requests 2000]
@@ -48,7 +48,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(out: Path, data_dir: Path, port: int, db: Path) -> subprocess.Popen[bytes]:
+def start_server(out: Path, data_dir: Path, port: int, db: Path, workers: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "BOROUGHS_OUT_DIR": str(out), "BOROUGHS_DATA_DIR": str(data_dir),
            "DATABASE_URL": f"sqlite:///{db}"}
     code = ("from boroughs.core.db import make_engine; from boroughs.core.migrate import upgrade; "
@@ -56,7 +56,7 @@ def start_server(out: Path, data_dir: Path, port: int, db: Path) -> subprocess.P
     subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=ROOT)
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "boroughs.web.app:create_app", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning", "--no-access-log"],
+         "--port", str(port), "--log-level", "warning", "--no-access-log", "--workers", str(workers)],
         env=env, cwd=ROOT,
     )
     url = f"http://127.0.0.1:{port}"
@@ -174,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--runs", type=int, default=5, help="cold page loads to time")
     parser.add_argument("--requests", type=int, default=2000, help="requests of each kind in the load test")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="Uvicorn worker processes (default: one per CPU, as a deployment would run)")
     args = parser.parse_args(argv)
 
     from boroughs.config import get_settings
@@ -190,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
 
     reset_settings()
     with tempfile.TemporaryDirectory() as tmp:
-        proc = start_server(out, data_dir, port, Path(tmp) / "bench.db")
+        proc = start_server(out, data_dir, port, Path(tmp) / "bench.db", args.workers)
         try:
             return run(url, args)
         finally:
@@ -203,7 +205,8 @@ def run(url: str, args: Any) -> int:
     for path in FIRST_VIEW:  # warm the server's caches (the first request builds the TopoJSON once)
         httpx.get(url + path, timeout=300)
     data = httpx.get(url + f"{API}/map-data", timeout=60).json()
-    print(f"Inclusion map speed ({data['count']:,} areas, {len(data['layers'])} layers)")
+    print(f"Inclusion map speed ({data['count']:,} areas, {len(data['layers'])} layers; "
+          f"Uvicorn with {args.workers} worker process(es))")
 
     print("\n1. First view over the wire (gzip):")
     total = 0
