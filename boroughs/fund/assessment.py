@@ -181,20 +181,39 @@ def score(
     return s
 
 
-def counted_scores(session: Session, proposal: Proposal) -> list[Score]:
-    """The scores that count: from assigned panel members who are not recused now."""
-    rows = session.execute(select(Score).where(Score.proposal_id == proposal.id)).scalars().all()
-    assigned = {a.user_id for a in assignments(session, proposal)}
-    out = []
-    cache: dict[int, bool] = {}
-    for s in rows:
-        if s.user_id not in cache:
-            member = session.get(User, s.user_id)
-            cache[s.user_id] = (s.user_id in assigned and member is not None
-                                and recusal_reason(session, member, proposal) is None)
-        if cache[s.user_id]:
-            out.append(s)
+def _counted(session: Session, props: list[Proposal]) -> dict[int, list[Score]]:
+    """The scores that count, per proposal: from assigned panel members who are not recused now.
+
+    Works in a fixed number of queries however many proposals and scores there are (the recusal rule is the
+    same as ``recusal_reason``: membership of any organisation in the partnership, or a declared conflict).
+    """
+    ids = [p.id for p in props]
+    if not ids:
+        return {}
+    scores = session.execute(select(Score).where(Score.proposal_id.in_(ids)).order_by(Score.id)).scalars().all()
+    assigned = {(a, u) for a, u in session.execute(
+        select(Assignment.proposal_id, Assignment.user_id).where(Assignment.proposal_id.in_(ids)))}
+    declared = {(a, u) for a, u in session.execute(
+        select(Conflict.proposal_id, Conflict.user_id).where(Conflict.proposal_id.in_(ids),
+                                                             Conflict.kind == "declared"))}
+    user_ids = {s.user_id for s in scores}
+    orgs_of: dict[int, set[int]] = {uid: set() for uid in user_ids}
+    if user_ids:
+        for uid, oid in session.execute(select(Membership.user_id, Membership.organisation_id)
+                                        .where(Membership.user_id.in_(user_ids))):
+            orgs_of[uid].add(oid)
+    partners = {p.id: set(org_ids(p)) for p in props}
+    out: dict[int, list[Score]] = {pid: [] for pid in ids}
+    for s in scores:
+        key = (s.proposal_id, s.user_id)
+        if key in assigned and key not in declared and not (orgs_of[s.user_id] & partners[s.proposal_id]):
+            out[s.proposal_id].append(s)
     return out
+
+
+def counted_scores(session: Session, proposal: Proposal) -> list[Score]:
+    """The scores that count for one proposal (see ``_counted``)."""
+    return _counted(session, [proposal])[proposal.id]
 
 
 @dataclass
@@ -245,21 +264,27 @@ class Result:
         return [c for c in self.criteria if c.wide]
 
 
+def _results(session: Session, props: list[Proposal], *, blind: bool = False) -> list[Result]:
+    counted = _counted(session, props)
+    uids = {s.user_id for lst in counted.values() for s in lst}
+    names: dict[int, str] = {uid: name for uid, name in session.execute(
+        select(User.id, User.name).where(User.id.in_(uids)))} if uids else {}
+    out = []
+    for p in props:
+        mine_all = counted[p.id]
+        crits = []
+        for c in p.call.criteria:
+            mine = [s for s in mine_all if s.criterion_id == c.id]
+            crits.append(CriterionResult(
+                c, [s.score for s in mine],
+                [("An assessor" if blind else names.get(s.user_id, "?"), s.score, s.comment) for s in mine],
+            ))
+        out.append(Result(p, crits, len({s.user_id for s in mine_all})))
+    return out
+
+
 def result(session: Session, proposal: Proposal, *, blind: bool = False) -> Result:
-    counted = counted_scores(session, proposal)
-    names = {}
-    for s in counted:
-        if s.user_id not in names:
-            u = session.get(User, s.user_id)
-            names[s.user_id] = u.name if u else "?"
-    crits = []
-    for c in proposal.call.criteria:
-        mine = [s for s in counted if s.criterion_id == c.id]
-        crits.append(CriterionResult(
-            c, [s.score for s in mine],
-            [("An assessor" if blind else names[s.user_id], s.score, s.comment) for s in mine],
-        ))
-    return Result(proposal, crits, len({s.user_id for s in counted}))
+    return _results(session, [proposal], blind=blind)[0]
 
 
 def may_see_scores(session: Session, viewer: Any, proposal: Proposal) -> str | None:
@@ -290,9 +315,9 @@ def ranking(session: Session, call: Call, states: tuple[str, ...] = ("in_assessm
         select(Proposal).where(Proposal.call_id == call.id, Proposal.state.in_(states))
     ).scalars().all()
     out: dict[int, list[Result]] = {s.id: [] for s in call.strands}
-    for p in props:
-        if p.strand_id is not None:
-            out.setdefault(p.strand_id, []).append(result(session, p))
+    for r in _results(session, [p for p in props if p.strand_id is not None]):
+        assert r.proposal.strand_id is not None
+        out.setdefault(r.proposal.strand_id, []).append(r)
     for lst in out.values():
         lst.sort(key=lambda r: (r.weighted is None, -(r.weighted or 0), r.proposal.reference))
     return out

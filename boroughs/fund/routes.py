@@ -799,3 +799,33 @@ def grants_json(db: Session = Depends(get_db)) -> Response:
     if errors:  # never publish what does not validate
         raise BoroughsError("The grants data did not validate: " + "; ".join(errors[:3]))
     return JSONResponse(pkg, headers={"Content-Disposition": 'inline; filename="grants-360giving.json"'})
+
+
+# --- JSON API ------------------------------------------------------------------------------------
+
+class StrandOut(BaseModel):
+    slug: str
+    title: str
+    budget: int
+    award_limit: int
+    awarded: int
+
+
+class CallOut(BaseModel):
+    slug: str
+    title: str
+    fund_body: str
+    phase: str
+    total_budget: int
+    deadline: dt.datetime | None
+    strands: list[StrandOut]
+
+
+@router.get("/api/v1/fund/calls", response_model=list[CallOut])
+def api_calls(db: Session = Depends(get_db)) -> Any:
+    """Every call that has opened, with its strands, budgets and what is already awarded."""
+    return [CallOut(slug=c.slug, title=c.title, fund_body=c.fund_body.name, phase=c.phase,
+                    total_budget=c.total_budget, deadline=c.deadline,
+                    strands=[StrandOut(slug=s.slug, title=s.title, budget=s.budget, award_limit=s.award_limit,
+                                       awarded=calls.committed(db, s)) for s in c.strands])
+            for c in calls.list_calls(db) if c.phase != "drafting"]

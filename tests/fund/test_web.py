@@ -77,6 +77,9 @@ def test_public_pages_show_the_2021_round(client: TestClient) -> None:
     assert client.get("/fund/replication").status_code == 200
     pkg = client.get("/fund/grants.json").json()
     assert giving360.validate(pkg) == [] and len(pkg["grants"]) == 2
+    api = client.get("/api/v1/fund/calls").json()
+    assert [(s["title"], s["budget"], s["awarded"]) for s in api[0]["strands"]] == [
+        ("Smarter use of data", 75_000, 75_000), ("Digitally-enabled initiative", 75_000, 75_000)]
 
 
 def test_the_done_when_journey(app_engine: Engine) -> None:
