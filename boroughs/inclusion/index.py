@@ -250,7 +250,7 @@ def _build(
         from boroughs.inclusion import estimate as est_mod
 
         tables = ons_internet.load_internet_use(data_dir, inputs.log)
-        ons_internet.check_access_workbook(data_dir, inputs.log)
+        ons_internet.record_access_workbook(data_dir, inputs.log)
         estimates = est_mod.estimate(inputs.people, inputs.geo, tables)
         e = estimates.lsoa.reindex(codes)
         lsoa["adults"] = e["adults"].round(0)
@@ -465,7 +465,7 @@ def _rollups(lsoa: pd.DataFrame, estimates: Any, out: Path, area: str) -> list[s
                 f"{name}": g[name].first().to_numpy(),
                 "lsoas": g.size().to_numpy(),
                 "score_mean": (g["_ws"].sum() / g["_w"].sum()).round(2).to_numpy(),
-                "top_decile_lsoas": g["decile"].apply(lambda d: int((d == 1).sum())).to_numpy(),
+                "top_decile_lsoas": grp.assign(_top=grp["decile"].eq(1)).groupby(code)["_top"].sum().to_numpy(),
             }
         )
         for c in [c for c in lsoa.columns if c.startswith("need_")]:
@@ -487,16 +487,8 @@ MAP_COLUMNS = ("lsoa21_code", "lsoa21_name", "ltla24_name", "ward24_name", "scor
                "rank_low", "rank_high", "unstable")
 
 
-def _round_coords(obj: Any, nd: int = 5) -> Any:
-    if isinstance(obj, float):
-        return round(obj, nd)
-    if isinstance(obj, list):
-        return [_round_coords(v, nd) for v in obj]
-    return obj
-
-
 def _geojson(lsoa: pd.DataFrame, out: Path, data_dir: Path | None, inputs: Inputs) -> str:
-    """The LSOA layer (EPSG:4326, coordinates to 5 decimal places, about 1 m) with the map's columns."""
+    """The LSOA layer (EPSG:4326, the source's 6 decimal places) with the map's columns."""
     from boroughs.core.datasets import require_file
 
     path = require_file(boundaries.LSOA21, data_dir)
@@ -515,8 +507,7 @@ def _geojson(lsoa: pd.DataFrame, out: Path, data_dir: Path | None, inputs: Input
             raise DataError(path, f"boundary {code!r} is not in the index", column="lsoa21_code")
         rec = {k: (v.item() if hasattr(v, "item") else v) for k, v in records[code].items()}
         geom = feat["geometry"]
-        features.append({"type": "Feature", "properties": rec,
-                         "geometry": {"type": geom["type"], "coordinates": _round_coords(geom["coordinates"])}})
+        features.append({"type": "Feature", "properties": rec, "geometry": geom})
     if len(features) != len(records):
         from boroughs.core.errors import DataError
 

@@ -175,3 +175,10 @@ def check_access_workbook(data_dir: Path | None = None, log: InputLog | None = N
     if log is not None:
         log.record(ACCESS, ACCESS.full_path(data_dir), len(names))
     return names
+
+
+def record_access_workbook(data_dir: Path | None = None, log: InputLog | None = None) -> None:
+    """Check the *Internet access 2020* workbook is there and record its checksum (context for the docs)."""
+    path = require_file(ACCESS, data_dir)
+    if log is not None:
+        log.record(ACCESS, path, 0)
