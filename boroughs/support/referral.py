@@ -19,7 +19,7 @@ import io
 import secrets
 import statistics
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
@@ -34,7 +34,7 @@ from boroughs.support import (
     governance,
     referral_permissions,  # noqa: F401  (registers the actions)
 )
-from boroughs.support.directory import get_service, needs, owner_of
+from boroughs.support.directory import get_service, needs, owner_of, service_needs
 from boroughs.support.directory_models import DirService
 from boroughs.support.governance_models import Agreement, Consent
 from boroughs.support.referral_models import Referral, ReferralBatch, ReferralEvent, Share
@@ -157,6 +157,7 @@ class Draft:
     recipient_id: int
     permit: governance.Permit | None
     shared: dict[str, Any]
+    needs: list[str] = field(default_factory=list)
     refused: str | None = None
 
 
@@ -172,14 +173,18 @@ def draft_referrals(db: Session, user: Any, *, council_id: int, resident_id: int
         svc = get_service(db, sid)
         owner = owner_of(svc)
         if owner is None or not svc.receives_referrals:
-            out.append(Draft(svc, 0, None, {}, "This service does not take referrals through Boroughs."))
+            out.append(Draft(svc, 0, None, {}, refused="This service does not take referrals through Boroughs."))
             continue
         try:
             permit = governance.check_share(db, council_id=council_id, recipient_id=owner, resident_id=resident_id)
         except governance.ShareRefused as exc:
-            out.append(Draft(svc, owner, None, {}, str(exc)))
+            out.append(Draft(svc, owner, None, {}, refused=str(exc)))
             continue
-        out.append(Draft(svc, owner, permit, governance.minimise(facts.values, permit)))
+        # minimal about needs too: a service hears only of the assessed needs it meets (all, if it meets none)
+        relevant = [n for n in needs_list if n in service_needs(svc)] or list(needs_list)
+        labels = needs()
+        values = {**facts.values, "needs": [labels.get(n, n) for n in relevant]}
+        out.append(Draft(svc, owner, permit, governance.minimise(values, permit), relevant))
     return out
 
 
@@ -212,7 +217,7 @@ def send_referrals(db: Session, user: Any, *, council_id: int, resident_id: int,
             outreach_case_id=outreach_case_id, service_id=d.service.id, vcs_org_id=d.recipient_id,
             agreement_id=d.permit.agreement.id, purpose_key=d.permit.purpose.key,
             consent_id=d.permit.consent.id if d.permit.consent else None, shared=d.shared,
-            shared_fields=sorted(d.shared), needs=list(needs_list), status="sent",
+            shared_fields=sorted(d.shared), needs=list(d.needs), status="sent",
             created_by_id=getattr(user, "id", None), sent_at=now,
             respond_by=now + dt.timedelta(days=d.service.response_days or 3),
         )

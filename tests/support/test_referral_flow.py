@@ -40,6 +40,8 @@ def test_refer_to_two_services_one_declines_one_accepts_and_records_outcome(sess
     assert set(food.shared) == {"first_name", "last_name", "phone", "address", "postcode", "needs", "referral_reason"}
     assert set(device.shared) == {"first_name", "phone", "postcode", "age_band", "needs", "referral_reason"}
     assert "date_of_birth" not in device.shared and "disability" not in food.shared
+    # each service hears only of the assessed needs it meets
+    assert food.shared["needs"] == ["Food"] and device.shared["needs"] == ["Digital access"]
     assert device.consent_id is not None and food.consent_id is None
 
     referral.decline(session, w.users["buddies"], device, "No devices left until next month")
