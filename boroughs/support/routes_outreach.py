@@ -345,6 +345,17 @@ async def add_opt_out(request: Request, slug: str, db: Session = Depends(get_db)
     return _see_other(f"/support/{org.slug}/opt-outs")
 
 
+@router.post("/support/{slug}/opt-outs/{oid}/withdraw")
+def withdraw_opt_out(slug: str, oid: int, db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    org = _council(db, slug, user, "support.optout.record")
+    row = db.get(OptOut, oid)
+    if row is None or row.organisation_id != org.id:
+        raise NotFound("There is no such objection.")
+    if row.withdrawn_on is None:
+        rules_service.withdraw_opt_out(db, row, user)
+    return _see_other(f"/support/{org.slug}/opt-outs")
+
+
 # --------------------------------------------------------------------------------------------------------
 # fairness and evaluation
 

@@ -117,3 +117,26 @@ def test_officer_drafts_but_cannot_approve(client):
     assert r.status_code == 403
     r = c.post(url, data={"action": "save", "body": "x"})
     assert r.status_code == 400  # no CSRF token
+
+
+def test_objection_recorded_and_withdrawn_through_the_pages(client):
+    c, ids, session = client
+    token = login(c, "officer")
+    rid = session.scalar(select(OutreachCase.resident_id).where(OutreachCase.id == ids["cases"][0]))
+    r = c.post("/support/newham/opt-outs", data={"csrf_token": token, "resident_id": rid, "objected_on": "2026-11-01",
+                                                 "source": "letter"}, follow_redirects=False)
+    assert r.status_code == 303
+    page = c.get("/support/newham/opt-outs")
+    assert "1 November 2026" in page.text and "Letter" in page.text
+    from boroughs.support.rules_models import OptOut
+
+    session.expire_all()
+    row = session.scalar(select(OptOut).where(OptOut.resident_id == rid))
+    assert session.get(OutreachCase, ids["cases"][0]).closing_reason == "opted_out"
+    r = c.post(f"/support/newham/opt-outs/{row.id}/withdraw", data={"csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303
+    session.expire_all()
+    assert session.get(OptOut, row.id).withdrawn_on is not None
+    bad = c.post("/support/newham/opt-outs", data={"csrf_token": token, "resident_id": rid, "objected_on": "soon",
+                                                   "source": "letter"})
+    assert bad.status_code == 422 and "Enter the date" in bad.text
