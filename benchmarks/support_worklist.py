@@ -35,6 +35,21 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its children, from /proc (Linux)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / tick
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            kids = [int(x) for x in f.read().split()]
+    except (OSError, ValueError, IndexError):
+        return total
+    return total + sum(_cpu_seconds(k) for k in kids)
+
+
 def seed(engine, residents: int, flagged_share: float, rng: random.Random) -> dict:  # type: ignore[no-untyped-def]
     import datetime as dt
 
@@ -163,11 +178,14 @@ def main(argv: list[str] | None = None) -> int:
         think, args.think = args.think, 0.0
         for i in range(USERS * 2):  # warm up
             one(i)
+        alone = sorted(one(i)[0] for i in range(40))  # one user at a time: the page's own latency
         args.think = think
+        cpu0 = _cpu_seconds(server.pid)
         t = time.perf_counter()
         with ThreadPoolExecutor(USERS) as pool:
             results = list(pool.map(one, range(args.requests)))
         wall = time.perf_counter() - t
+        cpu = _cpu_seconds(server.pid) - cpu0
         times = sorted(ms for ms, _ in results)
         errors = sum(1 for _, s in results if s != 200)
         p50 = statistics.median(times)
@@ -176,6 +194,12 @@ def main(argv: list[str] | None = None) -> int:
               f"think time {args.think:g} s, {len(times):,} requests in {wall:.1f} s ({len(times) / wall:.0f}/s): p50 {p50:.0f} ms, "
               f"p95 {p95:.0f} ms, max {times[-1]:.0f} ms, errors {errors} (target p95 ≤ {TARGET_MS:.0f} ms) -> "
               f"{'PASS' if p95 <= TARGET_MS and not errors else 'FAIL'}")
+        per_request = cpu / len(times) * 1000
+        cores = os.cpu_count() or 1
+        load = os.getloadavg()[0]
+        print(f"one user at a time: p50 {statistics.median(alone):.0f} ms; server CPU per request {per_request:.1f} ms "
+              f"(capacity about {cores / (per_request / 1000):.0f} pages/s on {cores} cores, if the server had them); "
+              f"load average during the run {load:.1f} on {cores} cores")
         for c in clients:
             c.close()
         return 0 if p95 <= TARGET_MS and not errors else 1
