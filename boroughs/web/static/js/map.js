@@ -320,7 +320,8 @@
       var edges = [min].concat(state.breaks, [max]);
       for (var c = 0; c < edges.length - 1; c++) {
         items.push([state.palette[c], fmt(edges[c], info.unit) + " to " + fmt(edges[c + 1], info.unit) +
-          (c === 0 && info.higher_is_worse ? " (lower risk)" : "") + (c === edges.length - 2 && info.higher_is_worse ? " (higher risk)" : ""),
+          (c === 0 ? (info.higher_is_worse ? " (lower risk)" : " (higher risk)") : "") +
+          (c === edges.length - 2 ? (info.higher_is_worse ? " (higher risk)" : " (lower risk)") : ""),
           counts[c] || 0]);
       }
     }
