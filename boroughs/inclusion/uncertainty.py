@@ -67,32 +67,48 @@ def run(
     choice = rng.integers(0, len(NORMALISATIONS), size=draws)
     ind_factor = rng.uniform(1 - spread, 1 + spread, size=(draws, k))
     type_factor = rng.uniform(1 - spread, 1 + spread, size=(draws, member.shape[1]))
-    scores = np.empty((n, draws), dtype=np.float64)
+    # Draws are scored and ranked a block at a time, and ranks kept as float32, so memory stays small even
+    # for England (33,755 areas × 1,000 draws).
+    ranks = np.empty((n, draws), dtype=np.float32)
+    prepared = {}
     for c, norm in enumerate(NORMALISATIONS):
-        idx = np.flatnonzero(choice == c)
-        if not len(idx):
-            continue
         if method == "calibrated":
-            assert model is not None
-            z = standardised(x, norm)
-            # Learned weights vary need type by need type (±50%), so that indicators whose learned weights
-            # offset each other inside a need type move together.
-            w = model.coef[None, :] * (type_factor[idx] @ member.T)  # draws × indicators
-            scores[:, idx] = z @ w.T
+            prepared[c] = standardised(x, norm)
         else:
-            nrm = normalise(x, norm)
-            iw = weights.indicator_vector(catalogue)[None, :] * ind_factor[idx]  # d × k
-            tw = weights.type_vector(catalogue)[None, :] * type_factor[idx]  # d × t
-            # weight of indicator i in draw d: iw[d,i] / sum_{j in type(i)} iw[d,j] * tw[d,type] / sum(tw[d])
-            type_sum = iw @ member  # d × t
-            eff = iw * (((tw / tw.sum(axis=1, keepdims=True)) / type_sum) @ member.T)  # d × k
-            scores[:, idx] = nrm @ eff.T
-    ranks = rankdata(-scores, axis=0, method="average")
+            prepared[c] = normalise(x, norm)
+    block = 100
+    for start in range(0, draws, block):
+        stop = min(draws, start + block)
+        scores = np.empty((n, stop - start), dtype=np.float64)
+        for c in prepared:
+            idx = np.flatnonzero(choice[start:stop] == c)
+            if not len(idx):
+                continue
+            d = idx + start
+            if method == "calibrated":
+                assert model is not None
+                # Learned weights vary need type by need type (±50%), so that indicators whose learned
+                # weights offset each other inside a need type move together.
+                w = model.coef[None, :] * (type_factor[d] @ member.T)  # draws × indicators
+            else:
+                iw = weights.indicator_vector(catalogue)[None, :] * ind_factor[d]  # d × k
+                tw = weights.type_vector(catalogue)[None, :] * type_factor[d]  # d × t
+                # weight of indicator i: iw[d,i] / (sum of iw in its type) × tw[d,type] / sum(tw[d])
+                type_sum = iw @ member  # d × t
+                w = iw * (((tw / tw.sum(axis=1, keepdims=True)) / type_sum) @ member.T)  # d × k
+            scores[:, idx] = prepared[c] @ w.T
+        ranks[:, start:stop] = rankdata(-scores, axis=0, method="average")
     base_rank = rankdata(-base_score, method="average")
     base_decile = _deciles_from_ranks(base_rank, n)
-    deciles = _deciles_from_ranks(ranks, n)
-    changed = (deciles != base_decile[:, None]).mean(axis=1)
-    low, med, high = np.percentile(ranks, [5, 50, 95], axis=1)
+    changed = np.empty(n)
+    low = np.empty(n)
+    med = np.empty(n)
+    high = np.empty(n)
+    for r0 in range(0, n, 5000):
+        r1 = min(n, r0 + 5000)
+        part = ranks[r0:r1]
+        changed[r0:r1] = (_deciles_from_ranks(part, n) != base_decile[r0:r1, None]).mean(axis=1)
+        low[r0:r1], med[r0:r1], high[r0:r1] = np.percentile(part, [5, 50, 95], axis=1)
     return MonteCarlo(low, high, med, changed, changed > UNSTABLE_SHARE, draws, seed)
 
 
