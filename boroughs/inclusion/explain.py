@@ -41,6 +41,10 @@ def explain_area(built: BuiltIndex, code: str, top: int = 3) -> dict[str, Any]:
         c = float(contrib[ind_id])
         if c <= 0 or len(reasons) >= top:
             break
+        if not float(pct[ind_id]) > 50:
+            # A positive contribution from a measure on which the area is at *lower* risk than most (an
+            # offsetting learned weight) is not a reason anyone could act on: leave it out.
+            continue
         ind = cat.by_id(ind_id)
         value = float(built.indicators.loc[code, ind_id])
         median = float(medians[ind_id])
@@ -128,7 +132,7 @@ def explain_text(info: dict[str, Any]) -> str:
             f"{info['offline_high']:,.0f})."
         )
     if info.get("main_need"):
-        lines.append(f"The biggest type of need here is {str(info['main_need']).lower()}.")
+        lines.append(f"Of the five types of need, it ranks highest in London on {str(info['main_need']).lower()}.")
     if info["reasons"]:
         lines.append("The main reasons:")
         for r in info["reasons"]:

@@ -239,7 +239,8 @@ def _build(
     )
     for j, tt in enumerate(types):
         lsoa[f"contrib_{tt}"] = np.round(contrib_types[:, j], 5)
-    main_need = np.array(types)[np.argmax(contrib_types, axis=1)]
+    # The main need is the type on which the area ranks highest in London (its largest need percentile).
+    main_need = np.array(types)[np.argmax(need_pct.to_numpy(), axis=1)]
     lsoa["main_need"] = main_need
     lsoa["main_need_name"] = [cat.need_types[m].name for m in main_need]
 
@@ -532,7 +533,7 @@ COLUMN_DOCS = {
     "score_raw": "The default method's raw score (higher = more risk); for the calibrated method, the predicted percentile of the offline share (0–1).",
     "rank": "Rank by score (1 = highest risk).",
     "decile": "Decile by score (1 = the 10% of areas with the highest risk).",
-    "main_need": "The need type contributing most to the score.",
+    "main_need": "The need type on which the area ranks highest (its largest need_ percentile).",
     "main_need_name": "Plain-English name of the main need type.",
     "adults": "Estimated adults aged 16 and over (Census 2021 base).",
     "offline_estimate": "Estimated adults who have not used the internet in the last three months.",

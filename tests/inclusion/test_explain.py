@@ -39,3 +39,14 @@ def test_cli_explain_and_validate(london_build: BuildResult) -> None:
     res = runner.invoke(app, ["validate", "--out", str(london_build.out_dir)])
     assert res.exit_code == 0, res.output
     assert "DERI v1.6" in res.output and "calibrated (default)" in res.output
+
+
+def test_reasons_point_at_higher_risk(london_index: BuiltIndex) -> None:
+    for code in london_index.lsoa.sort_values("rank").index[:200:20]:
+        for reason in explain_area(london_index, code)["reasons"]:
+            assert reason["risk_percentile"] > 50
+            direction = london_index.catalogue.by_id(reason["indicator"]).direction
+            if direction > 0:
+                assert reason["value"] >= reason["median"]
+            else:
+                assert reason["value"] <= reason["median"]
