@@ -43,13 +43,19 @@ def build_index_once(data_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def map_index_dir(data_dir: Path) -> Iterator[Path]:
-    """A built London index, and the app's output folder pointed at it (``BOROUGHS_OUT_DIR``)."""
-    out = build_index_once(data_dir)
+def map_index_dir(data_dir: Path) -> Path:
+    """A built London index (built once per session)."""
+    return build_index_once(data_dir)
+
+
+@pytest.fixture(scope="module")
+def map_env(map_index_dir: Path) -> Iterator[Path]:
+    """The app's output folder (``BOROUGHS_OUT_DIR``) pointed at the built index for one test module, and
+    put back afterwards (other areas' tests keep their own settings)."""
     before = os.environ.get("BOROUGHS_OUT_DIR")
-    os.environ["BOROUGHS_OUT_DIR"] = str(out)
+    os.environ["BOROUGHS_OUT_DIR"] = str(map_index_dir)
     reset_settings()
-    yield out
+    yield map_index_dir
     if before is None:
         os.environ.pop("BOROUGHS_OUT_DIR", None)
     else:
@@ -57,9 +63,9 @@ def map_index_dir(data_dir: Path) -> Iterator[Path]:
     reset_settings()
 
 
-@pytest.fixture(scope="session")
-def map_server(live_server: Any, map_index_dir: Path) -> Any:
-    """The shared live server, serving the built index."""
+@pytest.fixture(scope="module")
+def map_server(live_server: Any, map_env: Path) -> Any:
+    """The shared live server, serving the built index (while this module's tests run)."""
     return live_server
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from boroughs.inclusion.map_data import MapIndex, get_index
-from tests.browser.conftest_map import map_index_dir, map_server, open_map  # noqa: F401  (fixtures)
+from tests.browser.conftest_map import map_env, map_index_dir, map_server, open_map  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 

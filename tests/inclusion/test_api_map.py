@@ -15,13 +15,13 @@ from fastapi.testclient import TestClient
 
 from boroughs.core.db import make_engine
 from boroughs.core.migrate import upgrade
-from tests.browser.conftest_map import map_index_dir  # noqa: F401  (fixture)
+from tests.browser.conftest_map import map_env, map_index_dir  # noqa: F401  (fixtures)
 
 API = "/api/v1/inclusion"
 
 
 @pytest.fixture(scope="module")
-def client(map_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:  # noqa: F811
+def client(map_env: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:  # noqa: F811
     from boroughs.web.app import create_app
 
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('mapapi') / 'app.db'}")

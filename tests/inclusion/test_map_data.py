@@ -12,7 +12,7 @@ from boroughs.config import reset_settings
 from boroughs.core import geography
 from boroughs.inclusion import map_profile
 from boroughs.inclusion.map_data import MapIndex, combine, get_index
-from tests.browser.conftest_map import map_index_dir  # noqa: F401  (fixture)
+from tests.browser.conftest_map import map_env, map_index_dir  # noqa: F401  (fixtures)
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +151,7 @@ def test_selection_filters_and_sorts(index: MapIndex) -> None:
     assert len(top) == int((index.evaluate()[1] <= 500).sum())
 
 
-def test_demo_seed_keeps_an_existing_index(map_index_dir: Path) -> None:  # noqa: F811
+def test_demo_seed_keeps_an_existing_index(map_env: Path, map_index_dir: Path) -> None:  # noqa: F811
     from boroughs.inclusion.demo import build_command, seed_demo
 
     before = (map_index_dir / "lsoa21.csv").stat().st_mtime_ns
