@@ -21,10 +21,27 @@ def test_importing_sources_registers_every_dataset() -> None:
     assert sources.InputLog is not None
 
 
-def test_every_data_folder_is_covered(data_dir: Path) -> None:
-    paths = {REGISTRY[k].path.split("/")[0] for k in REGISTRY if k.startswith("inclusion.")}
-    folders = {p.name for p in data_dir.iterdir() if p.is_dir()}
-    assert folders <= paths
+def test_every_data_file_has_a_registered_loader(data_dir: Path) -> None:
+    registered = {REGISTRY[k].path for k in REGISTRY if k.startswith("inclusion.")}
+    files = {str(p.relative_to(data_dir)) for p in data_dir.rglob("*")
+             if p.is_file() and not p.name.endswith(".md")}
+    assert files <= registered, sorted(files - registered)
+
+
+def test_the_other_loaders(data_dir: Path) -> None:
+    from boroughs.inclusion.sources import boundaries
+
+    for name, count in (("lsoa11", 4835), ("msoa11", 983), ("wards22", 684), ("boroughs21", 33), ("boroughs24", 33)):
+        assert len(boundaries.load_layer(name, data_dir)) == count
+    assert len(lookups.load_lsoa11_ltla21(data_dir)) == 34753
+    assert len(lookups.load_lsoa11_msoa11(data_dir)) == 41729
+    assert len(lookups.load_ruc21(data_dir)) == 35672
+    assert lookups.load_oa11_oac(data_dir)["LSOA11CD"].nunique() == 4835
+    assert len(imd.load_iod2019_domains(data_dir)) == 32844
+    assert len(imd.load_iod2019_subdomains(data_dir)) == 32844
+    assert len(imd.load_iod2019_indicators(data_dir)) == 32844
+    assert len(deri.load_deri_sources("1.6", data_dir)) == 15
+    assert len(deri.load_deri_sources("2.0", data_dir)) == 8
 
 
 def test_loaders_check_rows_codes_and_record_checksums(data_dir: Path) -> None:

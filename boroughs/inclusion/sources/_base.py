@@ -97,6 +97,7 @@ def load(
     usecols: Sequence[str] | None = None,
     dtype: dict[str, str] | None = None,
     allow_missing: Iterable[str] = (),
+    encoding: str | None = None,
 ) -> pd.DataFrame:
     """Read a registered CSV with all the checks, convert ``numeric`` columns and log the checksum.
 
@@ -105,6 +106,8 @@ def load(
     """
     path = ds.full_path(data_dir)
     kwargs: dict[str, object] = {"keep_default_na": False, "na_values": [""]}
+    if encoding:
+        kwargs["encoding"] = encoding
     if dtype:
         base = {ds.code_column: "string"} if ds.code_column else {}
         kwargs["dtype"] = {**base, **dtype}

@@ -37,6 +37,42 @@ MSOA21 = dataset(
 )
 
 
+_OS = ONS + " (contains OS data © Crown copyright and database right)"
+LSOA11 = dataset(
+    "inclusion.boundaries_lsoa11", "boundaries/london_lsoa11.geojson",
+    "LSOA (December 2011) boundaries, generalised, London", publisher=_OS,
+    url=f"{GEOPORTAL}/search?q=Lower_Layer_Super_Output_Areas_December_2011_Boundaries",
+    columns=("lsoa11_code", "lsoa11_name", "ltla21_code"), code_column="lsoa11_code", code_pattern=LSOA,
+    expected_rows=4835,
+)
+MSOA11 = dataset(
+    "inclusion.boundaries_msoa11", "boundaries/london_msoa11.geojson",
+    "MSOA (December 2011) boundaries, generalised, London", publisher=_OS,
+    url=f"{GEOPORTAL}/search?q=Middle_Layer_Super_Output_Areas_December_2011_Boundaries",
+    columns=("msoa11_code", "msoa11_name"), code_column="msoa11_code", code_pattern=MSOA, expected_rows=983,
+)
+WARDS22 = dataset(
+    "inclusion.boundaries_wards22", "boundaries/london_wards22.geojson",
+    "Ward (December 2022) boundaries, super-generalised (BSC), London", publisher=_OS,
+    url=f"{GEOPORTAL}/search?q=Wards_December_2022_Boundaries_UK_BSC",
+    columns=("ward22_code", "ward22_name"), code_column="ward22_code", code_pattern=r"E05\d{6}", expected_rows=684,
+)
+BOROUGHS21 = dataset(
+    "inclusion.boundaries_ltla21", "boundaries/london_boroughs_ltla21.geojson",
+    "Local authority district (December 2021) boundaries, London", publisher=_OS,
+    url=f"{GEOPORTAL}/search?q=Local_Authority_Districts_December_2021_UK_BUC",
+    columns=("ltla21_code", "ltla21_name"), code_column="ltla21_code", code_pattern=r"E09\d{6}", expected_rows=33,
+)
+BOROUGHS24 = dataset(
+    "inclusion.boundaries_ltla24", "boundaries/london_boroughs_ltla24.geojson",
+    "Local authority district (May 2024) boundaries, ultra-generalised (BUC), London", publisher=_OS,
+    url=f"{GEOPORTAL}/search?q=Local_Authority_Districts_May_2024_Boundaries_UK_BUC",
+    columns=("ltla24_code", "ltla24_name"), code_column="ltla24_code", code_pattern=r"E09\d{6}", expected_rows=33,
+)
+LAYERS = {"lsoa21": LSOA21, "msoa21": MSOA21, "lsoa11": LSOA11, "msoa11": MSOA11, "wards22": WARDS22,
+          "boroughs21": BOROUGHS21, "boroughs24": BOROUGHS24}
+
+
 def read_layer(ds: Dataset, data_dir: Path | None = None, log: InputLog | None = None) -> gpd.GeoDataFrame:
     path = require_file(ds, data_dir)
     try:
@@ -51,6 +87,11 @@ def read_layer(ds: Dataset, data_dir: Path | None = None, log: InputLog | None =
     if log is not None:
         log.record(ds, path, len(frame))
     return frame
+
+
+def load_layer(name: str, data_dir: Path | None = None, log: InputLog | None = None) -> gpd.GeoDataFrame:
+    """One boundary layer by short name (see ``LAYERS``), checked."""
+    return read_layer(LAYERS[name], data_dir, log)
 
 
 def msoa21_names(data_dir: Path | None = None, log: InputLog | None = None) -> pd.DataFrame:

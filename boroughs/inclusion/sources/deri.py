@@ -61,3 +61,29 @@ def load_deri(
     if known11 is not None:
         check_known_codes(ds, data_dir, frame, "lsoa11_code", known11, what="LSOA 2011")
     return frame[list(COLS)]
+
+
+SOURCES_V16 = dataset(
+    "inclusion.deri_sources_v1_6",
+    "deri/deri_data_sources_v1_6.csv",
+    "DERI v1.6 data sources (indicator, dataset, date, publisher, URL)",
+    publisher=GMCA,
+    url=URL,
+    columns=("Indicator", "Dataset source", "Organisation", "Source URL"),
+    expected_rows=15,
+)
+SOURCES_V20 = dataset(
+    "inclusion.deri_sources_v2_0",
+    "deri/deri_indicator_data_sources_v2_0.csv",
+    "DERI v2.0 (in development) indicator data sources",
+    publisher=GMCA,
+    url=URL,
+    columns=("Indicator name", "Dataset name", "Data producer", "URL link"),
+    expected_rows=8,
+)
+
+
+def load_deri_sources(version: str = "1.6", data_dir: Path | None = None, log: InputLog | None = None) -> pd.DataFrame:
+    """GMCA's list of the data behind DERI (documentation: what DERI is built from)."""
+    ds = SOURCES_V16 if version == "1.6" else SOURCES_V20
+    return load(ds, data_dir, log, encoding="utf-8-sig")

@@ -219,3 +219,45 @@ def load_population_2015_england(data_dir: Path | None = None, log: InputLog | N
     return frame.rename(columns={"LSOA code (2011)": "lsoa11_code", FILE6_POP: "pop_2015"})[
         ["lsoa11_code", "pop_2015"]
     ]
+
+
+IOD2019_DOMAINS = dataset(
+    "inclusion.iod2019_domains",
+    "imd2019/iod2019_file2_domains_ranks_deciles_england.csv.gz",
+    "English Indices of Deprivation 2019: File 2, domain ranks and deciles, England LSOA 2011",
+    publisher=MHCLG,
+    url=IOD2019_URL,
+    columns=("LSOA code (2011)", "Index of Multiple Deprivation (IMD) Rank (where 1 is most deprived)"),
+    code_column="LSOA code (2011)",
+    code_pattern=LSOA,
+    expected_rows=ENGLAND_LSOA11,
+)
+IOD2019_SUBDOMAINS = dataset(
+    "inclusion.iod2019_subdomains",
+    "imd2019/iod2019_subdomains_ranks_deciles_england.csv.gz",
+    "English Indices of Deprivation 2019: sub-domain ranks and deciles, England LSOA 2011",
+    publisher=MHCLG,
+    url=IOD2019_URL,
+    columns=("lsoa11_code", "Adult_skills_rank", "Geographical_barriers_rank", "Wider_barriers_rank"),
+    code_column="lsoa11_code",
+    code_pattern=LSOA,
+    expected_rows=ENGLAND_LSOA11,
+)
+
+
+def load_iod2019_domains(data_dir: Path | None = None, log: InputLog | None = None) -> pd.DataFrame:
+    """IoD2019 domain ranks and deciles (File 2), England LSOA 2011."""
+    rank = "Index of Multiple Deprivation (IMD) Rank (where 1 is most deprived)"
+    return load(IOD2019_DOMAINS, data_dir, log, numeric=[rank])
+
+
+def load_iod2019_subdomains(data_dir: Path | None = None, log: InputLog | None = None) -> pd.DataFrame:
+    """IoD2019 sub-domain ranks and deciles, England LSOA 2011."""
+    return load(IOD2019_SUBDOMAINS, data_dir, log,
+                numeric=["Adult_skills_rank", "Geographical_barriers_rank", "Wider_barriers_rank"])
+
+
+def load_iod2019_indicators(data_dir: Path | None = None, log: InputLog | None = None) -> pd.DataFrame:
+    """IoD2019 underlying indicators (File 8), England LSOA 2011."""
+    return load(IOD2019_INDICATORS, data_dir, log,
+                numeric=["adult_skills_and_english_language_proficiency_indicator"])

@@ -43,6 +43,51 @@ LTLA_REGION = dataset(
     expected_rows=296,
 )
 
+LSOA11_LTLA21 = dataset(
+    "inclusion.lookup_lsoa11_ltla21",
+    "lookups/lookup_lsoa11_ltla21_ew.csv.gz",
+    "LSOA (2011) to Local Authority District (2021) lookup, England and Wales",
+    publisher=ONS,
+    url=f"{GEOPORTAL}/search?q=LSOA11_LAD21_EW_LU",
+    columns=("lsoa11_code", "lsoa11_name", "ltla21_code", "ltla21_name"),
+    code_column="lsoa11_code",
+    code_pattern=LSOA_EW,
+    expected_rows=34753,
+)
+LSOA11_MSOA11 = dataset(
+    "inclusion.lookup_lsoa11_msoa11",
+    "lookups/lookup_lsoa11_msoa11_gb.csv.gz",
+    "LSOA (2011) to MSOA (2011) lookup (Great Britain; data zones to intermediate zones in Scotland)",
+    publisher=ONS,
+    url=f"{GEOPORTAL}/search?q=LSOA11_MSOA11_EW_LU",
+    columns=("lsoa11_code", "lsoa11_name", "msoa11_code", "msoa11_name"),
+    code_column="lsoa11_code",
+    code_pattern=r"[EWS]0[01]\d{6}",
+    expected_rows=41729,
+)
+RUC21 = dataset(
+    "inclusion.ruc21",
+    "lookups/ruc21_lsoa21_ew.csv.gz",
+    "Rural-Urban Classification (2021) of LSOAs, England and Wales",
+    publisher=ONS,
+    url=f"{GEOPORTAL}/search?q=RUC21_LSOA21_EW",
+    columns=("lsoa21_code", "ruc21_code", "classification", "ruc"),
+    code_column="lsoa21_code",
+    code_pattern=LSOA_EW,
+    expected_rows=35672,
+)
+OA11_OAC = dataset(
+    "inclusion.oa11_lookup_oac",
+    "lookups/london_oa11_lsoa11_msoa11_lad17_oac11.csv.gz",
+    "Output Area (2011) to LSOA, MSOA and LAD (2017) with the 2011 Output Area Classification, London",
+    publisher=ONS,
+    url=f"{GEOPORTAL}/search?q=OA11_LSOA11_MSOA11_LAD17_EW_LUv2",
+    columns=("OA11CD", "OAC11CD", "OAC11NM", "LSOA11CD", "SOAC11CD", "SOAC11NM", "MSOA11CD", "LAD17CD"),
+    code_column="OA11CD",
+    code_pattern=r"E00\d{6}",
+    expected_rows=25053,
+)
+
 CHANGE_CODES = {"U", "S", "M", "X"}
 LONDON_REGION = "E12000007"
 
@@ -97,3 +142,21 @@ def england_lsoa21(data_dir: Path | None = None, log: InputLog | None = None) ->
     ward = ward[ward["lsoa21_code"].str.fullmatch(LSOA)].reset_index(drop=True)
     region = load_ltla_region(data_dir, log)[["ltla24_code", "region24_code", "region24_name"]]
     return ward.merge(region, on="ltla24_code", how="left", validate="many_to_one")
+
+
+def load_lsoa11_ltla21(data_dir: Path | None = None, log: InputLog | None = None) -> pd.DataFrame:
+    return load(LSOA11_LTLA21, data_dir, log)
+
+
+def load_lsoa11_msoa11(data_dir: Path | None = None, log: InputLog | None = None) -> pd.DataFrame:
+    return load(LSOA11_MSOA11, data_dir, log)
+
+
+def load_ruc21(data_dir: Path | None = None, log: InputLog | None = None) -> pd.DataFrame:
+    """2021 Rural-Urban Classification (all of London is urban; used to describe England mode)."""
+    return load(RUC21, data_dir, log)
+
+
+def load_oa11_oac(data_dir: Path | None = None, log: InputLog | None = None) -> pd.DataFrame:
+    """London output areas (2011) with their LSOA, MSOA and the 2011 Output Area Classification."""
+    return load(OA11_OAC, data_dir, log)
