@@ -580,7 +580,7 @@ def vcs_inbox(request: Request, db: Session = Depends(get_db), user: User = Depe
     org_id = org if org in mine else sorted(mine)[0]
     rows, total = referral.inbox(db, user, org_id, status=status or None, page=page, per_page=PER_PAGE)
     services = dict(db.execute(select(DirService.id, DirService.name).where(
-        DirService.id.in_({x.service_id for x in rows}))).tuples().all()) if rows else {}
+        DirService.id.in_({x.service_id for x in rows}))).all()) if rows else {}
     orgs = _orgs(db, mine | {x.council_id for x in rows})
     councils = {x.council_id: orgs[x.council_id].name for x in rows}
     response = render(request, "support/vcs_inbox.html", {
