@@ -97,13 +97,16 @@ def charts(report: dict[str, Any], scatter: tuple[np.ndarray, np.ndarray], out: 
     score, truth = scatter
     ok = np.isfinite(score) & np.isfinite(truth)
     fig, ax = plt.subplots(figsize=(6.5, 5), dpi=110)
-    ax.scatter(pd.Series(score[ok]).rank(pct=True) * 100, truth[ok] * 100, s=4, alpha=0.35, color="#1d70b8")
-    ax.set_xlabel("Index score (percentile, out of fold)")
+    ax.scatter(pd.Series(score[ok]).rank(pct=True) * 100, np.maximum(truth[ok] * 100, 0.1), s=4, alpha=0.35,
+               color="#1d70b8")
+    zero = int((truth[ok] <= 0).sum())
+    ax.set_xlabel("Index score (percentile, out of fold)"
+                  + (f"\n{zero} area{'s' if zero > 1 else ''} where every return was online drawn at 0.1%" if zero else ""))
     ax.set_ylabel("Household returns not made online (%)")
     main = report["methods"][report["default_method"]]
     ax.set_title(f"Index against observed behaviour: ρ = {main['spearman']:.2f} ({main['areas']:,} areas)")
     ax.set_yscale("log")
-    fig.subplots_adjust(left=0.12, right=0.97, top=0.92, bottom=0.11)
+    fig.subplots_adjust(left=0.12, right=0.97, top=0.92, bottom=0.15)
     fig.savefig(out / "validation_scatter.png")
     plt.close(fig)
 
