@@ -301,6 +301,13 @@ def save_draft(
         raise ValidationFailed(f"Version {base_version} of this proposal does not exist.")
     current = snapshot(proposal)
     cleaned = {k: _clean(proposal, k, v) for k, v in changes.items()}
+    if base_version < proposal.version:
+        # A three-way merge: only what this editor changed from the version they started with counts as
+        # their change, so a whole form sent back with a partner's newer text untouched keeps that text.
+        base = session.execute(select(ProposalVersion.snapshot).where(
+            ProposalVersion.proposal_id == proposal.id, ProposalVersion.number == base_version)).scalar_one_or_none()
+        if base is not None:
+            cleaned = {k: v for k, v in cleaned.items() if k not in base or base[k] != v}
     changed = sorted(k for k, v in cleaned.items() if current.get(k) != v)
     if not changed:
         return SaveResult(proposal.version)

@@ -183,3 +183,18 @@ def test_submitted_proposal_is_frozen(session: Session) -> None:
     p = f.submitted(session, w, call)
     with pytest.raises(ValidationFailed, match="no longer be changed"):
         proposals.save_draft(session, w.officer["barnet"], p, {"problem": "x"}, base_version=p.version)
+
+
+def test_whole_form_sent_back_keeps_a_partners_newer_text(session: Session) -> None:
+    """The edit page posts every field: fields this editor did not touch keep the partner's newer words."""
+    w = f.world(session)
+    call = f.open_call(session, w)
+    p = f.draft(session, w, call)
+    base = p.version
+    whole_form = {k: p.form.get(k, "") for k in ("problem", "approach", "outcomes")}
+    proposals.save_draft(session, w.officer["brent"], p, {"approach": "Brent's newer approach"}, base_version=base,
+                         autosave=True)
+    r = proposals.save_draft(session, w.officer["barnet"], p, {**whole_form, "problem": "Barnet's problem"},
+                             base_version=base)
+    assert r.changed == ["problem"]
+    assert p.form["approach"] == "Brent's newer approach" and p.form["problem"] == "Barnet's problem"
