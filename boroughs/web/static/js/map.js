@@ -529,7 +529,14 @@
 
   // ---- PNG export -----------------------------------------------------------------------------
   function exportPng() {
-    var src = map.getCanvas(), ratio = src.width / src.clientWidth;
+    // The WebGL drawing buffer is only readable while a frame is drawn (it is not preserved, which keeps
+    // every frame cheaper), so copy it from inside the next render.
+    map.once("render", function () { composePng(map.getCanvas()); });
+    map.triggerRepaint();
+  }
+
+  function composePng(src) {
+    var ratio = src.width / src.clientWidth;
     var legendRows = el("legend-list").children.length, pad = 12 * ratio, line = 22 * ratio;
     var out = document.createElement("canvas");
     out.width = src.width; out.height = src.height + (legendRows + 3) * line + pad;
@@ -569,7 +576,8 @@
       sources.basemap = { type: "raster", tiles: [config.basemap_url], tileSize: 256, attribution: config.basemap_attribution || "" };
       layers.push({ id: "basemap", type: "raster", source: "basemap" });
     }
-    return { version: 8, sources: sources, layers: layers };
+    // No transitions: each would keep the (software-rendered, in some browsers) map redrawing.
+    return { version: 8, sources: sources, layers: layers, transition: { duration: 0, delay: 0 } };
   }
 
   function addLayers(topoBorough) {
@@ -672,13 +680,15 @@
     var options = {
       container: "map", style: style(), attributionControl: { compact: false },
       bounds: [[box[0], box[1]], [box[2], box[3]]], fitBoundsOptions: { padding: 10 },
-      canvasContextAttributes: { preserveDrawingBuffer: true, antialias: false }, dragRotate: false, pitchWithRotate: false, maxZoom: 17,
+      canvasContextAttributes: { preserveDrawingBuffer: false, antialias: false }, dragRotate: false, pitchWithRotate: false, maxZoom: 17,
       fadeDuration: 0, renderWorldCopies: false,
     };
     var early = readView();
     if (early) { options.center = early.center; options.zoom = early.zoom; delete options.bounds; }
     map = new maplibregl.Map(options);
     map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
+    marks.frames = 0;
+    map.on("render", function () { if (!ready) marks.frames++; });
     var styleReady = new Promise(function (resolve) { map.on("load", resolve); });
     loaded.then(function (res) {
       mark("fetched");
