@@ -115,6 +115,10 @@ def test_the_done_when_journey(app_engine: Engine) -> None:
     r = hackney.post(f"/api/v1/fund/proposals/{pid}/autosave",
                      json={"base_version": _version(app_engine, pid), "changes": {"approach": "A, with Hackney"}})
     assert r.status_code == 200, r.text
+    # Newham, still on the version before Hackney's autosave, changes the same part: refused, not lost
+    r = newham.post(f"/api/v1/fund/proposals/{pid}/autosave",
+                    json={"base_version": r.json()["version"] - 1, "changes": {"approach": "Newham's approach"}})
+    assert r.status_code == 409 and r.json()["fields"] == ["approach"] and "Harry Officer" in r.json()["detail"]
     # Newham's lead share
     lead_partner = _lead_partner(app_engine, pid)
     assert post(newham, f"/fund/proposals/{pid}/partners/{lead_partner}", {"budget": "15000", "role": "Lead"}
