@@ -47,7 +47,7 @@ def test_budgets_hold_and_recused_scores_never_count(engine: Engine) -> None:
         f.in_assessment(session, w, call, ps)
         members = [*w.panel, w.panel_brent]
 
-        @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+        @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), database=None)
         @given(actions=st.lists(action, min_size=1, max_size=12))
         @example(actions=[("award", [(0, 60_000)]), ("award", [(1, 50_000)])])  # a strand overspent in turn
         @example(actions=[("award", [(2, 75_000), (3, 1)])])  # overspent within one set
