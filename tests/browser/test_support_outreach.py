@@ -130,3 +130,28 @@ def test_other_councils_cannot_see_newham(seeded, page, sign_in):
     sign_in(page, "officer@hackney.demo.boroughs.test")
     response = page.goto(seeded.url + "/support/newham/outreach")
     assert response is not None and response.status == 403
+
+
+def test_manager_approves_a_submitted_version(seeded, page, sign_in, assert_accessible):
+    from boroughs.core.models import Organisation, User
+    from boroughs.support import rules_service
+
+    with session_scope(seeded.engine) as db:
+        org = db.scalar(select(Organisation).where(Organisation.slug == "newham"))
+        officer = db.scalar(select(User).where(User.email == OFFICER))
+        live = rules_service.live_version(db, org.id)
+        v = rules_service.create_draft(db, org.id, officer, note="Same rules, re-approved (browser test)")
+        rules_service.submit(db, v, officer)
+        vid, live_id = v.id, live.id
+    sign_in(page, MANAGER)
+    page.goto(f"{seeded.url}/support/newham/rules/{live_id}")
+    assert "The rules in plain English" in page.content()
+    assert_accessible(page)
+    page.goto(f"{seeded.url}/support/newham/rules/{vid}")
+    assert_accessible(page)
+    page.get_by_role("button", name="Approve and make live").click()
+    page.wait_for_load_state()
+    assert "Live" in page.content()
+    page.goto(seeded.url + "/support/newham/rules")
+    assert "Replaced" in page.content()
+    assert_accessible(page)
