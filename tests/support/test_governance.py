@@ -6,6 +6,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -102,3 +104,16 @@ def test_consent_validation_and_states(session: Session) -> None:
     assert governance.find_consent(session, w.orgs["newham"].id, w.residents["ada"].id, a.id,
                                    "digital-inclusion-referral", TODAY) is None
     assert session.scalars(select(Consent).where(Consent.id == c.id)).one().withdrawal_note == "phoned"
+
+
+@settings(deadline=None)
+@given(allowed=st.sets(st.sampled_from(sorted(governance.FIELDS))),
+       facts=st.dictionaries(st.sampled_from([*sorted(governance.FIELDS), "national_id", "ethnicity", "uprn"]),
+                             st.one_of(st.none(), st.text(max_size=5), st.lists(st.text(max_size=3), max_size=2))))
+def test_minimise_never_shares_a_field_outside_the_purpose(allowed: set[str], facts: dict[str, Any]) -> None:
+    a = _agreement()
+    a.purposes[0].fields = sorted(allowed)
+    shared = governance.minimise(facts, governance.Permit(a, a.purposes[0], None))
+    assert set(shared) <= allowed
+    assert all(shared[k] == facts[k] and facts[k] not in (None, "", []) for k in shared)
+    assert {k for k in allowed if facts.get(k) not in (None, "", [])} == set(shared)
