@@ -261,6 +261,9 @@ def get_index(directory: Path | None = None, data_dir: Path | None = None) -> Ma
             return found
         index = load_index(directory, data_dir)
         index.cache["_stamp"] = stamp
+        from boroughs.inclusion.map_profile import prepare
+
+        prepare(index)
         _cached[key] = index
         return index
 

@@ -74,6 +74,12 @@ def area_type(index: MapIndex, row: int) -> dict[str, str] | None:
     return {"id": str(value), **meta}
 
 
+def prepare(index: MapIndex) -> None:
+    """Compute once, when an index is loaded, what every profile needs (so no request pays for it)."""
+    _means(index)
+    _explanation_tables(index)
+
+
 def _explanation_tables(index: MapIndex) -> dict[str, Any] | None:
     """What the build's explanation (``boroughs.inclusion.explain.explain_area``) reads, prepared once.
 
