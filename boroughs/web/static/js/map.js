@@ -582,7 +582,7 @@
 
   function addLayers(topoBorough) {
     var attribution = "Contains ONS, MHCLG and OS data © Crown copyright and database right (OGL v3)";
-    map.addSource("lsoa", { type: "geojson", data: { type: "FeatureCollection", features: geo }, attribution: attribution, tolerance: 0.25 });
+    map.addSource("lsoa", { type: "geojson", data: { type: "FeatureCollection", features: geo }, attribution: attribution, tolerance: 0.25, buffer: 32, maxzoom: 14 });
     var hasBase = !!config.basemap_url;
     map.addLayer({ id: "lsoa-fill", type: "fill", source: "lsoa", paint: {
       "fill-color": fillExpression(state.palette),
