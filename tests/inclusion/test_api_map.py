@@ -188,3 +188,16 @@ def _map_config(page: str) -> dict[str, str]:
     assert found
     doc: dict[str, str] = json.loads(found.group(1))
     return doc
+
+
+def test_downloads_and_table_follow_the_weights(client: TestClient) -> None:
+    needs = [n["id"] for n in client.get(API + "/indicators").json()["need_types"]]
+    w = ",".join(f"{n}:{1 if i == 0 else 0}" for i, n in enumerate(needs))
+    plain = {r["code"]: r for r in csv.DictReader(io.StringIO(client.get(API + "/areas.csv").text))}
+    moved = {r["code"]: r for r in csv.DictReader(io.StringIO(client.get(API + "/areas.csv", params={"w": w}).text))}
+    assert plain.keys() == moved.keys() and len(plain) == 4994
+    assert any(plain[c]["rank"] != moved[c]["rank"] for c in plain)
+    profile = client.get(API + "/areas/E01003480", params={"w": w}).json()
+    assert int(moved["E01003480"]["rank"]) == profile["rank"]
+    page = client.get("/map/table", params={"w": w, "q": "Newham 033A"}).text
+    assert "your weights" in page and f">{profile['rank']:,}<" in page
