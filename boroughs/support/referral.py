@@ -265,8 +265,11 @@ def inbox(db: Session, user: Any, org_id: int, *, status: str | None = None, pag
     elif status:
         q = q.where(Referral.status == status)
         cq = cq.where(Referral.status == status)
-    rows = list(db.scalars(q.order_by(Referral.sent_at.desc(), Referral.id.desc())
-                           .offset((max(page, 1) - 1) * per_page).limit(per_page)))
+    # deferred join: the page's ids come from an index-only scan, then only those rows are loaded
+    ids = q.with_only_columns(Referral.id).order_by(Referral.sent_at.desc(), Referral.id.desc()) \
+        .offset((max(page, 1) - 1) * per_page).limit(per_page).subquery()
+    rows = list(db.scalars(select(Referral).join(ids, ids.c.id == Referral.id)
+                           .order_by(Referral.sent_at.desc(), Referral.id.desc())))
     total = int(db.scalar(cq) or 0)
     return rows, total
 

@@ -29,8 +29,9 @@ class ReferralBatch(Base):
 class Referral(Base):
     __tablename__ = "support_referral"
     __table_args__ = (
-        Index("ix_support_referral_vcs_status_sent", "vcs_org_id", "status", "sent_at"),
-        Index("ix_support_referral_vcs_sent", "vcs_org_id", "sent_at"),
+        # covering the inbox's sort, so a page's ids come from an index-only scan (see ``referral.inbox``)
+        Index("ix_support_referral_vcs_status_sent_id", "vcs_org_id", "status", "sent_at", "id"),
+        Index("ix_support_referral_vcs_sent_id", "vcs_org_id", "sent_at", "id"),
         Index("ix_support_referral_council_resident", "council_id", "resident_id"),
     )
 
