@@ -19,7 +19,6 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import boroughs
@@ -27,6 +26,7 @@ from boroughs.config import get_settings
 from boroughs.core.db import get_engine, session_factory
 from boroughs.core.errors import NotFound, PermissionDenied, ValidationFailed
 from boroughs.web import deps
+from boroughs.web.middleware import BoroughsMiddleware
 from boroughs.web.templating import AREAS, PACKAGE_DIR, render
 
 log = logging.getLogger("boroughs.web")
@@ -72,38 +72,12 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.state.settings = settings
     app.add_middleware(GZipMiddleware, minimum_size=1000)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response = await call_next(request)
-        anon = getattr(request.state, "new_anon_cookie", None)
-        if anon:
-            response.set_cookie(deps.ANON_COOKIE, anon, httponly=True, samesite="lax",
-                                secure=settings.secure_cookies, path="/")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if not request.url.path.startswith(("/static/", "/api/docs")):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
-
-    @app.middleware("http")
-    async def db_session(request: Request, call_next):  # type: ignore[no-untyped-def]
-        db = app.state.sessions()
-        request.state.db = db
-        try:
-            response = await call_next(request)
-            if response.status_code < 400:
-                await run_in_threadpool(db.commit)
-            else:
-                await run_in_threadpool(db.rollback)
-            return response
-        except BaseException:
-            await run_in_threadpool(db.rollback)
-            raise
-        finally:
-            await run_in_threadpool(db.close)
+    app.add_middleware(BoroughsMiddleware, sessions=app.state.sessions, anon_cookie=deps.ANON_COOKIE,
+                       secure=settings.secure_cookies)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # GOV.UK Frontend's stylesheet asks for its fonts and images under /assets/
+    app.mount("/assets", StaticFiles(directory=STATIC / "vendor" / "govuk-frontend" / "assets"), name="assets")
 
     from boroughs.web.routes import admin, api, auth, pages
 

@@ -38,13 +38,16 @@ def serializer() -> URLSafeSerializer:
 
 
 def get_db(request: Request) -> Session:
-    """The request's database session (opened by the app's ``db_session`` middleware).
+    """The request's database session (created on first use; closed by ``boroughs.web.middleware``).
 
     It is committed when the response is a success or a redirect (status < 400) and rolled back otherwise,
     so a failed request changes nothing. A route that must keep something on an error response (a failed
     sign-in attempt) commits it itself.
     """
-    db: Session = request.state.db
+    db: Session | None = getattr(request.state, "db", None)
+    if db is None:
+        db = request.state.session_factory()
+        request.state.db = db
     return db
 
 
