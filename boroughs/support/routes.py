@@ -2,10 +2,14 @@
 
 from fastapi import APIRouter
 
+from boroughs.support.routes_home import router as home_router  # the /support front page
 from boroughs.support.routes_outreach import router as outreach_router
 
 router = APIRouter()
-NAV = [{"text": "Early warning", "href": "/support/early-warning", "needs": "support.rules.view"}]
+NAV = [{"text": "Support", "href": "/support"},
+       {"text": "Early warning", "href": "/support/early-warning", "needs": "support.rules.view"}]
+
+router.include_router(home_router)
 
 router.include_router(outreach_router)
 
@@ -17,3 +21,6 @@ NAV.extend(routes_referrals.NAV)
 from boroughs.support import routes_linkage  # noqa: E402  resident view and clerical review of linkage
 
 router.include_router(routes_linkage.router)
+
+# One entry in the service navigation: /support links to every part of the area the person may use.
+NAV = [{"text": "Support", "href": "/support"}]

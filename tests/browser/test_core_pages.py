@@ -65,3 +65,13 @@ def test_keyboard_reaches_sign_in_controls(page, live_server):
         seen.add(page.evaluate("document.activeElement.id || document.activeElement.textContent.trim()"))
     assert {"email", "password"} <= seen
     assert "Sign in" in seen
+
+
+def test_support_front_page_is_accessible(page, live_server, sign_in, assert_accessible):
+    page.goto(live_server.url + "/support")
+    assert page.get_by_role("heading", name="Preventative support").is_visible()
+    assert_accessible(page)
+    sign_in(page, "officer@newham.demo.boroughs.test")
+    page.goto(live_server.url + "/support")
+    assert page.get_by_role("link", name="Outreach worklist").is_visible()
+    assert_accessible(page)
