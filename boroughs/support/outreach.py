@@ -63,7 +63,7 @@ CLOSING_REASONS = {
     "opted_out": "Resident objected to profiling",
     "duplicate": "Duplicate case",
 }
-PAGE_SIZE = 50
+PAGE_SIZE = 25
 
 
 def priority_of(severity: str, n_rules: int) -> int:
