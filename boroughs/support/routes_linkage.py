@@ -19,6 +19,7 @@ from boroughs.core.errors import NotFound, ValidationFailed
 from boroughs.core.models import Organisation, OrgKind, User
 from boroughs.support import linkage_permissions, residents
 from boroughs.support.models import LinkRun, Resident, ResidentRecord, SourceRecord
+from boroughs.support.referral import shares_for_resident
 from boroughs.support.schemas import SCHEMAS
 from boroughs.web.deps import get_db, require_user
 from boroughs.web.templating import render
@@ -108,9 +109,12 @@ def resident_view(request: Request, slug: str, rid: int, purpose: str = "", aske
     timeline = residents.resident_timeline(db, rid)
     by_id = {r.id: r for rs in records.values() for r in rs}
     evidence = residents.resident_link_evidence(db, rid)
+    shares = shares_for_resident(db, rid)
     return render(request, "support/linkage_resident.html", _ctx(
         org, user, resident=resident, records=records, timeline=timeline[-200:], timeline_total=len(timeline),
-        by_id=by_id, evidence=evidence[:30], purpose=purpose))
+        by_id=by_id, evidence=evidence[:30], purpose=purpose, shares=shares,
+        may_refer=permissions.can(user, "support.referral.create", org.id),
+        may_consent=permissions.can(user, "support.consent.manage", org.id)))
 
 
 @router.post("/support/{slug}/residents/{rid}/split")

@@ -71,6 +71,8 @@ def test_manager_assigns_and_officer_records_contact(client):
     mine = c.get("/support/newham/outreach?show=mine")
     assert "Amina0 Begum" in mine.text and "Amina2 Begum" not in mine.text
     cid = ids["cases"][0]
+    case_page = c.get(f"/support/newham/outreach/cases/{cid}")
+    assert f'href="/support/cases/{cid}/refer"' in case_page.text  # the way into referrals
     r = c.post(f"/support/newham/outreach/cases/{cid}/contact",
                data={"csrf_token": token, "channel": "phone", "outcome": "reached", "note": "ok"},
                follow_redirects=False)

@@ -101,6 +101,12 @@ def test_officer_refers_to_two_services_and_sees_both_responses(app_world) -> No
     assert "Help given" in d.text and "Parcel delivered" in d.text
     shares = c.get(f"/support/residents/{ada.id}/shares")
     assert "Eastside" in shares.text and "Digital Buddies" in shares.text
+    # the resident view shows every share, and links to referring and consent
+    view = c.get(f"/support/{w.orgs['newham'].slug}/residents/{ada.id}", params={"purpose": "outreach"})
+    assert view.status_code == 200
+    shared_part = view.text.split("Who this resident's data was shared with")[1].split("Timeline")[0]
+    assert "Eastside" in shared_part and "Digital Buddies" in shared_part and "DSA-DEMO" in shared_part
+    assert f"/support/residents/{ada.id}/refer" in view.text and f"/support/residents/{ada.id}/consents" in view.text
     report = c.get("/support/referrals/report", params={"format": "csv"})
     assert report.status_code == 403  # an officer is not a report reader
     login(c, "manager@eastside.test")
