@@ -285,7 +285,7 @@ def review_queue(session: Session, organisation_id: int, *, limit: int = 50) -> 
     low, high = linkage.REVIEW_BAND
     decided = {(a, b) for a, b in session.execute(
         select(ReviewDecision.record_a_id, ReviewDecision.record_b_id)
-        .where(ReviewDecision.organisation_id == organisation_id)).tuples()}
+        .where(ReviewDecision.organisation_id == organisation_id))}
     pairs = session.execute(
         select(LinkPair).where(LinkPair.organisation_id == organisation_id, LinkPair.match_probability >= low,
                                LinkPair.match_probability < high)
@@ -427,7 +427,8 @@ def _apply_locally(session: Session, organisation_id: int, touched: set[int]) ->
     together = [(g[0], x) for g in by_resident.values() for x in g[1:]]
     extra = pd.DataFrame([(a, b, 0.999) for a, b in together if (a, b) not in set(rejected)],
                          columns=["unique_id_l", "unique_id_r", "match_probability"])
-    labels = linkage.cluster(len(members), pd.concat([pairs, extra], ignore_index=True), threshold,
+    both = pd.concat([pairs, extra], ignore_index=True) if len(extra) else pairs.reset_index(drop=True)
+    labels = linkage.cluster(len(members), both, threshold,
                              accepted=accepted, rejected=rejected)
     groups: dict[int, list[int]] = {}
     for m, lab in zip(members, labels, strict=True):
