@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -342,7 +341,3 @@ def demo_seed() -> None:
             progress.console.print(f"{area}: {result}")
             progress.advance(task)
     console.print("Demo deployment loaded. Sign in with the accounts listed in the README.")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(0)
