@@ -19,27 +19,23 @@ import argparse
 import datetime as dt
 import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout, not an installed copy
 
+from _harness import scratch_postgres, serve_app  # noqa: E402  benchmarks/_harness.py, after sys.path
+
 TARGET_MS = 150.0
 USERS = 20
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def seed(engine: Any, referrals: int, rng: random.Random) -> dict[str, Any]:
@@ -141,9 +137,7 @@ def seed(engine: Any, referrals: int, rng: random.Random) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     import httpx
-    from sqlalchemy import text
 
-    from boroughs.core.db import make_engine
     from boroughs.core.migrate import upgrade
     from boroughs.web.deps import SESSION_COOKIE, serializer
 
@@ -157,30 +151,11 @@ def main(argv: list[str] | None = None) -> int:
                                                    "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     args = ap.parse_args(argv)
     rng = random.Random(7)
-    name = f"boroughs_bench_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(args.pg).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    url = args.pg.rsplit("/", 1)[0] + "/" + name
-    engine = make_engine(url)
-    server = None
-    try:
+    with ExitStack() as stack:
+        url, engine = stack.enter_context(scratch_postgres(args.pg))
         upgrade(engine)
         info = seed(engine, args.referrals, rng)
-        port = _free_port()
-        # The app runs in its own processes (as in production: Uvicorn workers), so the 20 client threads
-        # here do not share a Python interpreter lock with it.
-        env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
-        server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "boroughs.web.app:create_app", "--factory", "--host", "127.0.0.1",
-             "--port", str(port), "--workers", str(args.workers), "--log-level", "warning"], env=env, cwd=ROOT)
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+        base, _server = stack.enter_context(serve_app(url, args.workers))
         clients = [httpx.Client(base_url=base, cookies={SESSION_COOKIE: serializer().dumps(t)}, timeout=30)
                    for t in info["tokens"]]
         pages = max(1, args.referrals // 50)
@@ -222,14 +197,6 @@ def main(argv: list[str] | None = None) -> int:
         for client in clients:
             client.close()
         return 0 if ok else 1
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-        engine.dispose()
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 if __name__ == "__main__":

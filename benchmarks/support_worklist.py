@@ -17,37 +17,21 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+
+from _harness import cpu_seconds, scratch_postgres, serve_app  # benchmarks/_harness.py
 
 TARGET_MS = 150.0
 USERS = 20
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
-def _cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) of a process and its children, from /proc (Linux)."""
-    total = 0.0
-    tick = os.sysconf("SC_CLK_TCK")
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        total += (int(fields[11]) + int(fields[12])) / tick
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            kids = [int(x) for x in f.read().split()]
-    except (OSError, ValueError, IndexError):
-        return total
-    return total + sum(_cpu_seconds(k) for k in kids)
 
 
 def seed(engine, residents: int, flagged_share: float, rng: random.Random) -> dict:  # type: ignore[no-untyped-def]
@@ -117,13 +101,11 @@ def seed(engine, residents: int, flagged_share: float, rng: random.Random) -> di
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("BOROUGHS_SECRET_KEY", uuid.uuid4().hex + uuid.uuid4().hex)
     import httpx
-    from sqlalchemy import text
 
     from boroughs.config import reset_settings
 
     reset_settings()
 
-    from boroughs.core.db import make_engine
     from boroughs.core.migrate import upgrade
     from boroughs.web.deps import SESSION_COOKIE, serializer
 
@@ -138,29 +120,11 @@ def main(argv: list[str] | None = None) -> int:
                                                    "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     args = ap.parse_args(argv)
     rng = random.Random(6)
-    name = f"boroughs_bench_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(args.pg).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    url = args.pg.rsplit("/", 1)[0] + "/" + name
-    engine = make_engine(url)
-    server = None
-    try:
+    with ExitStack() as stack:
+        url, engine = stack.enter_context(scratch_postgres(args.pg))
         upgrade(engine)
         info = seed(engine, args.residents, args.flagged_share, rng)
-        port = _free_port()
-        env = {**os.environ, "DATABASE_URL": url, "BOROUGHS_SECRET_KEY": os.environ["BOROUGHS_SECRET_KEY"]}
-        server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "boroughs.web.app:create_app", "--host", "127.0.0.1",
-             "--port", str(port), "--workers", str(args.workers), "--log-level", "warning", "--no-access-log"],
-            env=env)
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+        base, server = stack.enter_context(serve_app(url, args.workers))
         clients = [httpx.Client(base_url=base, cookies={SESSION_COOKIE: serializer().dumps(t)}, timeout=30)
                    for t in info["tokens"]]
         queries = ["show=mine", "show=unassigned", "show=all", "show=all&severity=high", "show=all&status=open",
@@ -180,12 +144,12 @@ def main(argv: list[str] | None = None) -> int:
             one(i)
         alone = sorted(one(i)[0] for i in range(40))  # one user at a time: the page's own latency
         args.think = think
-        cpu0 = _cpu_seconds(server.pid)
+        cpu0 = cpu_seconds(server.pid)
         t = time.perf_counter()
         with ThreadPoolExecutor(USERS) as pool:
             results = list(pool.map(one, range(args.requests)))
         wall = time.perf_counter() - t
-        cpu = _cpu_seconds(server.pid) - cpu0
+        cpu = cpu_seconds(server.pid) - cpu0
         times = sorted(ms for ms, _ in results)
         errors = sum(1 for _, s in results if s != 200)
         p50 = statistics.median(times)
@@ -203,14 +167,6 @@ def main(argv: list[str] | None = None) -> int:
         for c in clients:
             c.close()
         return 0 if p95 <= TARGET_MS and not errors else 1
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
-        engine.dispose()
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 if __name__ == "__main__":
