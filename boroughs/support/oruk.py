@@ -303,6 +303,17 @@ def _is_uuid(value: Any) -> bool:
         return False
 
 
+def _set_service_fields(svc: Any, item: dict[str, Any], clean: Any) -> None:
+    """The service fields ORUK 1.0 and 3.0 share, cleaned the same way (faults recorded by ``clean``)."""
+    svc.name = str(item["name"]).strip()
+    svc.description = plain_text(item.get("description"))
+    svc.url = clean.url("url", item.get("url"))
+    svc.email = clean.email("email", item.get("email"))
+    svc.status = clean.choice("status", item.get("status"), STATUSES, "active") or "active"
+    svc.fees = clean.text(item.get("fees"))
+    svc.accreditations = clean.text(item.get("accreditations"))
+
+
 def _stable_uuid(source: str, kind: str, value: Any) -> str:
     return value if _is_uuid(value) else str(uuid.uuid5(UUID_NS, f"{source}:{kind}:{value}"))
 
@@ -570,13 +581,7 @@ def _import_v1(db: Session, data: Any, source: str) -> ImportReport:
         if uid != item["id"]:
             clean.fault("id", item["id"], "not a UUID (ORUK 3.0 needs one)", "given a stable UUID")
         svc, created = up.service(uid, org)
-        svc.name = str(item["name"]).strip()
-        svc.description = plain_text(item.get("description"))
-        svc.url = clean.url("url", item.get("url"))
-        svc.email = clean.email("email", item.get("email"))
-        svc.status = clean.choice("status", item.get("status"), STATUSES, "active") or "active"
-        svc.fees = clean.text(item.get("fees"))
-        svc.accreditations = clean.text(item.get("accreditations"))
+        _set_service_fields(svc, item, clean)
         svc.assured_date = clean.date("assured_date", item.get("assured_date"))
         svc.source = source[:100]
         terms: list[DirTerm] = []
@@ -656,13 +661,7 @@ def _import_v3(db: Session, data: Any, source: str) -> ImportReport:
         if uid != item["id"]:
             clean.fault("id", item["id"], "not a UUID", "given a stable UUID")
         svc, created = up.service(uid, org)
-        svc.name = str(item["name"]).strip()
-        svc.description = plain_text(item.get("description"))
-        svc.url = clean.url("url", item.get("url"))
-        svc.email = clean.email("email", item.get("email"))
-        svc.status = clean.choice("status", item.get("status"), STATUSES, "active") or "active"
-        svc.fees = clean.text(item.get("fees"))
-        svc.accreditations = clean.text(item.get("accreditations"))
+        _set_service_fields(svc, item, clean)
         svc.minimum_age = clean.integer("minimum_age", item.get("minimum_age"))
         svc.maximum_age = clean.integer("maximum_age", item.get("maximum_age"))
         svc.assured_date = clean.date("assured_date", item.get("assured_date"))
