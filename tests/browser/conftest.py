@@ -100,8 +100,8 @@ def sign_in(live_server: LiveServer) -> Callable[..., None]:
         page.goto(live_server.url + "/sign-in")
         page.get_by_label("Email address").fill(email)
         page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():  # success redirects, failure re-renders: a navigation either way
+            page.get_by_role("button", name="Sign in").click()
         assert "/sign-in" not in page.url, f"sign-in failed for {email}: {page.content()[:500]}"
 
     return _sign_in

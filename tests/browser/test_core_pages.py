@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -21,8 +22,8 @@ def test_sign_in_page_is_accessible_and_shows_errors(page, live_server, assert_a
     page.goto(live_server.url + "/sign-in")
     assert_accessible(page)
     page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_text("There is a problem").is_visible()
-    assert page.get_by_role("link", name="Enter your email address").is_visible()
+    expect(page.get_by_text("There is a problem")).to_be_visible()
+    expect(page.get_by_role("link", name="Enter your email address")).to_be_visible()
     assert_accessible(page)
 
 
@@ -32,7 +33,7 @@ def test_admin_can_sign_in_see_orgs_and_invite(page, live_server, sign_in, asser
     assert page.get_by_role("link", name="London Borough of Newham").is_visible()
     assert_accessible(page)
     page.get_by_role("link", name="London Borough of Newham").click()
-    assert page.get_by_role("heading", name="London Borough of Newham").is_visible()
+    expect(page.get_by_role("heading", name="London Borough of Newham")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Full name").fill("Ivy Invitee")
     page.get_by_label("Email address").fill("ivy@newham.example")
