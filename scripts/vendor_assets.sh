@@ -5,15 +5,16 @@
 set -euo pipefail
 GOVUK_FRONTEND=6.3.0
 MAPLIBRE_GL=5.24.1
+SWAGGER_UI=5.35.0
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 vendor="$root/boroughs/web/static/vendor"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-npm pack --silent "govuk-frontend@$GOVUK_FRONTEND" "maplibre-gl@$MAPLIBRE_GL" >/dev/null
+npm pack --silent "govuk-frontend@$GOVUK_FRONTEND" "maplibre-gl@$MAPLIBRE_GL" "swagger-ui-dist@$SWAGGER_UI" >/dev/null
 rm -rf "$vendor"
-mkdir -p "$vendor/govuk-frontend" "$vendor/maplibre-gl"
+mkdir -p "$vendor/govuk-frontend" "$vendor/maplibre-gl" "$vendor/swagger-ui"
 
 tar -xzf "govuk-frontend-$GOVUK_FRONTEND.tgz"
 src=package/dist/govuk
@@ -27,9 +28,15 @@ cp package/dist/maplibre-gl.js package/dist/maplibre-gl.css "$vendor/maplibre-gl
 cp package/LICENSE.txt "$vendor/maplibre-gl/LICENSE.txt"
 rm -rf package
 
+# Swagger UI for the API docs page (/api/docs): FastAPI's default page loads it from a CDN.
+tar -xzf "swagger-ui-dist-$SWAGGER_UI.tgz"
+cp package/swagger-ui-bundle.js package/swagger-ui.css package/LICENSE "$vendor/swagger-ui/"
+rm -rf package
+
 cat > "$vendor/VERSIONS.txt" <<VERSIONS
 govuk-frontend $GOVUK_FRONTEND
 maplibre-gl $MAPLIBRE_GL
+swagger-ui-dist $SWAGGER_UI
 VERSIONS
 echo "Vendored into $vendor:"
 cat "$vendor/VERSIONS.txt"

@@ -62,7 +62,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         title="Boroughs",
         version=boroughs.__version__,
         description="Digital inclusion, preventative support and a collaborative fund for London councils.",
-        docs_url="/api/docs",
+        docs_url=None,  # /api/docs is served by boroughs.web.routes.api_docs from the vendored Swagger UI
         openapi_url="/api/openapi.json",
         redoc_url=None,
         dependencies=[Depends(deps.load_context)],
@@ -79,10 +79,10 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     # GOV.UK Frontend's stylesheet asks for its fonts and images under /assets/
     app.mount("/assets", StaticFiles(directory=STATIC / "vendor" / "govuk-frontend" / "assets"), name="assets")
 
-    from boroughs.web.routes import admin, api, auth, pages
+    from boroughs.web.routes import admin, api, api_docs, auth, pages
 
     nav: list[dict[str, str]] = [{"text": "Home", "href": "/"}]
-    for router in (pages.router, auth.router, admin.router, api.router):
+    for router in (pages.router, auth.router, admin.router, api.router, api_docs.router):
         app.include_router(router)
     for _area, module in _area_routers():
         app.include_router(module.router)
