@@ -3,10 +3,16 @@ PYTHON ?= python3
 PORT ?= 8000
 export BOROUGHS_DATA_DIR ?= $(abspath ../shared/data)
 
-.PHONY: install chromium demo serve test lint typecheck pytest lock vendor
+.PHONY: install install-test chromium demo serve test lint typecheck pytest lock vendor
 
+# The app's own lock (hash-checked): what `make demo` and `make serve` need, and nothing for tests.
 install:
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+
+# The test lock (hash-checked): the app plus the pdf, spark and test extras.
+install-test:
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-test.lock
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 
 chromium:
@@ -28,9 +34,10 @@ typecheck:
 pytest:
 	$(PYTHON) -m pytest -n 2 --dist loadgroup -p no:cacheprovider
 
-test: install chromium lint typecheck pytest
+test: install-test chromium lint typecheck pytest
 
 lock:
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check uv
 	$(PYTHON) scripts/lock.py
 
 vendor:

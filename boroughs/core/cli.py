@@ -167,6 +167,37 @@ def admin_make_migration(area: str, message: str) -> None:
     make_migration(area, message)
 
 
+@admin_app.command("backup")
+def admin_backup(dest: Annotated[Path, typer.Argument(help="The backup file to write")]) -> None:
+    """Write a consistent copy of the database (SQLite's backup API, or pg_dump on PostgreSQL)."""
+    from boroughs.core import backup
+
+    try:
+        result = backup.backup(get_settings().database_url, dest)
+    except BoroughsError as exc:
+        fail(str(exc))
+    console.print(result.message())
+
+
+@admin_app.command("restore")
+def admin_restore(
+    source: Annotated[Path, typer.Argument(help="A file written by boroughs admin backup")],
+    yes: Annotated[bool, typer.Option("--yes", help="Replace the current database without asking")] = False,
+) -> None:
+    """Replace the database with a backup (stop the app first), then bring it up to date."""
+    from boroughs.core import backup
+
+    url = get_settings().database_url
+    if not yes and not typer.confirm(f"This replaces everything in {url} with {source}. Go on?"):
+        fail("Nothing was restored.")
+    try:
+        result = backup.restore(url, source)
+    except BoroughsError as exc:
+        fail(str(exc))
+    upgrade()
+    console.print(f"Restored {result.tables} tables from {source}; the database is up to date.")
+
+
 @admin_app.command("create-org")
 def admin_create_org(
     name: str,

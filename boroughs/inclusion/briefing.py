@@ -1,12 +1,14 @@
 """Briefings: a distribution chart drawn as SVG, and PDFs printed from the briefing pages by Chromium.
 
-The PDF is the print-ready HTML page printed by headless Chromium (through Playwright, driving the
+The PDF is the print-ready HTML page printed by headless Chromium (through Playwright, the optional
+``boroughs[pdf]`` extra, driving the
 system's Chromium: ``BOROUGHS_CHROMIUM``, default ``/usr/bin/chromium``), so the PDF and the page never
 disagree. It works offline: Chromium loads the page from this server and nothing else.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import threading
@@ -36,14 +38,31 @@ def chromium_path() -> str:
     return found
 
 
+PDF_EXTRA_MISSING = ("PDF briefings are switched off on this server: they need the optional PDF extra. Ask your "
+                     "IT team to run  pip install 'boroughs[pdf]'  and install Chromium (apt-get install -y chromium). "
+                     "Until then, use Print and choose 'Save as PDF'.")
+
+
+def pdf_unavailable() -> str | None:
+    """Why this server cannot make PDFs (the ``pdf`` extra or Chromium is missing), or ``None`` when it can."""
+    if importlib.util.find_spec("playwright") is None:
+        return PDF_EXTRA_MISSING
+    try:
+        chromium_path()
+    except PdfUnavailable as exc:
+        return str(exc)
+    return None
+
+
 def pdf_from_url(url: str, cache_key: str | None = None) -> bytes:
     """Print ``url`` to an A4 PDF with headless Chromium (one browser per PDF; cached by ``cache_key``)."""
     if cache_key and cache_key in _pdf_cache:
         return _pdf_cache[cache_key]
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:  # pragma: no cover - playwright is a dependency
-        raise PdfUnavailable("PDFs need the playwright package: pip install playwright") from exc
+    reason = pdf_unavailable()
+    if reason:
+        raise PdfUnavailable(reason)
+    from playwright.sync_api import sync_playwright
+
     executable = chromium_path()
     with _pdf_lock, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)

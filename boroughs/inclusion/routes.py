@@ -17,11 +17,12 @@ from boroughs.core.errors import NotFound
 from boroughs.inclusion import api, briefing
 from boroughs.inclusion.map_data import IndexMissing, MapIndex, get_index
 from boroughs.inclusion.map_profile import SORTS, borough_summary, format_value, profile, selection
-from boroughs.web.templating import render
+from boroughs.web.templating import env, render
 
 router = APIRouter()
 router.include_router(api.router)
 NAV = [{"text": "Map", "href": "/map"}]
+env.globals["pdf_unavailable"] = briefing.pdf_unavailable  # briefings say how to enable PDFs when they cannot
 
 PAGE_SIZE = 50
 

@@ -201,3 +201,21 @@ def test_downloads_and_table_follow_the_weights(client: TestClient) -> None:
     assert int(moved["E01003480"]["rank"]) == profile["rank"]
     page = client.get("/map/table", params={"w": w, "q": "Newham 033A"}).text
     assert "your weights" in page and f">{profile['rank']:,}<" in page
+
+
+def test_briefings_say_how_to_enable_pdfs_without_the_pdf_extra(client: TestClient,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 15: without ``boroughs[pdf]`` (Playwright), the briefing offers Print and says what to install."""
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "playwright" else real_find_spec(name, *a))
+    page = client.get("/map/boroughs/E09000025/briefing")
+    assert page.status_code == 200
+    assert 'id="pdf-link"' not in page.text
+    assert "pip install &#39;boroughs[pdf]&#39;" in page.text or "pip install 'boroughs[pdf]'" in page.text
+    pdf = client.get("/map/boroughs/E09000025/briefing.pdf")
+    assert pdf.status_code != 200 and "boroughs[pdf]" in pdf.text
+    monkeypatch.setattr(importlib.util, "find_spec", real_find_spec)
+    assert 'id="pdf-link"' in client.get("/map/boroughs/E09000025/briefing").text
