@@ -182,3 +182,25 @@ from boroughs.support import directory_cli, referral_cli  # noqa: E402  (issue 7
 app.add_typer(directory_cli.app, name="directory")
 app.add_typer(referral_cli.app, name="referrals")
 app.command("sar")(referral_cli.sar)
+
+
+@app.command()
+def entitlements(
+    council: str = typer.Option(..., "--council", help="The council's ONS code (E09000025) or slug (newham)."),
+    out: Path = typer.Option(..., "--out", help="Folder to write entitlements.csv to."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Estimate with the rates in force on this date (YYYY-MM-DD); default: today."),
+) -> None:
+    """Write OUT/entitlements.csv: residents likely missing out on Pension Credit, with amounts and reasons."""
+    from boroughs.support.entitlements.service import entitlements_command
+
+    try:
+        when = dt.date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        _fail(ValueError(f"--as-of {as_of!r} is not a date (use YYYY-MM-DD)"))
+        return
+    try:
+        message = entitlements_command(council, out, as_of=when)
+    except (BoroughsError, ValueError, KeyError) as exc:
+        _fail(exc)
+        return
+    console.print(message)

@@ -148,13 +148,25 @@ _add(SourceSchema(
               Measure("weekly_rent", "decimal", "Weekly rent charge (£).")),
 ))
 _add(SourceSchema(
-    "hb_ctr", "Housing benefit and council tax reduction claims", "1.0",
-    "One row per claimant or partner on a claim; history gives award changes and household income.",
+    "hb_ctr", "Housing benefit and council tax reduction claims", "1.1",
+    "One row per claimant or partner on a claim; history gives award changes and household income. The "
+    "assessment fields (1.1) are what the claim's means test recorded; the entitlements estimate reads them.",
     (*_person(dob_required=True, ni_required=True),
      Field("claim_ref", "string", "Claim reference.", required=True),
      Field("claim_status", "choice", "Status now.", choices=("live", "suspended", "ended"), required=True),
      Field("household_size", "integer", "People in the household."),
-     Field("children", "integer", "Children in the household.")),
+     Field("children", "integer", "Children in the household."),
+     Field("couple", "boolean", "The claim is for a couple (1.1)."),
+     Field("pension_credit", "choice", "Pension Credit in payment, as the DWP told the council (1.1).",
+           choices=("none", "guarantee credit", "savings credit", "both")),
+     Field("state_pension_weekly", "decimal", "State Pension of the claimant and partner (£ a week) (1.1)."),
+     Field("other_income_weekly", "decimal", "Other counted income: occupational and personal pensions and "
+           "counted benefits, not disability benefits (£ a week) (1.1)."),
+     Field("earnings_weekly", "decimal", "Earnings of the claimant and partner (£ a week) (1.1)."),
+     Field("capital", "decimal", "Savings and investments declared on the claim (£) (1.1)."),
+     Field("severe_disability_premium", "integer", "How many on the claim get the severe disability premium "
+           "(0, 1 or 2) (1.1)."),
+     Field("carer_premium", "integer", "How many on the claim get the carer premium (0, 1 or 2) (1.1).")),
     measures=(Measure("hb_award_weekly", "decimal", "Housing benefit award (£ a week; 0 when none)."),
               Measure("ctr_award_weekly", "decimal", "Council tax reduction award (£ a week; 0 when none)."),
               Measure("household_income_weekly", "decimal", "Assessed household income (£ a week).")),

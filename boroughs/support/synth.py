@@ -33,6 +33,7 @@ import pandas as pd
 from boroughs.config import get_settings
 from boroughs.core.errors import DataError
 from boroughs.support import names as nm
+from boroughs.support.entitlements import synth_means as entitlement_means
 from boroughs.support.schemas import CANONICAL_COLUMNS, CANONICAL_OPTIONAL, SCHEMAS
 
 SYNTHETIC = "SYNTHETIC"
@@ -400,6 +401,8 @@ class _Writer:
         self.history: dict[str, list[tuple[object, ...]]] = {k: [] for k in SCHEMAS if SCHEMAS[k].measures}
         self.truth: list[tuple[str, str, str, str]] = []
         self.counters: dict[str, int] = dict.fromkeys(SCHEMAS, 0)
+        self.seed = 0
+        self.entitlement_truth: list[tuple[object, ...]] = []  # pension-age claims' true Pension Credit
 
     def next_id(self, dataset: str) -> str:
         self.counters[dataset] += 1
@@ -444,6 +447,7 @@ def synthesise(
     maker = _PeopleMaker(rng, as_of)
     out.mkdir(parents=True, exist_ok=True)
     w = _Writer(out)
+    w.seed = seed
     people: list[Person] = []
     households: list[Household] = []
     month_ends = [_month_end(as_of, MONTHS - 1 - i) for i in range(MONTHS)]
@@ -605,11 +609,18 @@ def _records_for_household(rng: random.Random, w: _Writer, hh: Household, as_of:
         hb_weekly = round(rng.uniform(40, 160), 2) if hh.tenure != "owner" else 0.0
         income = round(rng.uniform(120, 420), 2)
         status = "ended" if hh.ctr_ends else "live"
+        unit = liable[:2]  # the claimant and partner
+        means = None if status != "live" else entitlement_means.assessment(
+            w.seed, hh.household_id, claim, unit[0].person_id, [p.dob for p in unit], [p.disabled for p in unit],
+            len(adults) == 1, as_of)
+        if means is not None:
+            w.entitlement_truth.append(means[1].row())
+            income = float(str(means[0]["state_pension_weekly"])) + float(str(means[0]["other_income_weekly"]))
         for p in liable:
             rid = w.add("hb_ctr", p, {
                 **_person_fields(rng, p, hh.address, PROFILES["hb_ctr"], old=False),
                 "claim_ref": claim, "claim_status": status, "household_size": str(len(hh.members)),
-                "children": str(len(children)),
+                "children": str(len(children)), **(means[0] if means else {}),
             })
             if history:
                 for i, d in enumerate(month_ends):
@@ -725,6 +736,13 @@ def _write(out: Path, w: _Writer, people: list[Person], households: list[Househo
         for t in w.truth:
             cw.writerow([*t, SYNTHETIC])
     files.append(truth)
+    ent = out / "SYNTHETIC_entitlements_truth.csv"
+    with ent.open("w", newline="", encoding="utf-8") as f:
+        cw = csv.writer(f)
+        cw.writerow([*entitlement_means.TRUTH_COLUMNS, "synthetic"])
+        for row in w.entitlement_truth:
+            cw.writerow([*row, SYNTHETIC])
+    files.append(ent)
     ppl = out / "SYNTHETIC_people.csv"
     drift = {h.household_id: h.drift_month for h in households}
     home = {h.household_id: h for h in households}

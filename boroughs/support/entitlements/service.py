@@ -1,0 +1,150 @@
+"""Who is likely missing out: the estimator run over a council's linked residents.
+
+Benefit units come from the council's live pension-age Housing Benefit / Council Tax Reduction claims
+(``hb_ctr`` records, schema 1.1), whose means test already recorded income, savings and premiums. One unit a
+claim (a single person or a couple); its resident is the claimant's. Residents who objected to profiling
+are left out before anything is estimated.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from boroughs.core import audit
+from boroughs.support.entitlements import estimator
+from boroughs.support.entitlements.rates import PensionCreditRates, for_date, state_pension_age_date
+from boroughs.support.models import ResidentRecord, SourceRecord
+from boroughs.support.rules_service import opted_out_ids
+
+BENEFIT = "pension_credit"
+CSV_COLUMNS = ("resident_id", "benefit", "likelihood", "weekly_amount", "annual_amount", "explanation", "rates_year")
+PC_RECEIPT = {"none": False, "guarantee credit": True, "savings credit": True, "both": True}
+
+
+def safe_row(values: list[object]) -> list[object]:
+    """Cells a spreadsheet would run as a formula (=, +, -, @, tab, CR) are prefixed with a quote."""
+    return ["'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r") else v for v in values]
+
+
+def _num(series: pd.Series) -> pd.Series:
+    return pd.to_numeric(series.replace("", np.nan), errors="coerce")
+
+
+def units_from_claims(claims: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """Benefit units from hb_ctr rows (``claim_ref``, ``dob``, ``resident_id`` and the 1.1 assessment fields).
+
+    Rows of one claim (claimant and partner) become one unit; a claim with anyone under State Pension age
+    is not a Pension Credit unit and is dropped.
+    """
+    if claims.empty:
+        return pd.DataFrame(columns=["resident_id", "couple", "income_weekly"])
+    df = claims.copy()
+    df["dob"] = pd.to_datetime(df["dob"], errors="coerce")
+    df = df[df["dob"].notna()]
+    spa = df["dob"].dt.date.map(state_pension_age_date)
+    df["over_spa"] = spa <= as_of
+    df["spa_before_2016"] = spa < dt.date(2016, 4, 6)
+    grouped = df.groupby("claim_ref", sort=False)
+    units = grouped.agg(resident_id=("resident_id", "first"), members=("resident_id", "size"),
+                        all_over_spa=("over_spa", "all"), sc_age_all=("spa_before_2016", "all"),
+                        couple=("couple", "first"), pension_credit=("pension_credit", "first"),
+                        state_pension=("state_pension_weekly", "first"), other=("other_income_weekly", "first"),
+                        earnings=("earnings_weekly", "first"), capital=("capital", "first"),
+                        sdp=("severe_disability_premium", "first"), carer=("carer_premium", "first"))
+    units = units[units["all_over_spa"]].copy()
+    units["couple"] = units["couple"].astype(str).str.lower().isin(("yes", "true", "1"))
+    units["income_weekly"] = _num(units["state_pension"]) + _num(units["other"]).fillna(0.0)
+    units["earnings_weekly"] = _num(units["earnings"]).fillna(0.0)
+    units["capital"] = _num(units["capital"])
+    units["severe_disability"] = _num(units["sdp"]).fillna(0).clip(0, 2)
+    units["carers"] = _num(units["carer"]).fillna(0).clip(0, 2)
+    units["savings_credit_age"] = units["sc_age_all"]
+    units["receives_pension_credit"] = units["pension_credit"].map(PC_RECEIPT)
+    return units.reset_index()
+
+
+def estimate_units(units: pd.DataFrame, rates: PensionCreditRates) -> pd.DataFrame:
+    """The estimator's columns joined to the units, with an explanation for each unit missing out."""
+    est = estimator.estimate(units, rates)
+    out = pd.concat([units, est], axis=1)
+    listed = out["missing_out"]
+    out["explanation"] = ""
+    out.loc[listed, "explanation"] = [estimator.explain(units.loc[i], est.loc[i], rates) for i in out.index[listed]]
+    out["rates_year"] = rates.year
+    out["benefit"] = BENEFIT
+    return out
+
+
+def claims_from_db(db: Session, organisation_id: int) -> pd.DataFrame:
+    """Live hb_ctr records of the council with their resident, as one row per claimant or partner."""
+    rows = db.execute(
+        select(ResidentRecord.resident_id, SourceRecord.dob, SourceRecord.attributes)
+        .join(SourceRecord, SourceRecord.id == ResidentRecord.source_record_id)
+        .where(SourceRecord.organisation_id == organisation_id, SourceRecord.dataset == "hb_ctr")
+    ).all()
+    records = []
+    for resident_id, dob, attrs in rows:
+        attrs = attrs or {}
+        if attrs.get("claim_status") != "live":
+            continue
+        records.append({"resident_id": resident_id, "dob": dob, **{k: attrs.get(k) for k in (
+            "claim_ref", "couple", "pension_credit", "state_pension_weekly", "other_income_weekly", "earnings_weekly",
+            "capital", "severe_disability_premium", "carer_premium")}})
+    frame = pd.DataFrame.from_records(records)
+    for col in ("state_pension_weekly", "other_income_weekly", "earnings_weekly", "capital"):
+        if col in frame:
+            frame[col] = frame[col].map(lambda v: "" if v is None else v)
+    return frame
+
+
+def missing_out(db: Session, organisation_id: int, as_of: dt.date | None = None) -> pd.DataFrame:
+    """Every benefit unit of the council likely or possibly missing out, largest amount first."""
+    when = as_of or dt.date.today()
+    rates = for_date(when)
+    claims = claims_from_db(db, organisation_id)
+    if not claims.empty:  # a claim is left out whole when anyone on it objected to profiling
+        objected = claims.loc[claims["resident_id"].isin(opted_out_ids(db, organisation_id)), "claim_ref"]
+        claims = claims[~claims["claim_ref"].isin(set(objected))]
+    units = units_from_claims(claims, when)
+    if units.empty:
+        return pd.DataFrame(columns=[*CSV_COLUMNS, "missing_out"])
+    out = estimate_units(units, rates)
+    return out[out["missing_out"]].sort_values("annual_amount", ascending=False, kind="stable")
+
+
+def write_csv(frame: pd.DataFrame, out_dir: Path) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "entitlements.csv"
+    partial = path.with_name(path.name + ".partial")
+    with partial.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(CSV_COLUMNS)
+        for r in frame.itertuples(index=False):
+            w.writerow(safe_row([int(r.resident_id), r.benefit, r.likelihood, f"{r.weekly_amount:.2f}",
+                                 f"{r.annual_amount:.2f}", r.explanation, r.rates_year]))
+    partial.replace(path)
+    return path
+
+
+def entitlements_command(council: str, out: Path, *, as_of: dt.date | None = None) -> str:
+    from boroughs.core.db import session_scope
+    from boroughs.support.rules_cli import find_council
+
+    with session_scope() as db:
+        org = find_council(db, council)
+        frame = missing_out(db, org.id, as_of)
+        path = write_csv(frame, out)
+        audit.record(db, "support.entitlements.export", organisation_id=org.id, object_type="organisation",
+                     object_id=org.id, purpose="benefit take-up outreach",
+                     detail={"units": len(frame), "file": str(path)})
+        total = float(frame["annual_amount"].sum()) if len(frame) else 0.0
+        name = org.name
+    return (f"{name}: {len(frame):,} households likely or possibly missing out on Pension Credit, about "
+            f"£{total:,.0f} a year in all. Wrote {path}")
