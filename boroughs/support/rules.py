@@ -115,7 +115,10 @@ def _measures() -> dict[tuple[str, str], MeasureInfo]:
 
 
 MEASURES = _measures()
-RESIDENT_FIELDS: dict[str, str] = {"age": "number", "sex": "choice", "ethnicity": "choice", "disability": "boolean"}
+RESIDENT_FIELDS: dict[str, str] = {"age": "number", "sex": "choice", "ethnicity": "choice", "disability": "boolean",
+                                   # estimated from the resident's pension-age claim (support/entitlements)
+                                   "pension_credit_missing_weekly": "number"}
+RESIDENT_RANGES: dict[str, tuple[float, float | None]] = {"age": (0, 115), "pension_credit_missing_weekly": (0, None)}
 RESIDENT_CHOICES = {
     "sex": SCHEMAS["council_tax"].field("sex").choices,
     "ethnicity": SCHEMAS["council_tax"].field("ethnicity").choices,
@@ -174,6 +177,9 @@ class Condition:
         if self.kind == "count":
             return f"at least {self.at_least} {src} records{where} in {self.days} days"
         if self.kind == "resident":
+            if self.field == "pension_credit_missing_weekly":
+                b = " and ".join(f"{OP_WORDS[op]} £{v:,.2f}" for op, v in self.bounds)
+                return f"likely missing out on Pension Credit of {b} a week"
             if self.bounds:
                 b = " and ".join(f"{OP_WORDS[op]} {v:g}" for op, v in self.bounds)
                 return f"{self.field} is {b}"
@@ -340,7 +346,7 @@ def _condition(problems: list[str], label: str, raw: Any) -> Condition | None:
                         bounds.append((op, v))
             if not bounds and len(problems) == n_before:
                 problems.append(f"{label}: give at least one of {', '.join(NUMERIC_OPS)} for {fname}.")
-            if bounds and not _bounds_possible(bounds, 0, 115):
+            if bounds and not _bounds_possible(bounds, *RESIDENT_RANGES.get(fname, (0, 115))):
                 problems.append(f"{label}: no {fname} satisfies these limits, so the condition could never be true.")
             return Condition("resident", field=fname, bounds=tuple(bounds)) if len(problems) == n_before else None
         if set(spec) - {"field", "equals"} or "equals" not in spec:
@@ -777,6 +783,12 @@ def _condition_facts(c: Condition, f: Frames, as_of: pd.Timestamp, allowed: pd.I
             age = years.astype("float")
             m = _ops_mask(age, c.bounds)
             out = pd.DataFrame({"value": age[m], "dob": dob[m]})
+        elif c.field == "pension_credit_missing_weekly":
+            from boroughs.support.entitlements.signal import missing_weekly
+
+            weekly = missing_weekly(f.records.get("hb_ctr"), res, as_of.date())
+            m = _ops_mask(weekly, c.bounds) & (weekly > 0)
+            out = pd.DataFrame({"value": weekly[m]})
         else:
             col = res[c.field or ""]
             m = (col == c.value).fillna(False).astype(bool)
@@ -834,6 +846,10 @@ def _fact(c: Condition, row: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         dob = pd.Timestamp(row["dob"]).date()
         return f"Aged {age} (born {format_date(dob)})", {"kind": "resident", "field": "age", "value": age,
                                                           "dob": dob.isoformat()}
+    if c.field == "pension_credit_missing_weekly":
+        weekly = round(float(row["value"]), 2)
+        return (f"Likely missing out on about £{weekly:,.2f} a week of Pension Credit (estimated from the "
+                f"housing benefit claim's means test)", {"kind": "resident", "field": c.field, "value": weekly})
     value = row["value"]
     shown = ("yes" if value else "no") if isinstance(value, (bool, np.bool_)) else str(value)
     return (f"{c.field[:1].upper()}{c.field[1:]} recorded as {shown}" if c.field else shown,
