@@ -28,9 +28,10 @@ def load_all_models() -> None:
     for area in AREAS:
         pkg_name = f"boroughs.{area}"
         pkg = importlib.import_module(pkg_name)
-        for info in pkgutil.iter_modules(pkg.__path__):
-            if info.name == "models" or info.name.endswith("_models"):
-                importlib.import_module(f"{pkg_name}.{info.name}")
+        for info in pkgutil.walk_packages(pkg.__path__, prefix=f"{pkg_name}."):  # sub-packages too
+            leaf = info.name.rsplit(".", 1)[1]
+            if leaf == "models" or leaf.endswith("_models"):
+                importlib.import_module(info.name)
     assert boroughs  # keep the import used
 
 

@@ -22,5 +22,9 @@ from boroughs.support import routes_linkage  # noqa: E402  resident view and cle
 
 router.include_router(routes_linkage.router)
 
+from boroughs.support.entitlements import routes as entitlement_routes  # noqa: E402  benefit take-up (issue 18)
+
+router.include_router(entitlement_routes.router)
+
 # One entry in the service navigation: /support links to every part of the area the person may use.
 NAV = [{"text": "Support", "href": "/support"}]

@@ -1,0 +1,222 @@
+"""The take-up campaign: estimates kept per resident, worked as outreach cases, with outcomes recorded.
+
+``refresh`` runs the estimator over the council's linked residents, keeps one ``EntitlementEstimate`` per
+resident likely or possibly missing out, and opens an outreach case for each (rule id
+``pension-credit-take-up``), so managers assign and officers work them like every other outreach case.
+``record_outcome`` closes the loop ("claim made", "awarded £…", "not eligible", …); ``accuracy`` measures
+the estimator against those outcomes over time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from boroughs.core import audit
+from boroughs.core.db import utcnow
+from boroughs.core.errors import NotFound, ValidationFailed
+from boroughs.core.models import User
+from boroughs.support import outreach
+from boroughs.support.entitlements import service
+from boroughs.support.entitlements.models import EntitlementEstimate, EntitlementOutcome
+from boroughs.support.outreach_models import OutreachCase
+
+RULE_ID = "pension-credit-take-up"
+BENEFITS = {"pension_credit": "Pension Credit"}
+OUTCOMES = {
+    "claim_made": "Claim made (waiting for the DWP's decision)",
+    "awarded": "Awarded",
+    "not_eligible": "Not eligible after all",
+    "declined": "Resident did not want to claim",
+    "could_not_contact": "Could not make contact",
+}
+CLOSING = {"claim_made": "supported", "awarded": "supported", "not_eligible": "no_needs", "declined": "declined",
+           "could_not_contact": "could_not_contact"}
+PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    current: int
+    new: int
+    dropped: int
+    cases_opened: int
+
+
+def refresh(db: Session, organisation_id: int, user: User | None, as_of: dt.date | None = None) -> RefreshResult:
+    frame = service.missing_out(db, organisation_id, as_of)
+    wards = outreach._wards(db, organisation_id, [int(r) for r in frame["resident_id"]]) if len(frame) else {}
+    existing = {(e.resident_id, e.benefit): e for e in db.scalars(
+        select(EntitlementEstimate).where(EntitlementEstimate.organisation_id == organisation_id))}
+    open_cases = {c.resident_id: c for c in db.scalars(
+        select(OutreachCase).where(OutreachCase.organisation_id == organisation_id, OutreachCase.status != "closed"))}
+    seen: set[tuple[int, str]] = set()
+    new = opened = 0
+    now = utcnow()
+    for r in frame.itertuples(index=False):
+        key = (int(r.resident_id), str(r.benefit))
+        seen.add(key)
+        est = existing.get(key)
+        if est is None:
+            est = EntitlementEstimate(organisation_id=organisation_id, resident_id=key[0], benefit=key[1])
+            db.add(est)
+            new += 1
+        est.rates_year, est.likelihood = str(r.rates_year), str(r.likelihood)
+        est.weekly_amount, est.annual_amount = float(r.weekly_amount), float(r.annual_amount)
+        est.explanation, est.ward_name, est.current, est.computed_at = str(r.explanation), wards.get(key[0]), True, now
+        case = open_cases.get(key[0])
+        if case is None and not _has_outcome(db, est):
+            case = OutreachCase(organisation_id=organisation_id, resident_id=key[0], status="open", severity="medium",
+                                priority=outreach.priority_of("medium", 1) + min(999, int(r.annual_amount // 100)),
+                                rule_ids=[RULE_ID], ward_name=wards.get(key[0]))
+            db.add(case)
+            open_cases[key[0]] = case
+            opened += 1
+        elif case is not None and RULE_ID not in (case.rule_ids or []):
+            case.rule_ids = sorted({*(case.rule_ids or []), RULE_ID})
+        db.flush()
+        if case is not None and est.case_id is None:
+            est.case_id = case.id
+    dropped = 0
+    for key, est in existing.items():
+        if key not in seen and est.current:
+            est.current = False
+            dropped += 1
+    db.flush()
+    audit.record(db, "support.entitlements.refresh", actor=user, organisation_id=organisation_id,
+                 object_type="organisation", object_id=organisation_id, purpose="benefit take-up outreach",
+                 detail={"current": len(seen), "new": new, "dropped": dropped, "cases_opened": opened})
+    return RefreshResult(len(seen), new, dropped, opened)
+
+
+def _has_outcome(db: Session, est: EntitlementEstimate) -> bool:
+    return est.id is not None and db.scalar(
+        select(func.count()).select_from(EntitlementOutcome).where(EntitlementOutcome.estimate_id == est.id)) > 0
+
+
+@dataclass(frozen=True)
+class Row:
+    estimate_id: int
+    resident_id: int
+    name: str
+    benefit: str
+    likelihood: str
+    weekly: float
+    annual: float
+    ward: str | None
+    case_id: int | None
+    case_status: str | None
+    officer: str | None
+    synthetic: bool
+
+
+def worklist(db: Session, organisation_id: int, *, ward: str | None = None, benefit: str | None = None,
+             min_annual: float | None = None, page: int = 1) -> tuple[list[Row], int]:
+    """The campaign's current estimates, largest estimated value first."""
+    from boroughs.support.models import Resident
+
+    conds: list[Any] = [EntitlementEstimate.organisation_id == organisation_id, EntitlementEstimate.current.is_(True)]
+    if ward:
+        conds.append(EntitlementEstimate.ward_name == ward)
+    if benefit:
+        conds.append(EntitlementEstimate.benefit == benefit)
+    if min_annual is not None:
+        conds.append(EntitlementEstimate.annual_amount >= min_annual)
+    where = and_(*conds)
+    total = db.scalar(select(func.count()).select_from(EntitlementEstimate).where(where)) or 0
+    q = (select(EntitlementEstimate, Resident.first_name, Resident.last_name, Resident.synthetic, OutreachCase.status,
+                User.name)
+         .join(Resident, Resident.id == EntitlementEstimate.resident_id)
+         .outerjoin(OutreachCase, OutreachCase.id == EntitlementEstimate.case_id)
+         .outerjoin(User, User.id == OutreachCase.assigned_to_id)
+         .where(where).order_by(EntitlementEstimate.annual_amount.desc(), EntitlementEstimate.id)
+         .limit(PAGE_SIZE).offset(max(0, page - 1) * PAGE_SIZE))
+    rows = [Row(e.id, e.resident_id, f"{fn} {ln}", e.benefit, e.likelihood, e.weekly_amount, e.annual_amount,
+                e.ward_name, e.case_id, status, officer, bool(syn)) for e, fn, ln, syn, status, officer in db.execute(q)]
+    return rows, int(total)
+
+
+def get_estimate(db: Session, organisation_id: int, estimate_id: int) -> EntitlementEstimate:
+    est = db.get(EntitlementEstimate, estimate_id)
+    if est is None or est.organisation_id != organisation_id:
+        raise NotFound("There is no such take-up case.")
+    return est
+
+
+def outcomes_of(db: Session, estimate_id: int) -> list[EntitlementOutcome]:
+    return list(db.scalars(select(EntitlementOutcome).where(EntitlementOutcome.estimate_id == estimate_id)
+                           .order_by(EntitlementOutcome.recorded_at)))
+
+
+def record_outcome(db: Session, est: EntitlementEstimate, user: User | None, *, outcome: str,
+                   awarded_weekly: str | float | None = None, note: str | None = None) -> EntitlementOutcome:
+    if outcome not in OUTCOMES:
+        raise ValidationFailed(f"Choose what happened: {', '.join(OUTCOMES.values())}.")
+    amount: float | None = None
+    if outcome == "awarded":
+        try:
+            amount = round(float(str(awarded_weekly or "").replace("£", "").replace(",", "")), 2)
+        except ValueError:
+            amount = None
+        if amount is None or not 0 < amount < 10_000:
+            raise ValidationFailed("Enter the weekly amount awarded, in pounds, for example 42.50.")
+    case = db.get(OutreachCase, est.case_id) if est.case_id else None
+    if case is not None and case.status != "closed" and outcome != "claim_made":
+        outreach.close_case(db, case, user, CLOSING[outcome])
+    row = EntitlementOutcome(organisation_id=est.organisation_id, estimate_id=est.id, resident_id=est.resident_id,
+                             outcome=outcome, estimated_weekly=est.weekly_amount, awarded_weekly=amount,
+                             note=(note or "").strip()[:2000] or None, recorded_by_id=user.id if user else None)
+    db.add(row)
+    db.flush()
+    audit.record(db, "support.entitlements.outcome", actor=user, organisation_id=est.organisation_id,
+                 object_type="resident", object_id=est.resident_id, purpose="benefit take-up outreach",
+                 detail={"estimate": est.id, "outcome": outcome, "awarded_weekly": amount})
+    return row
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    decided: int  # outcomes that say whether the estimate was right: awarded or not eligible
+    awarded: int
+    not_eligible: int
+    mean_abs_error_weekly: float | None
+
+    @property
+    def precision(self) -> float | None:
+        return self.awarded / self.decided if self.decided else None
+
+
+def accuracy(db: Session, organisation_id: int) -> Accuracy:
+    """How often reaching out found a real entitlement, and how close the amount was (latest outcome each)."""
+    latest = (select(EntitlementOutcome.estimate_id, func.max(EntitlementOutcome.id).label("last"))
+              .where(EntitlementOutcome.organisation_id == organisation_id)
+              .group_by(EntitlementOutcome.estimate_id).subquery())
+    rows = db.execute(select(EntitlementOutcome.outcome, EntitlementOutcome.estimated_weekly,
+                             EntitlementOutcome.awarded_weekly)
+                      .join(latest, latest.c.last == EntitlementOutcome.id)).all()
+    awarded = [r for r in rows if r.outcome == "awarded"]
+    not_eligible = sum(1 for r in rows if r.outcome == "not_eligible")
+    errors = [abs(r.estimated_weekly - (r.awarded_weekly or 0)) for r in awarded]
+    return Accuracy(len(awarded) + not_eligible, len(awarded), not_eligible,
+                    round(sum(errors) / len(errors), 2) if errors else None)
+
+
+@dataclass(frozen=True)
+class WardSummary:
+    ward: str
+    households: int
+    annual: float
+
+
+def summary(db: Session, organisation_id: int) -> tuple[int, float, list[WardSummary]]:
+    """Households likely or possibly missing out, their estimated annual value, and the same by ward."""
+    q = (select(EntitlementEstimate.ward_name, func.count(), func.sum(EntitlementEstimate.annual_amount))
+         .where(EntitlementEstimate.organisation_id == organisation_id, EntitlementEstimate.current.is_(True))
+         .group_by(EntitlementEstimate.ward_name))
+    wards = [WardSummary(w or "Ward not known", int(n), float(total or 0)) for w, n, total in db.execute(q)]
+    wards.sort(key=lambda w: (-w.annual, w.ward))
+    return sum(w.households for w in wards), round(sum(w.annual for w in wards), 2), wards

@@ -1,0 +1,120 @@
+"""The benefit take-up pages on SQLite and PostgreSQL: who may see and do what, outcomes, audit (issue 18)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from boroughs.core.auth import hash_password
+from boroughs.core.demo import DEMO_PASSWORD
+from boroughs.core.models import AuditEvent, Role, User
+from boroughs.support.entitlements.models import EntitlementEstimate, EntitlementOutcome
+from boroughs.support.outreach_models import OutreachCase
+from boroughs.support.rules_data import load_synth_into_db
+from boroughs.web.app import create_app
+from tests.support.outreach_factories import council, person, synth_folder
+
+PW = hash_password(DEMO_PASSWORD)
+
+
+@pytest.fixture(scope="module")
+def borough(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path:
+    return synth_folder(tmp_path_factory.mktemp("entweb"), residents=2500, seed=11)
+
+
+@pytest.fixture
+def client(engine: Engine, session: Session, borough: Path) -> Iterator[tuple[TestClient, Session]]:
+    newham = council(session)
+    hackney = council(session, "hackney", "E09000012")
+    for key, org, role in [("officer", newham, Role.COUNCIL_OFFICER), ("officer2", newham, Role.COUNCIL_OFFICER),
+                           ("manager", newham, Role.COUNCIL_MANAGER), ("analyst", newham, Role.COUNCIL_ANALYST),
+                           ("foreign", hackney, Role.COUNCIL_MANAGER)]:
+        u = person(session, f"{key}@test.example", key.title(), (org, role))
+        u.password_hash = PW
+    load_synth_into_db(session, newham.id, borough)
+    session.commit()
+    with TestClient(create_app(engine)) as c:
+        yield c, session
+
+
+def _csrf(c: TestClient, path: str) -> str:
+    m = re.search(r'name="csrf_token" value="([^"]+)"', c.get(path).text)
+    assert m, path
+    return m.group(1)
+
+
+def login(c: TestClient, who: str) -> str:
+    c.cookies.clear()
+    r = c.post("/sign-in", data={"email": f"{who}@test.example", "password": DEMO_PASSWORD,
+                                 "csrf_token": _csrf(c, "/sign-in"), "next": "/"}, follow_redirects=False)
+    assert r.status_code == 303, r.text[:300]
+    return _csrf(c, "/support/newham/entitlements")
+
+
+def test_refresh_assign_and_record_outcomes_as_the_roles_would(client) -> None:
+    c, s = client
+    token = login(c, "analyst")
+    assert c.get("/support/newham/entitlements").status_code == 200
+    r = c.post("/support/newham/entitlements/refresh", data={"csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303
+    n = s.scalar(select(func.count()).select_from(EntitlementEstimate))
+    assert n and n > 0
+    summary = c.get("/support/newham/entitlements").text
+    assert f"{n:,}" in summary and "By ward" in summary
+    assert c.get("/support/newham/entitlements/campaign").status_code == 403  # names residents: not for analysts
+    # a second refresh finds the same households and opens no second case
+    cases_before = s.scalar(select(func.count()).select_from(OutreachCase))
+    c.post("/support/newham/entitlements/refresh", data={"csrf_token": token})
+    assert s.scalar(select(func.count()).select_from(OutreachCase)) == cases_before == n
+
+    token = login(c, "manager")
+    page = c.get("/support/newham/entitlements/campaign")
+    assert page.status_code == 200 and "Synthetic data" in page.text
+    est = s.scalars(select(EntitlementEstimate).order_by(EntitlementEstimate.annual_amount.desc())).first()
+    assert f"£{est.annual_amount:,.0f}" in page.text
+    officer_user = s.scalar(select(User).where(User.email == "officer@test.example"))
+    r = c.post("/support/newham/entitlements/campaign/assign",
+               data={"csrf_token": token, "case_ids": [str(est.case_id)], "officer_id": str(officer_user.id)},
+               follow_redirects=False)
+    assert r.status_code == 303 and "assigned=1" in r.headers["location"]
+
+    token = login(c, "officer2")  # not assigned: may read, may not record
+    assert c.get(f"/support/newham/entitlements/cases/{est.id}").status_code == 200
+    r = c.post(f"/support/newham/entitlements/cases/{est.id}/outcome",
+               data={"csrf_token": token, "outcome": "awarded", "awarded_weekly": "20"})
+    assert r.status_code == 403
+
+    token = login(c, "officer")
+    case_page = c.get(f"/support/newham/entitlements/cases/{est.id}").text
+    assert "Record what happened" in case_page and "not a decision" in case_page
+    r = c.post(f"/support/newham/entitlements/cases/{est.id}/outcome",
+               data={"csrf_token": token, "outcome": "awarded", "awarded_weekly": ""})
+    assert r.status_code == 422 and "Enter the weekly amount awarded" in r.text and 'href="#awarded_weekly"' in r.text
+    assert s.scalar(select(func.count()).select_from(EntitlementOutcome)) == 0
+    r = c.post(f"/support/newham/entitlements/cases/{est.id}/outcome",
+               data={"csrf_token": token, "outcome": "awarded", "awarded_weekly": f"{est.weekly_amount - 1:.2f}"},
+               follow_redirects=False)
+    assert r.status_code == 303
+    s.expire_all()
+    assert s.get(OutreachCase, est.case_id).status == "closed"
+    summary = c.get("/support/newham/entitlements").text
+    assert "1 were awarded Pension Credit" in summary and "£1.00 a week away" in summary
+    actions = set(s.scalars(select(AuditEvent.action)))
+    assert {"support.entitlements.refresh", "support.entitlements.worklist", "support.entitlements.case_view",
+            "support.entitlements.outcome"} <= actions
+
+
+def test_other_councils_cannot_see_the_campaign(client) -> None:
+    c, s = client
+    token = login(c, "foreign")
+    assert c.get("/support/newham/entitlements").status_code == 403
+    assert c.get("/support/newham/entitlements/campaign").status_code == 403
+    r = c.post("/support/newham/entitlements/refresh", data={"csrf_token": token})
+    assert r.status_code == 403
+    assert s.scalar(select(func.count()).select_from(EntitlementEstimate)) == 0
