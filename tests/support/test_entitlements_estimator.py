@@ -11,7 +11,14 @@ import pandas as pd
 import pytest
 
 from boroughs.support.entitlements import rates as R
-from boroughs.support.entitlements.estimator import CHECK_CAPITAL, CLAIMING, LIKELY, NOT_ELIGIBLE, estimate, explain
+from boroughs.support.entitlements.estimator import (
+    CHECK_CAPITAL,
+    CLAIMING,
+    LIKELY,
+    NOT_ELIGIBLE,
+    estimate,
+    explain,
+)
 
 
 def _one(rates: R.PensionCreditRates, **facts: object) -> pd.Series:
