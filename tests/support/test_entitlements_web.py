@@ -104,7 +104,7 @@ def test_refresh_assign_and_record_outcomes_as_the_roles_would(client) -> None:
     s.expire_all()
     assert s.get(OutreachCase, est.case_id).status == "closed"
     summary = c.get("/support/newham/entitlements").text
-    assert "1 were awarded Pension Credit" in summary and "£1.00 a week away" in summary
+    assert "1 was awarded Pension Credit" in summary and "£1.00 a week away" in summary
     actions = set(s.scalars(select(AuditEvent.action)))
     assert {"support.entitlements.refresh", "support.entitlements.worklist", "support.entitlements.case_view",
             "support.entitlements.outcome"} <= actions
