@@ -94,7 +94,10 @@ def estimate(units: pd.DataFrame, rates: PensionCreditRates) -> pd.DataFrame:
         ["unknown — no income recorded", CLAIMING, NOT_ELIGIBLE, CHECK_CLAIM, CHECK_CAPITAL],
         default=LIKELY,
     )
-    out["missing_out"] = entitled & ~claims
+    # "likely missing out" (the rules' signal, the headline figure): entitled and known not to be claiming.
+    # Where the records do not say whether Pension Credit is paid, the unit is worth checking, not counted.
+    out["missing_out"] = entitled & ~claims & claim_known
+    out["worth_checking"] = entitled & ~claim_known
     return out
 
 

@@ -74,7 +74,7 @@ def estimate_units(units: pd.DataFrame, rates: PensionCreditRates) -> pd.DataFra
     """The estimator's columns joined to the units, with an explanation for each unit missing out."""
     est = estimator.estimate(units, rates)
     out = pd.concat([units, est], axis=1)
-    listed = out["missing_out"]
+    listed = out["missing_out"] | out["worth_checking"]
     out["explanation"] = ""
     out.loc[listed, "explanation"] = [estimator.explain(units.loc[i], est.loc[i], rates) for i in out.index[listed]]
     out["rates_year"] = rates.year
@@ -105,7 +105,9 @@ def claims_from_db(db: Session, organisation_id: int) -> pd.DataFrame:
 
 
 def missing_out(db: Session, organisation_id: int, as_of: dt.date | None = None) -> pd.DataFrame:
-    """Every benefit unit of the council likely or possibly missing out, largest amount first."""
+    """Every benefit unit of the council likely or possibly missing out, largest amount first (including those
+    whose records do not say whether Pension Credit is already paid: "possible — check whether already
+    claimed")."""
     when = as_of or dt.date.today()
     rates = for_date(when)
     claims = claims_from_db(db, organisation_id)
@@ -116,7 +118,8 @@ def missing_out(db: Session, organisation_id: int, as_of: dt.date | None = None)
     if units.empty:
         return pd.DataFrame(columns=[*CSV_COLUMNS, "missing_out"])
     out = estimate_units(units, rates)
-    return out[out["missing_out"]].sort_values("annual_amount", ascending=False, kind="stable")
+    listed = out[out["missing_out"] | out["worth_checking"]]
+    return listed.sort_values("annual_amount", ascending=False, kind="stable")
 
 
 def write_csv(frame: pd.DataFrame, out_dir: Path) -> Path:
