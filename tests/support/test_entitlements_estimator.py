@@ -126,3 +126,14 @@ def test_explanation_names_the_facts_and_the_sum() -> None:
 ])
 def test_state_pension_age(dob: dt.date, spa: dt.date) -> None:
     assert R.state_pension_age_date(dob) == spa
+
+
+def test_the_docs_example_explanation_is_what_the_estimator_writes() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "support" / "entitlements.md").read_text()
+    r = R.for_year("2026-27")
+    row = pd.Series({"couple": False, "income_weekly": 170.25, "capital": np.nan, "severe_disability": 0, "carers": 0,
+                     "receives_pension_credit": False})
+    text = explain(row, _one(r, income_weekly=170.25, capital=np.nan), r)
+    assert f"*\"{text}\"*" in doc.replace("\n", " ").replace("  ", " ")

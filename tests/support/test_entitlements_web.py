@@ -118,3 +118,23 @@ def test_other_councils_cannot_see_the_campaign(client) -> None:
     r = c.post("/support/newham/entitlements/refresh", data={"csrf_token": token})
     assert r.status_code == 403
     assert s.scalar(select(func.count()).select_from(EntitlementEstimate)) == 0
+
+
+def test_fairness_counts_match_the_estimate(client) -> None:
+    """The fairness table's totals add up to the estimate's own counts, for every characteristic."""
+    from boroughs.support.entitlements import campaign, service
+
+    c, s = client
+    from boroughs.core.models import Organisation
+
+    org_id = s.scalar(select(Organisation.id).where(Organisation.slug == "newham"))
+    fair = campaign.fairness(s, org_id)
+    listed = service.missing_out(s, org_id)
+    assert fair["residents"] > 0
+    assert fair["listed"] == int(listed["missing_out"].sum())
+    for items in fair["tables"].values():
+        assert sum(i["residents"] for i in items) == fair["residents"]
+        assert sum(i["flagged"] for i in items) == fair["listed"]
+    login(c, "analyst")
+    page = c.get("/support/newham/entitlements").text
+    assert "Fairness: who the estimate lists" in page and "By age band" in page

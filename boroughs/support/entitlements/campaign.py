@@ -220,3 +220,45 @@ def summary(db: Session, organisation_id: int) -> tuple[int, float, list[WardSum
     wards = [WardSummary(w or "Ward not known", int(n), float(total or 0)) for w, n, total in db.execute(q)]
     wards.sort(key=lambda w: (-w.annual, w.ward))
     return sum(w.households for w in wards), round(sum(w.annual for w in wards), 2), wards
+
+
+def fairness(db: Session, organisation_id: int, as_of: dt.date | None = None) -> dict[str, Any]:
+    """Who the estimate counts as likely missing out, by group, among the council's pension-age claimants.
+
+    The same disparity table as the early-warning fairness monitor: a group listed at 1.5 times (or 1/1.5)
+    the rate of all pension-age claimants is highlighted; groups under ten people get no ratio.
+    """
+    import pandas as pd
+
+    from boroughs.support import rules as rl
+    from boroughs.support.entitlements.rates import for_date
+    from boroughs.support.fairness import MIN_GROUP, disparity_table
+    from boroughs.support.models import Resident
+    from boroughs.support.rules_service import opted_out_ids
+
+    when = as_of or dt.date.today()
+    claims = service.claims_from_db(db, organisation_id)
+    if claims.empty:
+        return {"residents": 0, "listed": 0, "tables": {}, "min_group": MIN_GROUP, "threshold": 1.5}
+    objected = claims.loc[claims["resident_id"].isin(opted_out_ids(db, organisation_id)), "claim_ref"]
+    claims = claims[~claims["claim_ref"].isin(set(objected))]
+    units = service.units_from_claims(claims, when)
+    if units.empty:
+        return {"residents": 0, "listed": 0, "tables": {}, "min_group": MIN_GROUP, "threshold": 1.5}
+    est = service.estimate_units(units, for_date(when))
+    ids = [int(x) for x in est["resident_id"]]
+    people = db.execute(select(Resident.id, Resident.dob, Resident.sex, Resident.ethnicity, Resident.disability)
+                        .where(Resident.id.in_(ids))).all()
+    wards = outreach._wards(db, organisation_id, ids)
+    frame = pd.DataFrame(people, columns=["id", "dob", "sex", "ethnicity", "disability"]).set_index("id")
+    groups = pd.DataFrame({
+        "age_band": rl.age_band(pd.to_datetime(frame["dob"]), when),
+        "sex": frame["sex"].astype("string").fillna("not known").str.capitalize(),
+        "ethnicity": frame["ethnicity"].astype("string").fillna("Not stated"),
+        "disability": frame["disability"].map({True: "Disabled", False: "Not disabled"}).astype("string")
+        .fillna("Not known"),
+        "ward": pd.Series([wards.get(int(i)) for i in frame.index], index=frame.index, dtype="string").fillna("Not known"),
+    }, index=frame.index)
+    listed = {int(r) for r in est.loc[est["missing_out"], "resident_id"]}
+    return {"residents": len(groups), "listed": len(listed & set(groups.index)), "min_group": MIN_GROUP,
+            "threshold": 1.5, "labels": rl.GROUP_LABELS, "tables": disparity_table(groups, listed, 1.5)}

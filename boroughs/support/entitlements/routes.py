@@ -53,7 +53,7 @@ def summary_page(request: Request, slug: str, db: Session = Depends(get_db),
     rates = for_date(dt.date.today())
     return render(request, "support/entitlements_summary.html", _ctx(
         org, user, households=households, annual=annual, wards=wards, accuracy=campaign.accuracy(db, org.id),
-        rates=rates, refreshed=request.query_params.get("refreshed")))
+        rates=rates, fair=campaign.fairness(db, org.id), refreshed=request.query_params.get("refreshed")))
 
 
 @router.post("/support/{slug}/entitlements/refresh")
