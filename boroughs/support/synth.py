@@ -740,8 +740,8 @@ def _write(out: Path, w: _Writer, people: list[Person], households: list[Househo
     with ent.open("w", newline="", encoding="utf-8") as f:
         cw = csv.writer(f)
         cw.writerow([*entitlement_means.TRUTH_COLUMNS, "synthetic"])
-        for row in w.entitlement_truth:
-            cw.writerow([*row, SYNTHETIC])
+        for truth_row in w.entitlement_truth:
+            cw.writerow([*truth_row, SYNTHETIC])
     files.append(ent)
     ppl = out / "SYNTHETIC_people.csv"
     drift = {h.household_id: h.drift_month for h in households}

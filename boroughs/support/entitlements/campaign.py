@@ -94,8 +94,10 @@ def refresh(db: Session, organisation_id: int, user: User | None, as_of: dt.date
 
 
 def _has_outcome(db: Session, est: EntitlementEstimate) -> bool:
-    return est.id is not None and db.scalar(
-        select(func.count()).select_from(EntitlementOutcome).where(EntitlementOutcome.estimate_id == est.id)) > 0
+    if est.id is None:
+        return False
+    n = db.scalar(select(func.count()).select_from(EntitlementOutcome).where(EntitlementOutcome.estimate_id == est.id))
+    return bool(n)
 
 
 @dataclass(frozen=True)

@@ -91,7 +91,7 @@ def campaign_page(request: Request, slug: str, ward: str = "", benefit: str = ""
 def assign(slug: str, form: FormData = Depends(form_data), db: Session = Depends(get_db),
            user: User = Depends(require_user)) -> Response:
     org = _council(db, slug, user, "support.outreach.assign")
-    ids = [int(x) for x in form.getlist("case_ids") if str(x).isdigit()]
+    ids = [int(x) for x in form.getlist("case_ids") if isinstance(x, str) and x.isdigit()]
     officer = str(form.get("officer_id") or "")
     if not officer.isdigit():
         raise ValidationFailed("Choose the officer to assign the cases to.")
