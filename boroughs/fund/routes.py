@@ -19,7 +19,17 @@ from sqlalchemy.orm import Session
 from boroughs.core.errors import BoroughsError, NotFound, PermissionDenied, ValidationFailed
 from boroughs.core.models import Organisation, OrgKind, User
 from boroughs.core.permissions import can, orgs_where
-from boroughs.fund import assessment, award_checks, blind, calls, decisions, giving360, panel, projects, proposals
+from boroughs.fund import (
+    assessment,
+    award_checks,
+    blind,
+    calls,
+    decisions,
+    giving360,
+    panel,
+    projects,
+    proposals,
+)
 from boroughs.fund import permissions as _permissions
 from boroughs.fund.models import Call, Output, Proposal
 from boroughs.fund.proposals import FORM_FIELDS, PARTNER_KINDS, EditConflict
@@ -31,7 +41,7 @@ assert _permissions
 router = APIRouter()
 NAV = [{"text": "Fund", "href": "/fund"}]
 
-DONE = {
+DONE: dict[str, str] = {
     "created": "Saved.",
     "saved": "Your changes were saved.",
     "partner": "The partnership was updated.",

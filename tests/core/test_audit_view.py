@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-import boroughs.fund  # noqa: F401  (registers the fund's names)
+import boroughs.fund
 import boroughs.support  # noqa: F401  (registers the support area's names)
 from boroughs.core import audit, audit_view
 from boroughs.core.demo import DEMO_PASSWORD, seed_core
@@ -94,12 +94,12 @@ def test_filters_are_applied_in_the_database(session: Session, world: dict[str, 
 
 
 def test_filter_parameters_are_checked(session: Session) -> None:
-    f, errors = audit_view.parse_filter({"from": "10/01/2026", "to": "2026-01-01", "organisation": "x",
+    _, errors = audit_view.parse_filter({"from": "10/01/2026", "to": "2026-01-01", "organisation": "x",
                                          "object_id": "7"})
     assert errors == {"from": "Enter the first date as a date like 2026-11-30.",
                       "organisation": "Choose an organisation from the list.",
                       "object_type": "Choose the kind of object as well as its number."}
-    f, errors = audit_view.parse_filter({"from": "2026-02-01", "to": "2026-01-01"})
+    _f, errors = audit_view.parse_filter({"from": "2026-02-01", "to": "2026-01-01"})
     assert errors == {"to": "The last date must be the same as or after the first date."}
 
 

@@ -23,10 +23,10 @@ from boroughs.fund import assessment, call_edit, calls, decisions, giving360, pa
 from boroughs.fund.award_checks import share_problem
 from boroughs.fund.blind import HIDDEN
 from boroughs.fund.call_edit import FormErrors
-from boroughs.fund.models import Award, Proposal, Strand
+from boroughs.fund.models import Award, Strand
 from tests.fund import factories as f
 from tests.fund.test_web import FUND, PANEL1, PANEL2, _loti, _s, as_user, post
-from tests.fund.test_web import app_engine as app_engine  # noqa: F401 (a fixture)
+from tests.fund.test_web import app_engine as app_engine
 
 RECORDED = Path(__file__).resolve().parent / "recorded"
 
@@ -127,7 +127,7 @@ def _errors_summary(html: str) -> list[tuple[str, str]]:
     return re.findall(r'<a href="#([^"]+)">([^<]+)</a>', block)
 
 
-def test_the_new_call_form_lists_every_error_with_a_link_to_its_field(app_engine: Engine) -> None:  # noqa: F811
+def test_the_new_call_form_lists_every_error_with_a_link_to_its_field(app_engine: Engine) -> None:
     # Before: only the first problem ("The call short name '' must use ...") was shown, in a paragraph
     fund = as_user(app_engine, FUND)
     r = post(fund, "/fund/calls", {"fund_body_id": _loti(app_engine), "title": "", "slug": "Not A Slug",
@@ -140,7 +140,7 @@ def test_the_new_call_form_lists_every_error_with_a_link_to_its_field(app_engine
     assert "The total budget must be a number of pounds" in r.text
 
 
-def test_a_call_is_edited_on_its_edit_page(app_engine: Engine) -> None:  # noqa: F811
+def test_a_call_is_edited_on_its_edit_page(app_engine: Engine) -> None:
     fund = as_user(app_engine, FUND)
     assert post(fund, "/fund/calls", {"fund_body_id": _loti(app_engine), "title": "Edit me", "slug": "edit-me",
                                       "total_budget": "100000", "deadline": "2099-01-31"}).status_code == 303
@@ -187,7 +187,7 @@ def test_a_call_is_edited_on_its_edit_page(app_engine: Engine) -> None:  # noqa:
                        "fund.criterion.update", "fund.criterion.remove", "fund.strand.remove"]
 
 
-def test_others_cannot_open_or_post_the_edit_pages(app_engine: Engine) -> None:  # noqa: F811
+def test_others_cannot_open_or_post_the_edit_pages(app_engine: Engine) -> None:
     slug = "covid-innovation-fund-2021"
     for email in (PANEL1, "officer@newham.demo.boroughs.test"):
         c = as_user(app_engine, email)
@@ -238,7 +238,7 @@ def _blind_call_in_assessment(app_engine: Engine) -> tuple[str, int]:
 
 
 def test_a_blind_calls_public_list_hides_the_partners_until_decisions_are_published(
-        app_engine: Engine) -> None:  # noqa: F811
+        app_engine: Engine) -> None:
     # Before: the public list named "London Borough of Newham, London Borough of Hackney" once assessment began
     slug, pid = _blind_call_in_assessment(app_engine)
     for c in (as_user(app_engine, PANEL1), as_user(app_engine, "officer@brent.demo.boroughs.test")):
@@ -268,9 +268,9 @@ def test_a_blind_calls_public_list_hides_the_partners_until_decisions_are_publis
         assert [g for g in giving360.export_package(db)["grants"] if "Secret partnership" in g["title"]]
 
 
-def test_panel_members_cannot_open_an_assess_page_before_being_assigned(app_engine: Engine) -> None:  # noqa: F811
+def test_panel_members_cannot_open_an_assess_page_before_being_assigned(app_engine: Engine) -> None:
     # Before: any panel member could read any proposal's assess page (and its partners) by its address
-    slug, pid = _blind_call_in_assessment(app_engine)
+    _slug, pid = _blind_call_in_assessment(app_engine)
     panel1 = as_user(app_engine, PANEL1)
     r = panel1.get(f"/fund/proposals/{pid}/assess")
     assert r.status_code == 403 and "have not been assigned this proposal" in r.text
@@ -344,7 +344,7 @@ def test_an_award_whose_shares_do_not_add_up_is_flagged(session: Session) -> Non
     assert share_problem(award) is None
 
 
-def test_the_decisions_page_flags_the_award(app_engine: Engine) -> None:  # noqa: F811
+def test_the_decisions_page_flags_the_award(app_engine: Engine) -> None:
     with _s(app_engine) as db:
         award = db.execute(select(Award).order_by(Award.id)).scalars().first()
         assert award is not None
@@ -370,7 +370,7 @@ def ckan_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     reset_settings()
 
 
-def test_the_fund_manager_publishes_to_ckan_from_the_web(app_engine: Engine, ckan_settings: None,  # noqa: F811
+def test_the_fund_manager_publishes_to_ckan_from_the_web(app_engine: Engine, ckan_settings: None,
                                                          ) -> None:
     from boroughs.fund import routes_publish
 
@@ -406,7 +406,7 @@ def test_the_fund_manager_publishes_to_ckan_from_the_web(app_engine: Engine, cka
         assert "recorded-key" not in json.dumps(ev.detail)
 
 
-def test_a_catalogue_refusal_is_shown_and_audited(app_engine: Engine, ckan_settings: None) -> None:  # noqa: F811
+def test_a_catalogue_refusal_is_shown_and_audited(app_engine: Engine, ckan_settings: None) -> None:
     from boroughs.fund import routes_publish
 
     def refuse(request: httpx.Request) -> httpx.Response:
@@ -424,7 +424,7 @@ def test_a_catalogue_refusal_is_shown_and_audited(app_engine: Engine, ckan_setti
         assert db.execute(select(AuditEvent.id).where(AuditEvent.action == "fund.publish.failed")).first()
 
 
-def test_publishing_to_a_local_folder_and_who_may(app_engine: Engine, tmp_path: Path,  # noqa: F811
+def test_publishing_to_a_local_folder_and_who_may(app_engine: Engine, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BOROUGHS_PUBLISH_FOLDER", str(tmp_path))
     reset_settings()
