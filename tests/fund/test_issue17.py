@@ -23,7 +23,7 @@ from boroughs.fund import assessment, call_edit, calls, decisions, giving360, pa
 from boroughs.fund.award_checks import share_problem
 from boroughs.fund.blind import HIDDEN
 from boroughs.fund.call_edit import FormErrors
-from boroughs.fund.models import Award, Strand
+from boroughs.fund.models import Award, Proposal, Strand
 from tests.fund import factories as f
 from tests.fund.test_web import FUND, PANEL1, PANEL2, _loti, _s, as_user, post
 from tests.fund.test_web import app_engine as app_engine
@@ -90,9 +90,13 @@ def test_criteria_weights_are_fixed_once_proposals_are_submitted(session: Sessio
 
 
 def test_only_the_fund_manager_changes_a_call(session: Session) -> None:
+    from boroughs.core.models import OrgKind, Role
+
     w = f.world(session)
     call = f.open_call(session, w)
-    for who in (w.panel[0], w.officer["barnet"]):
+    other_body = f.org(session, OrgKind.FUND_BODY, "Another Fund")
+    foreign_manager = f.person(session, "fm@other.test", "Other Manager", (other_body, Role.FUND_MANAGER))
+    for who in (w.panel[0], w.officer["barnet"], w.head["barnet"], foreign_manager):
         with pytest.raises(PermissionDenied):
             call_edit.update_strand(session, who, call.strands[0], {"title": "x", "budget": "1", "award_limit": "1"})
         with pytest.raises(PermissionDenied):
@@ -445,3 +449,29 @@ def test_publishing_to_a_local_folder_and_who_may(app_engine: Engine, tmp_path: 
     finally:
         reset_settings()
 
+
+
+ROUTES = [("get", "/fund/calls/{slug}/edit"), ("post", "/fund/calls/{slug}/edit"),
+          ("get", "/fund/calls/{slug}/strands/{sid}/edit"), ("post", "/fund/calls/{slug}/strands/{sid}/remove"),
+          ("post", "/fund/calls/{slug}/criteria/{cid}/remove"), ("post", "/fund/proposals/{pid}/assign"),
+          ("get", "/fund/publish"), ("post", "/fund/publish")]
+
+
+def test_the_new_pages_refuse_everyone_but_the_fund_manager(app_engine: Engine) -> None:  # noqa: F811
+    """Every demo account (one of each role) against every new page: only the fund body's manager gets in."""
+    from boroughs.core.demo import ACCOUNTS
+    from boroughs.core.models import Role
+
+    with _s(app_engine) as db:
+        call = calls.get_call(db, "covid-innovation-fund-2021")
+        ids = {"slug": call.slug, "sid": call.strands[0].id, "cid": call.criteria[0].id,
+               "pid": db.execute(select(Proposal.id).where(Proposal.call_id == call.id)).scalars().first()}
+    for account in ACCOUNTS:
+        c = as_user(app_engine, account.email)
+        for method, path in ROUTES:
+            r = getattr(c, method)(path.format(**ids), **({"data": {}} if method == "post" else {}),
+                                   follow_redirects=False)
+            if account.role == Role.FUND_MANAGER:
+                assert r.status_code != 403, (account.email, path)
+            else:
+                assert r.status_code == 403, (account.email, method, path, r.status_code)
