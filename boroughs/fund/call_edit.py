@@ -108,8 +108,11 @@ def call_form_errors(session: Session, form: dict[str, Any], *, call: Call | Non
         clean["deadline"] = parse_date(str(form.get("deadline", "")))
     except ValueError:
         errors["deadline"] = "Enter the deadline as a date like 2027-02-01."
-    if clean.get("deadline") and call is None and clean["deadline"] < dt.datetime.now(dt.UTC):
-        errors["deadline"] = "The deadline must be in the future."
+    if (clean.get("deadline") and clean["deadline"] < dt.datetime.now(dt.UTC)
+            and (call is None or clean["deadline"] != call.deadline)):
+        errors["deadline"] = ("The deadline must be in the future." if call is None else
+                              "The new deadline must be in the future. To stop accepting proposals now, use "
+                              "Close submissions on the call's page.")
     try:
         clean["min_partner_councils"] = int(str(form.get("min_partner_councils") or "2").strip())
         if not 1 <= clean["min_partner_councils"] <= 33:

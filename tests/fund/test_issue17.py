@@ -159,6 +159,9 @@ def test_a_call_is_edited_on_its_edit_page(app_engine: Engine) -> None:
     assert r.status_code == 422
     assert [x for x, _ in _errors_summary(r.text)] == ["title", "total_budget"]
     assert "budgets together (£60,000)" in r.text
+    r = post(fund, "/fund/calls/edit-me/edit", {"title": "Edited", "total_budget": "100000",
+                                                "deadline": "2020-01-31", "min_partner_councils": "2"})
+    assert [x for x, _ in _errors_summary(r.text)] == ["deadline"] and "Close submissions" in r.text
     r = post(fund, "/fund/calls/edit-me/edit", {"title": "Edited", "total_budget": "120000",
                                                 "deadline": "2099-02-28", "min_partner_councils": "3",
                                                 "blind_review": "yes"})
