@@ -5,8 +5,10 @@ assess page before being assigned; partners hidden on the public list until deci
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +22,8 @@ from boroughs.fund.demo import seed_demo
 
 pytestmark = pytest.mark.browser
 
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "fund"
+
 FUND = "fund@loti.demo.boroughs.test"
 PANEL1 = "panel1@loti.demo.boroughs.test"
 FORM = {"summary": "Help residents get online.", "problem": "P", "who_affected": "W", "outcomes": "O",
@@ -28,8 +32,14 @@ FORM = {"summary": "Help residents get online.", "problem": "P", "who_affected":
                       "target": 100}]}
 
 
+def _shot(page: Any, name: str, tmp_path: Path) -> None:
+    """This test's screenshots: into docs/fund/ when BOROUGHS_UPDATE_SCREENSHOTS=1, else a temporary folder."""
+    folder = DOCS if os.environ.get("BOROUGHS_UPDATE_SCREENSHOTS") == "1" else tmp_path
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
 def test_the_fund_manager_sets_up_and_changes_a_call(live_server: Any, page: Any, sign_in: Any,
-                                                     assert_accessible: Any) -> None:
+                                                     assert_accessible: Any, tmp_path: Path) -> None:
     base = live_server.url
     slug = f"edit-{uuid.uuid4().hex[:6]}"
     sign_in(page, FUND)
@@ -42,6 +52,7 @@ def test_the_fund_manager_sets_up_and_changes_a_call(live_server: Any, page: Any
     assert links.count() == 3  # title, short name, budget: every problem, not just the first
     assert "Enter a title for the call." in summary.inner_text()
     assert_accessible(page)
+    _shot(page, "call-errors", tmp_path)
     links.nth(2).click()  # each links to its field
     assert page.evaluate("document.activeElement.id") == "total_budget"
 
@@ -83,6 +94,7 @@ def test_the_fund_manager_sets_up_and_changes_a_call(live_server: Any, page: Any
     page.get_by_role("button", name="Save the strand").click()
     assert "The strand was saved." in page.content()
     assert "£120,000" in page.locator("table").first.inner_text()
+    _shot(page, "call-edit", tmp_path)
     page.get_by_role("link", name=re.compile("Change the criterion Outcomes")).click()
     page.get_by_label("Weight").fill("500")
     page.get_by_role("button", name="Save the criterion").click()
@@ -134,7 +146,7 @@ def _blind_proposal(engine: Any) -> tuple[str, int, str]:
 
 
 def test_a_blind_call_as_the_panel_meets_it(live_server: Any, page: Any, sign_in: Any,
-                                            assert_accessible: Any) -> None:
+                                            assert_accessible: Any, tmp_path: Path) -> None:
     base = live_server.url
     slug, pid, title = _blind_proposal(live_server.engine)
 
@@ -157,6 +169,7 @@ def test_a_blind_call_as_the_panel_meets_it(live_server: Any, page: Any, sign_in
     assert "Priya Panel" in page.locator(".govuk-summary-card", has_text=title).inner_text()
     assert "Nina Panel (Newham)</strong> recused (automatic)" in page.content()
     assert_accessible(page)
+    _shot(page, "panel-choose", tmp_path)
 
     page.context.clear_cookies()
     sign_in(page, PANEL1)
