@@ -460,7 +460,7 @@ ROUTES = [("get", "/fund/calls/{slug}/edit"), ("post", "/fund/calls/{slug}/edit"
           ("get", "/fund/publish"), ("post", "/fund/publish")]
 
 
-def test_the_new_pages_refuse_everyone_but_the_fund_manager(app_engine: Engine) -> None:  # noqa: F811
+def test_the_new_pages_refuse_everyone_but_the_fund_manager(app_engine: Engine) -> None:
     """Every demo account (one of each role) against every new page: only the fund body's manager gets in."""
     from boroughs.core.demo import ACCOUNTS
     from boroughs.core.models import Role
@@ -478,3 +478,26 @@ def test_the_new_pages_refuse_everyone_but_the_fund_manager(app_engine: Engine) 
                 assert r.status_code != 403, (account.email, path)
             else:
                 assert r.status_code == 403, (account.email, method, path, r.status_code)
+
+
+def test_the_fund_manager_publishes_to_datapress_from_the_web(app_engine: Engine,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from boroughs.fund import routes_publish
+    from tests.fund.test_publishing import DATAPRESS, Replay
+
+    for k, v in {"URL": "https://data.example.london", "API_KEY": "recorded-key", "DATASET_ID": "ab12x"}.items():
+        monkeypatch.setenv(f"BOROUGHS_DATAPRESS_{k}", v)
+    reset_settings()
+    try:
+        replay = Replay(DATAPRESS)
+        fund = as_user(app_engine, FUND)
+        fund.app.dependency_overrides[routes_publish.publish_client] = replay.client
+        r = post(fund, "/fund/publish", {"dataset": "grants", "backend": "datapress", "slug": "fund-grants",
+                                         "title": "Fund grants", "action": "publish"})
+        assert r.status_code == 200 and "Published" in r.text, r.text[-2000:]
+        assert "https://data.example.london/dataset/ab12x" in r.text
+        assert replay.writes() == ["PATCH /api/v3/dataset/ab12x", "POST /api/v3/dataset/ab12x/upload",
+                                   "POST /api/v3/upload/u7x1/chunk", "POST /api/v3/upload/u7x1/complete"]
+        assert all(req.headers["Authorization"] == "recorded-key" for req in replay.requests)
+    finally:
+        reset_settings()
