@@ -38,6 +38,14 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_lock_minutes: int = 15
     login_ip_limit_per_hour: int = 50
+    # issue 17: where the fund manager may publish the fund's open data from the web (/fund/publish)
+    publish_folder: Path | None = None
+    ckan_url: str = ""
+    ckan_api_key: str = ""
+    ckan_organisation: str = ""
+    datapress_url: str = ""
+    datapress_api_key: str = ""
+    datapress_dataset_id: str = ""
 
     @field_validator("database_url")
     @classmethod

@@ -5,6 +5,7 @@ Public surface (import from here, not from the modules): the services are in ``c
 round in ``demo``.
 """
 
+from boroughs.fund import audit_names as _audit_names
 from boroughs.fund import permissions as _permissions
 
-assert _permissions
+assert _permissions and _audit_names

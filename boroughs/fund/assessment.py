@@ -334,9 +334,10 @@ def moderate(session: Session, user: Any, proposal: Proposal, note: str) -> Prop
 
 
 def proposals_to_assess(session: Session, member: Any) -> list[Proposal]:
-    """The proposals assigned to a panel member, with recused ones left out."""
+    """The proposals assigned to a panel member that still await assessment, with recused ones left out
+    (awarded, declined, withdrawn or ineligible proposals leave the list)."""
     q = (select(Proposal).join(Assignment, Assignment.proposal_id == Proposal.id)
-         .where(Assignment.user_id == member.id).order_by(Proposal.reference))
+         .where(Assignment.user_id == member.id, Proposal.state.in_(ASSESSABLE)).order_by(Proposal.reference))
     return [p for p in session.execute(q).scalars() if recusal_reason(session, member, p) is None]
 
 

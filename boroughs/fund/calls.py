@@ -140,11 +140,9 @@ def add_strand(
         )
     used = sum(s.budget for s in call.strands)
     if used + amount > call.total_budget:
-        raise ValidationFailed(
-            f"The strands would need {gbp(used + amount)} but the call's total budget is "
-            f"{gbp(call.total_budget)}: lower this strand's budget to at most {gbp(call.total_budget - used)} "
-            "or raise the total."
-        )
+        from boroughs.fund.call_edit import budget_room_message
+
+        raise ValidationFailed(budget_room_message(call, used, amount))
     strand = Strand(call=call, slug=slug, title=title.strip(), description=description, budget=amount,
                     award_limit=limit, position=len(call.strands))
     session.add(strand)

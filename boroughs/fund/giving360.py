@@ -23,13 +23,14 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from boroughs.core.db import utcnow
 from boroughs.core.errors import DataError
 from boroughs.core.models import Organisation
 from boroughs.fund._london import BY_ONS, lae_identifier
+from boroughs.fund.blind import DECISIONS_PUBLISHED
 from boroughs.fund.models import Award, Call, ExternalGrant, Project, Proposal, Strand
 from boroughs.fund.projects import REPORT_INTERVAL_MONTHS, REPORTS_PER_PROJECT
 
@@ -140,6 +141,8 @@ def export_package(
         q = q.where(Call.slug == call_slug)
     if not include_demo:
         q = q.where(Call.is_demo.is_(False))
+    # a blind call's grants (which name the partners) wait until its decisions are published (issue 17)
+    q = q.where(or_(Call.blind_review.is_(False), Call.phase.in_(DECISIONS_PUBLISHED)))
     awards = list(session.execute(q).scalars())
     grants = [grant_record(a, base_url=base_url) for a in awards]
     now = utcnow().isoformat(timespec="seconds")

@@ -19,7 +19,17 @@ from sqlalchemy.orm import Session
 from boroughs.core.errors import BoroughsError, NotFound, PermissionDenied, ValidationFailed
 from boroughs.core.models import Organisation, OrgKind, User
 from boroughs.core.permissions import can, orgs_where
-from boroughs.fund import assessment, calls, decisions, giving360, projects, proposals
+from boroughs.fund import (
+    assessment,
+    award_checks,
+    blind,
+    calls,
+    decisions,
+    giving360,
+    panel,
+    projects,
+    proposals,
+)
 from boroughs.fund import permissions as _permissions
 from boroughs.fund.models import Call, Output, Proposal
 from boroughs.fund.proposals import FORM_FIELDS, PARTNER_KINDS, EditConflict
@@ -31,7 +41,7 @@ assert _permissions
 router = APIRouter()
 NAV = [{"text": "Fund", "href": "/fund"}]
 
-DONE = {
+DONE: dict[str, str] = {
     "created": "Saved.",
     "saved": "Your changes were saved.",
     "partner": "The partnership was updated.",
@@ -92,16 +102,6 @@ def _unique(orgs: list[Organisation]) -> list[Organisation]:
     return out
 
 
-def _parse_date(value: str, what: str) -> dt.datetime | None:
-    if not value.strip():
-        return None
-    try:
-        day = dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise ValidationFailed(f"The {what} must be a date like 2027-02-01.") from None
-    return dt.datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=dt.UTC)
-
-
 # --- fund home, calls ----------------------------------------------------------------------------
 
 @router.get("/fund")
@@ -125,34 +125,20 @@ def new_call(request: Request, db: Session = Depends(get_db), user: User = Depen
     return _new_call_page(request, user)
 
 
-def _new_call_page(request: Request, user: User, error: str | None = None, values: dict[str, Any] | None = None
-                   ) -> Response:
+def _new_call_page(request: Request, user: User, error: str | None = None, values: dict[str, Any] | None = None,
+                   errors: dict[str, str] | None = None) -> Response:
     bodies = _unique([m.organisation for m in user.memberships
                       if can(user, "fund.call.manage", m.organisation_id) and m.organisation.kind == OrgKind.FUND_BODY])
     if not bodies:
         raise PermissionDenied("Only a fund manager can open a call.")
     return render(request, "fund/call_new.html", {"page_title": "Set up a call", "bodies": bodies, "error": error,
-                                                  "values": values or {}}, 422 if error else 200)
+                                                  "errors": errors or {}, "values": values or {}},
+                  422 if error or errors else 200)
 
 
-@router.post("/fund/calls")
-async def create_call(request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
-    form = await _form(request)
-    try:
-        call = calls.create_call(
-            db, user, fund_body_id=int(form.get("fund_body_id") or 0), slug=form.get("slug", "").strip(),
-            title=form.get("title", ""), total_budget=form.get("total_budget", ""), summary=form.get("summary", ""),
-            guidance=form.get("guidance", ""), deadline=_parse_date(form.get("deadline", ""), "deadline"),
-            min_partner_councils=int(form.get("min_partner_councils") or 2),
-            blind_review=form.get("blind_review") == "yes", grant_prefix=form.get("grant_prefix") or "360G-boroughs",
-        )
-    except (ValidationFailed, ValueError) as exc:
-        db.rollback()
-        return _new_call_page(request, user, str(exc), form)
-    return _go(f"/fund/calls/{call.slug}", "created")
-
-
-def _call_page(request: Request, db: Session, slug: str, error: str | None = None) -> Response:
+def _call_page(request: Request, db: Session, slug: str, error: str | None = None, *,
+               errors: dict[str, str] | None = None, strand_values: dict[str, Any] | None = None,
+               criterion_values: dict[str, Any] | None = None) -> Response:
     call = _call(db, slug)
     user = request.state.user
     manager = can(user, "fund.call.manage", call.fund_body_id)
@@ -164,46 +150,14 @@ def _call_page(request: Request, db: Session, slug: str, error: str | None = Non
         "page_title": call.title, "call": call, "strands": strands, "manager": manager, "leads": leads,
         "accepting": calls.accepting_proposals(call), "public": calls.public_proposals(db, call),
         "transitions": CALL.available(call.phase, user, {"fund_body": [call.fund_body_id]}) if user else [],
-        "CALL": CALL, "error": error, "done": _done(request),
-    }, 422 if error else 200)
+        "CALL": CALL, "error": error, "done": _done(request), "errors": errors or {},
+        "strand_values": strand_values or {}, "criterion_values": criterion_values or {},
+    }, 422 if error or errors else 200)
 
 
 @router.get("/fund/calls/{slug}")
 def call_page(request: Request, slug: str, db: Session = Depends(get_db)) -> Response:
     return _call_page(request, db, slug)
-
-
-@router.post("/fund/calls/{slug}/strands")
-async def add_strand(request: Request, slug: str, db: Session = Depends(get_db),
-                     user: User = Depends(require_user)) -> Response:
-    form = await _form(request)
-    call = _call(db, slug)
-    try:
-        calls.add_strand(db, user, call, slug=form.get("slug", "").strip(), title=form.get("title", ""),
-                         budget=form.get("budget", ""), award_limit=form.get("award_limit", ""),
-                         description=form.get("description", ""))
-    except ValidationFailed as exc:
-        db.rollback()
-        return _call_page(request, db, slug, str(exc))
-    return _go(f"/fund/calls/{slug}", "created")
-
-
-@router.post("/fund/calls/{slug}/criteria")
-async def add_criterion(request: Request, slug: str, db: Session = Depends(get_db),
-                        user: User = Depends(require_user)) -> Response:
-    form = await _form(request)
-    call = _call(db, slug)
-    try:
-        weight = int(form.get("weight") or 0)
-    except ValueError:
-        weight = 0
-    try:
-        calls.add_criterion(db, user, call, title=form.get("title", ""), weight=weight,
-                            guidance=form.get("guidance", ""))
-    except ValidationFailed as exc:
-        db.rollback()
-        return _call_page(request, db, slug, str(exc))
-    return _go(f"/fund/calls/{slug}", "created")
 
 
 @router.post("/fund/calls/{slug}/transition")
@@ -228,6 +182,7 @@ def submitted_proposals(request: Request, slug: str, db: Session = Depends(get_d
     return render(request, "fund/public_proposals.html", {
         "page_title": f"Proposals submitted to {call.title}", "call": call,
         "public": calls.public_proposals(db, call), "partnership_names": proposals.partnership_names,
+        "hidden": lambda p: blind.hidden_from(request.state.user, p), "HIDDEN": blind.HIDDEN,
     })
 
 
@@ -432,6 +387,7 @@ def _manage_page(request: Request, db: Session, slug: str, error: str | None = N
     rows = []
     for p in db.execute(select(Proposal).where(Proposal.call_id == call.id).order_by(Proposal.reference)).scalars():
         rows.append({"p": p, "assigned": assessment.assignments(db, p), "conflicts": assessment.conflicts(db, p),
+                     "choices": panel.choices(db, p),
                      "transitions": [t for t in PROPOSAL.available(p.state, user, proposals.owners(p))
                                      if t.name not in ("award", "decline")]})
     return render(request, "fund/manage.html", {
@@ -443,19 +399,6 @@ def _manage_page(request: Request, db: Session, slug: str, error: str | None = N
 @router.get("/fund/calls/{slug}/manage")
 def manage(request: Request, slug: str, db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
     return _manage_page(request, db, slug)
-
-
-@router.post("/fund/proposals/{pid}/assign")
-async def assign_panel(request: Request, pid: int, db: Session = Depends(get_db),
-                       user: User = Depends(require_user)) -> Response:
-    await _form(request)
-    p = _proposal(db, pid)
-    try:
-        assessment.assign_all_eligible(db, user, p)
-    except ValidationFailed as exc:
-        db.rollback()
-        return _manage_page(request, db, p.call.slug, str(exc))
-    return _go(f"/fund/calls/{p.call.slug}/manage", "assigned")
 
 
 @router.post("/fund/proposals/{pid}/manage-transition")
@@ -490,6 +433,9 @@ def _assess_page(request: Request, db: Session, pid: int, error: str | None = No
     if reason:
         raise PermissionDenied(f"You are recused from this proposal: you cannot see it on the panel or score it. "
                                f"{reason}")
+    if not can(user, "fund.moderate", call.fund_body_id) and not assessment.is_assigned(db, user, p):
+        raise PermissionDenied("You have not been assigned this proposal, so you cannot open it. The fund manager "
+                               "assigns proposals to panel members.")
     mine = {s.criterion_id: s for s in db.execute(select(assessment.Score).where(
         assessment.Score.proposal_id == p.id, assessment.Score.user_id == user.id)).scalars()}
     return render(request, "fund/assess.html", {
@@ -579,6 +525,7 @@ def _decisions_page(request: Request, db: Session, slug: str, error: str | None 
     return render(request, "fund/decisions.html", {
         "page_title": f"Decisions: {call.title}", "call": call, "strands": strands, "values": values or {},
         "awards": {a.proposal_id: a for a in decisions.awards(db, call)}, "error": error, "done": _done(request),
+        "share_problem": award_checks.share_problem,
     }, 422 if error else 200)
 
 
@@ -614,7 +561,9 @@ async def decide(request: Request, slug: str, db: Session = Depends(get_db),
 @router.get("/fund/projects")
 def project_list(request: Request, db: Session = Depends(get_db)) -> Response:
     return render(request, "fund/projects.html", {"page_title": "Funded projects",
-                                                  "projects": projects.list_projects(db), "PROJECT": PROJECT})
+                                                  "projects": projects.list_projects(db), "PROJECT": PROJECT,
+                                                  "hidden": lambda p: blind.hidden_from(request.state.user, p),
+                                                  "HIDDEN": blind.HIDDEN})
 
 
 def _project_page(request: Request, db: Session, project_id: int, error: str | None = None) -> Response:
@@ -638,7 +587,8 @@ def _project_page(request: Request, db: Session, project_id: int, error: str | N
         "adopters": _unique(councils), "OUTPUT_KINDS": projects.OUTPUT_KINDS,
         "ADOPTION_STATUSES": projects.ADOPTION_STATUSES, "AREAS": projects.AREAS, "PROJECT": PROJECT,
         "dpia_choices": next(f.choices for f in FORM_FIELDS if f.key == "ig_dpia_status"),
-        "error": error, "done": _done(request),
+        "error": error, "done": _done(request), "partners_hidden": blind.hidden_from(user, project.proposal),
+        "HIDDEN": blind.HIDDEN, "share_problem": award_checks.share_problem(project.award),
     }, 422 if error else 200)
 
 
@@ -829,3 +779,11 @@ def api_calls(db: Session = Depends(get_db)) -> Any:
                     strands=[StrandOut(slug=s.slug, title=s.title, budget=s.budget, award_limit=s.award_limit,
                                        awarded=calls.committed(db, s)) for s in c.strands])
             for c in calls.list_calls(db) if c.phase != "drafting"]
+
+
+# --- pages in their own modules (issue 17), included here so the app finds them on this area's router ----------
+
+from boroughs.fund import routes_calls_edit, routes_panel, routes_publish  # noqa: E402
+
+for _sub in (routes_calls_edit, routes_panel, routes_publish):
+    router.include_router(_sub.router)

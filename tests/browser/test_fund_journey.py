@@ -161,7 +161,9 @@ def test_fund_journey(live_server: Any, page: Any, sign_in: Any, assert_accessib
     page.goto(f"{base}/fund/calls/{slug}/manage")
     page.get_by_role("button", name=re.compile("Send the proposal to the panel")).click()
     ok()
-    page.get_by_role("button", name=re.compile("Assign the panel")).click()
+    for box in page.locator("input[type=checkbox][name=member_id]").all():
+        box.check()  # the fund manager chooses the assessors (issue 17); recused members cannot be ticked
+    page.get_by_role("button", name=re.compile("Assign the chosen members")).click()
     ok()
     assert "Nina Panel (Newham)" in page.locator(".govuk-summary-list").inner_text()
     assert "recused (automatic)" in page.content()

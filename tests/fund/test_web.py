@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from boroughs.core import geography
@@ -136,7 +136,9 @@ def test_the_done_when_journey(app_engine: Engine) -> None:
     # the panel: Nina (Newham) is recused automatically
     assert post(fund, "/fund/calls/inclusion-2027/transition", {"name": "close_submissions"}).status_code == 303
     assert post(fund, f"/fund/proposals/{pid}/manage-transition", {"name": "start_assessment"}).status_code == 303
-    assert post(fund, f"/fund/proposals/{pid}/assign", {}).status_code == 303
+    # the fund manager chooses the assessors per proposal (issue 17); Nina's recusal is recorded automatically
+    assert post(fund, f"/fund/proposals/{pid}/assign",
+                {"member_id": [_user(app_engine, PANEL1), _user(app_engine, PANEL2)]}).status_code == 303
     manage = fund.get("/fund/calls/inclusion-2027/manage").text
     assert "Nina Panel (Newham)</strong> recused (automatic)" in manage
     nina = as_user(app_engine, PANEL_NEWHAM)
@@ -200,6 +202,13 @@ def _s(engine: Engine) -> Session:
     from boroughs.core.db import session_factory
 
     return session_factory(engine)()
+
+
+def _user(engine: Engine, email: str) -> int:
+    from boroughs.core.models import User
+
+    with _s(engine) as db:
+        return db.execute(select(User.id).where(User.email == email)).scalar_one()
 
 
 def _loti(engine: Engine) -> int:

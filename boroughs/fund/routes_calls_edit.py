@@ -1,0 +1,253 @@
+"""Pages for setting up and changing a call, its strands and its criteria (issue 17).
+
+Every form lists all of its problems at once in the GOV.UK error summary, each linking to its field; the
+rules about what may change once proposals exist are the service's (``boroughs.fund.call_edit``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from boroughs.core.errors import PermissionDenied, ValidationFailed
+from boroughs.core.models import User
+from boroughs.core.permissions import can
+from boroughs.fund import call_edit, calls
+from boroughs.fund import routes as base
+from boroughs.fund.call_edit import FormErrors
+from boroughs.fund.models import Call, Criterion, Strand
+from boroughs.web.deps import form_data, get_db, require_user
+from boroughs.web.templating import render
+
+router = APIRouter()
+
+base.DONE.update({
+    "call-saved": "The call's details were saved.",
+    "strand-saved": "The strand was saved.",
+    "strand-removed": "The strand was removed.",
+    "criterion-saved": "The criterion was saved.",
+    "criterion-removed": "The criterion was removed.",
+})
+
+
+def _fields(form: FormData) -> dict[str, Any]:
+    return {k: v for k, v in form.multi_items() if k != "csrf_token" and isinstance(v, str)}
+
+
+def _managed_call(db: Session, user: User, slug: str) -> Call:
+    call = calls.get_call(db, slug)
+    if not can(user, "fund.call.manage", call.fund_body_id):
+        raise PermissionDenied("Only the fund's managers can change this call.")
+    return call
+
+
+# --- a new call ----------------------------------------------------------------------------------
+
+@router.post("/fund/calls")
+def create_call(request: Request, form: FormData = Depends(form_data), db: Session = Depends(get_db),
+                user: User = Depends(require_user)) -> Response:
+    values = _fields(form)
+    clean, errors = call_edit.call_form_errors(db, values)
+    if errors:
+        return base._new_call_page(request, user, values=values, errors=errors)
+    try:
+        call = calls.create_call(
+            db, user, fund_body_id=clean["fund_body_id"], slug=clean["slug"], title=clean["title"],
+            total_budget=clean["total_budget"], summary=clean["summary"], guidance=clean["guidance"],
+            deadline=clean["deadline"], min_partner_councils=clean["min_partner_councils"],
+            blind_review=clean["blind_review"], grant_prefix=clean["grant_prefix"],
+        )
+    except ValidationFailed as exc:
+        db.rollback()
+        return base._new_call_page(request, user, str(exc), values)
+    return base._go(f"/fund/calls/{call.slug}", "created")
+
+
+# --- adding strands and criteria on the call's page -----------------------------------------------
+
+@router.post("/fund/calls/{slug}/strands")
+def add_strand(request: Request, slug: str, form: FormData = Depends(form_data), db: Session = Depends(get_db),
+               user: User = Depends(require_user)) -> Response:
+    values = _fields(form)
+    call = calls.get_call(db, slug)
+    try:
+        call_edit.add_strand(db, user, call, values)
+    except FormErrors as exc:
+        db.rollback()
+        return base._call_page(request, db, slug, errors=exc.errors, strand_values=values)
+    except ValidationFailed as exc:
+        db.rollback()
+        return base._call_page(request, db, slug, str(exc), strand_values=values)
+    return base._go(f"/fund/calls/{slug}", "created")
+
+
+@router.post("/fund/calls/{slug}/criteria")
+def add_criterion(request: Request, slug: str, form: FormData = Depends(form_data), db: Session = Depends(get_db),
+                  user: User = Depends(require_user)) -> Response:
+    values = _fields(form)
+    call = calls.get_call(db, slug)
+    try:
+        call_edit.add_criterion(db, user, call, values)
+    except FormErrors as exc:
+        db.rollback()
+        return base._call_page(request, db, slug, errors=exc.errors, criterion_values=values)
+    except ValidationFailed as exc:
+        db.rollback()
+        return base._call_page(request, db, slug, str(exc), criterion_values=values)
+    return base._go(f"/fund/calls/{slug}", "created")
+
+
+# --- the edit page -------------------------------------------------------------------------------
+
+def _edit_page(request: Request, db: Session, user: User, slug: str, *, error: str | None = None,
+               errors: dict[str, str] | None = None, values: dict[str, Any] | None = None) -> Response:
+    call = _managed_call(db, user, slug)
+    strands = [{"s": s, "awarded": calls.committed(db, s), "proposals": call_edit.strand_proposals(db, s)}
+               for s in call.strands]
+    data = {"title": call.title, "summary": call.summary, "guidance": call.guidance,
+            "total_budget": call.total_budget, "deadline": call.deadline.date().isoformat() if call.deadline else "",
+            "min_partner_councils": call.min_partner_councils, "blind_review": "yes" if call.blind_review else ""}
+    if values is not None:
+        data.update({k: v for k, v in values.items() if k in data})
+        data["blind_review"] = values.get("blind_review", "")
+    return render(request, "fund/call_edit.html", {
+        "page_title": f"Change {call.title}", "call": call, "data": data, "strands": strands,
+        "details_editable": call.phase in call_edit.DETAIL_PHASES,
+        "rubric_editable": call.phase in call_edit.RUBRIC_PHASES,
+        "strands_editable": call.phase in call_edit.STRAND_PHASES,
+        "submitted": call_edit._has_submitted(db, call), "CALL": base.CALL,
+        "error": error, "errors": errors or {}, "done": base._done(request),
+    }, 422 if error or errors else 200)
+
+
+@router.get("/fund/calls/{slug}/edit")
+def edit_call(request: Request, slug: str, db: Session = Depends(get_db),
+              user: User = Depends(require_user)) -> Response:
+    return _edit_page(request, db, user, slug)
+
+
+@router.post("/fund/calls/{slug}/edit")
+def save_call(request: Request, slug: str, form: FormData = Depends(form_data), db: Session = Depends(get_db),
+              user: User = Depends(require_user)) -> Response:
+    values = _fields(form)
+    call = _managed_call(db, user, slug)
+    try:
+        call_edit.edit_call(db, user, call, values)
+    except FormErrors as exc:
+        db.rollback()
+        return _edit_page(request, db, user, slug, errors=exc.errors, values=values)
+    except ValidationFailed as exc:
+        db.rollback()
+        return _edit_page(request, db, user, slug, error=str(exc), values=values)
+    return base._go(f"/fund/calls/{slug}/edit", "call-saved")
+
+
+# --- one strand, one criterion ---------------------------------------------------------------------
+
+def _strand_page(request: Request, db: Session, user: User, slug: str, strand_id: int, *,
+                 error: str | None = None, errors: dict[str, str] | None = None,
+                 values: dict[str, Any] | None = None) -> Response:
+    call = _managed_call(db, user, slug)
+    strand = call_edit.get_strand(db, call, strand_id)
+    data = {"title": strand.title, "slug": strand.slug, "description": strand.description,
+            "budget": strand.budget, "award_limit": strand.award_limit}
+    if values is not None:
+        data.update({k: v for k, v in values.items() if k in data})
+    return render(request, "fund/strand_edit.html", {
+        "page_title": f"Change the {strand.title} strand", "call": call, "strand": strand, "data": data,
+        "awarded": calls.committed(db, strand), "largest": call_edit.largest_award(db, strand),
+        "proposals": call_edit.strand_proposals(db, strand),
+        "others": sum(s.budget for s in call.strands if s is not strand),
+        "error": error, "errors": errors or {},
+    }, 422 if error or errors else 200)
+
+
+@router.get("/fund/calls/{slug}/strands/{strand_id}/edit")
+def edit_strand(request: Request, slug: str, strand_id: int, db: Session = Depends(get_db),
+                user: User = Depends(require_user)) -> Response:
+    return _strand_page(request, db, user, slug, strand_id)
+
+
+@router.post("/fund/calls/{slug}/strands/{strand_id}/edit")
+def save_strand(request: Request, slug: str, strand_id: int, form: FormData = Depends(form_data),
+                db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    values = _fields(form)
+    call = _managed_call(db, user, slug)
+    strand: Strand = call_edit.get_strand(db, call, strand_id)
+    try:
+        call_edit.update_strand(db, user, strand, values)
+    except FormErrors as exc:
+        db.rollback()
+        return _strand_page(request, db, user, slug, strand_id, errors=exc.errors, values=values)
+    except ValidationFailed as exc:
+        db.rollback()
+        return _strand_page(request, db, user, slug, strand_id, error=str(exc), values=values)
+    return base._go(f"/fund/calls/{slug}/edit", "strand-saved")
+
+
+@router.post("/fund/calls/{slug}/strands/{strand_id}/remove")
+def remove_strand(request: Request, slug: str, strand_id: int, form: FormData = Depends(form_data),
+                  db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    call = _managed_call(db, user, slug)
+    strand = call_edit.get_strand(db, call, strand_id)
+    try:
+        call_edit.remove_strand(db, user, strand)
+    except ValidationFailed as exc:
+        db.rollback()
+        return _edit_page(request, db, user, slug, error=str(exc))
+    return base._go(f"/fund/calls/{slug}/edit", "strand-removed")
+
+
+def _criterion_page(request: Request, db: Session, user: User, slug: str, criterion_id: int, *,
+                    error: str | None = None, errors: dict[str, str] | None = None,
+                    values: dict[str, Any] | None = None) -> Response:
+    call = _managed_call(db, user, slug)
+    crit = call_edit.get_criterion(db, call, criterion_id)
+    data = {"title": crit.title, "guidance": crit.guidance, "weight": crit.weight}
+    if values is not None:
+        data.update({k: v for k, v in values.items() if k in data})
+    return render(request, "fund/criterion_edit.html", {
+        "page_title": f"Change the criterion {crit.title}", "call": call, "crit": crit, "data": data,
+        "submitted": call_edit._has_submitted(db, call), "editable": call.phase in call_edit.RUBRIC_PHASES,
+        "error": error, "errors": errors or {},
+    }, 422 if error or errors else 200)
+
+
+@router.get("/fund/calls/{slug}/criteria/{criterion_id}/edit")
+def edit_criterion(request: Request, slug: str, criterion_id: int, db: Session = Depends(get_db),
+                   user: User = Depends(require_user)) -> Response:
+    return _criterion_page(request, db, user, slug, criterion_id)
+
+
+@router.post("/fund/calls/{slug}/criteria/{criterion_id}/edit")
+def save_criterion(request: Request, slug: str, criterion_id: int, form: FormData = Depends(form_data),
+                   db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    values = _fields(form)
+    call = _managed_call(db, user, slug)
+    crit: Criterion = call_edit.get_criterion(db, call, criterion_id)
+    try:
+        call_edit.update_criterion(db, user, crit, values)
+    except FormErrors as exc:
+        db.rollback()
+        return _criterion_page(request, db, user, slug, criterion_id, errors=exc.errors, values=values)
+    except ValidationFailed as exc:
+        db.rollback()
+        return _criterion_page(request, db, user, slug, criterion_id, error=str(exc), values=values)
+    return base._go(f"/fund/calls/{slug}/edit", "criterion-saved")
+
+
+@router.post("/fund/calls/{slug}/criteria/{criterion_id}/remove")
+def remove_criterion(request: Request, slug: str, criterion_id: int, form: FormData = Depends(form_data),
+                     db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    call = _managed_call(db, user, slug)
+    crit = call_edit.get_criterion(db, call, criterion_id)
+    try:
+        call_edit.remove_criterion(db, user, crit)
+    except ValidationFailed as exc:
+        db.rollback()
+        return _edit_page(request, db, user, slug, error=str(exc))
+    return base._go(f"/fund/calls/{slug}/edit", "criterion-removed")
