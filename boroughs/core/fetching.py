@@ -298,6 +298,7 @@ def fetch(ds: Dataset, root: Path, client: httpx.Client, *, on_bytes: OnBytes | 
         os.replace(staged, target)
     except BoroughsError:
         staged.unlink(missing_ok=True)
+        raw.unlink(missing_ok=True)  # complete but unusable: download it afresh next time
         raise
     finally:
         staged.unlink(missing_ok=True)
