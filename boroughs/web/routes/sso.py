@@ -53,10 +53,10 @@ def sso_callback(request: Request, state: str = "", code: str | None = None, err
                                         error=error, callback=callback)
     except oidc.SsoPending as exc:
         db.commit()
-        response = render(request, "core/sso_result.html", {"title": "Waiting for approval", "message": str(exc),
-                                                             "pending": True})
-        response.delete_cookie(STATE_COOKIE, path="/sign-in/sso")
-        return response
+        waiting = render(request, "core/sso_result.html", {"title": "Waiting for approval", "message": str(exc),
+                                                            "pending": True})
+        waiting.delete_cookie(STATE_COOKIE, path="/sign-in/sso")
+        return waiting
     except oidc.SsoFailed as exc:
         audit.record(db, "sso.sign_in_failed", detail={"reason": str(exc)[:300]})
         return _refused(request, db, str(exc))
