@@ -157,6 +157,71 @@ def indicators(code_header: str, code: str) -> Any:
     return prepare
 
 
+SUBDOMAIN_2019 = {"Education, Skills and Training": "Education",
+                  "Children and Young People Sub-domain": "Children_and_young_people",
+                  "Adult Skills Sub-domain": "Adult_skills", "Barriers to Housing and Services": "Housing_and_Access",
+                  "Geographical Barriers Sub-domain": "Geographical_barriers",
+                  "Wider Barriers Sub-domain": "Wider_barriers", "Living Environment": "Environment",
+                  "Indoors Sub-domain": "Indoors", "Outdoors Sub-domain": "Outdoors"}
+
+
+def prepare_iod2019_subdomains(raw: Path, target: Path, _root: Path) -> None:
+    """File 4 (sheet "IoD2019 Sub-domains"): ranks and deciles, named as Boroughs' file names them."""
+    frame = pd.read_excel(raw, sheet_name="IoD2019 Sub-domains")
+    names = {"LSOA code (2011)": "lsoa11_code"}
+    for c in frame.columns:
+        for label, short in SUBDOMAIN_2019.items():
+            for measure in ("Rank", "Decile"):
+                if str(c).startswith(f"{label} {measure}"):
+                    names[c] = f"{short}_{measure.lower()}"
+    frame = frame.rename(columns=names)
+    cols = ["lsoa11_code", *(f"{s}_{m}" for m in ("decile", "rank") for s in SUBDOMAIN_2019.values())]
+    write_csv(frame[cols], target)
+
+
+DOMAIN_2019 = {"Index of Multiple Deprivation (IMD)": "imd", "Income": "income", "Employment": "employment",
+               "Education, Skills and Training": "education", "Health Deprivation and Disability": "health",
+               "Crime": "crime", "Barriers to Housing and Services": "barriers", "Living Environment": "living_env"}
+FILE6_2019 = {"Total population: mid 2015 (excluding prisoners)": "pop_total_mid2015",
+              "Dependent Children aged 0-15: mid 2015 (excluding prisoners)": "pop_children_0_15_mid2015",
+              "Population aged 16-59: mid 2015 (excluding prisoners)": "pop_16_59_mid2015",
+              "Older population aged 60 and over: mid 2015 (excluding prisoners)": "pop_60plus_mid2015",
+              "Working age population 18-59/64: for use with Employment Deprivation Domain (excluding prisoners)":
+                  "pop_working_age_mid2015"}
+
+
+def prepare_imd2019_london(raw: Path, target: Path, root: Path) -> None:
+    """The London table, joined from the five IoD 2019 files fetched before (as PROVENANCE.md describes)."""
+    d = root / "imd2019"
+    file2 = pd.read_csv(d / "iod2019_file2_domains_ranks_deciles_england.csv.gz")
+    names = {"LSOA code (2011)": "lsoa11_code", "LSOA name (2011)": "lsoa11_name",
+             "Local Authority District code (2019)": "lad19_code", "Local Authority District name (2019)": "lad19_name"}
+    for c in file2.columns:
+        for label, short in DOMAIN_2019.items():
+            for measure in ("Rank", "Decile"):
+                if str(c).startswith(f"{label} {measure}"):
+                    names[c] = f"{short}_{measure.lower()}"
+    frame = file2.rename(columns=names)
+    frame = frame[[*list(names.values())[:4], *(f"{s}_{m}" for s in DOMAIN_2019.values() for m in ("rank", "decile"))]]
+    frame = frame[frame["lad19_code"].astype(str).str.startswith("E09")]
+    scores = pd.read_csv(d / "iod2019_imd_income_employment_scores_england.csv.gz")
+    file6 = pd.read_csv(d / "iod2019_file6_population_denominators_england.csv.gz").rename(
+        columns={"LSOA code (2011)": "lsoa11_code", **FILE6_2019})[["lsoa11_code", *FILE6_2019.values()]]
+    ind = pd.read_csv(d / "iod2019_underlying_indicators_england.csv.gz")[[
+        "lsoa11_code", "income_domain_numerator", "income_deprivation_affecting_older_people_index_idaopi_numerator",
+        "employment_domain_numerator", "adult_skills_and_english_language_proficiency_indicator",
+        "comparative_illness_and_disability_ratio_indicator"]]
+    sub = pd.read_csv(d / "iod2019_subdomains_ranks_deciles_england.csv.gz")
+    sub = sub.rename(columns={c: c.lower() for c in sub.columns})[[
+        "lsoa11_code", "adult_skills_rank", "adult_skills_decile", "geographical_barriers_rank",
+        "geographical_barriers_decile", "wider_barriers_rank", "wider_barriers_decile"]]
+    for other in (scores, file6, ind, sub):
+        frame = frame.merge(other, on="lsoa11_code", how="left")
+    frame["idaopi_rate_derived"] = (frame["income_deprivation_affecting_older_people_index_idaopi_numerator"]
+                                    / frame["pop_60plus_mid2015"]).round(4)
+    write_csv(frame, target)
+
+
 DOMAIN_2025 = {"Index of Multiple Deprivation (IMD)": "IMD", "Income": "Income", "Employment": "Employment",
                "Education, Skills and Training": "Education", "Health Deprivation and Disability": "Health",
                "Crime": "Crime", "Barriers to Housing and Services": "Housing_and_Services",
@@ -207,6 +272,12 @@ def prepare_region(raw: Path, target: Path, _root: Path) -> None:
     frame = arcgis_rows(raw).rename(columns={"LAD24NM": "ltla24_name", "LAD24CD": "ltla24_code",
                                              "RGN24NM": "region24_name", "RGN24CD": "region24_code"})
     write_csv(frame[["ltla24_name", "ltla24_code", "region24_name", "region24_code"]], target)
+
+
+def prepare_ruc21(raw: Path, target: Path, _root: Path) -> None:
+    frame = arcgis_rows(raw).rename(columns={"LSOA21CD": "lsoa21_code", "RUC21CD": "ruc21_code",
+                                             "RUC21NM": "classification", "Urban_rural_flag": "ruc"})
+    write_csv(frame[["lsoa21_code", "ruc21_code", "classification", "ruc"]], target)
 
 
 def prepare_lsoa11_ltla21(raw: Path, target: Path, _root: Path) -> None:
@@ -286,8 +357,8 @@ def register_all() -> None:
         f"{OPENDATA}/fe6c55f0924b4734adf1cf7104a0173e_0.csv",
         unsupported=("the file also holds Scotland's data zones, which come from the Scottish Government")))
     register("inclusion.ruc21", Source(
-        f"{ARCGIS}/RUC21_LSOA21_EW/FeatureServer/0", kind="arcgis", geometry=False,
-        unsupported=("the ONS layer's column names are not yet confirmed")))
+        f"{ARCGIS}/LSOA21_RUC21_EW_LU/FeatureServer/0", kind="arcgis", geometry=False,
+        out_fields="LSOA21CD,RUC21CD,RUC21NM,Urban_rural_flag", prepare=prepare_ruc21))
     # Indices of Deprivation 2019 (MHCLG, gov.uk)
     file7_2019 = (f"{GOVUK_MEDIA}/5dc407b440f0b6379a7acc8d/"
                   "File_7_-_All_IoD2019_Scores__Ranks__Deciles_and_Population_Denominators_3.csv")
@@ -301,10 +372,11 @@ def register_all() -> None:
         f"{GOVUK_2019}/833992/File_8_-_IoD2019_Underlying_Indicators.xlsx",
         prepare=indicators("LSOA code (2011)", "lsoa11_code")))
     register("inclusion.iod2019_subdomains", Source(
-        f"{GOVUK_2019}/833976/File_4_-_IoD2019_Sub-domains_of_Deprivation.xlsx",
-        unsupported=("the sub-domain names Boroughs uses are not yet mapped from the workbook's")))
+        f"{GOVUK_2019}/833976/File_4_-_IoD2019_Sub-domains_of_Deprivation.xlsx", prepare=prepare_iod2019_subdomains))
     register("inclusion.imd2019_london", Source(
-        file7_2019, unsupported=("it is joined from five IoD 2019 files, one of which is not yet rebuilt")))
+        file7_2019, prepare=prepare_imd2019_london,
+        after=("inclusion.iod2019_domains", "inclusion.iod2019_scores", "inclusion.iod2019_population",
+               "inclusion.iod2019_indicators", "inclusion.iod2019_subdomains")))
     # Indices of Deprivation 2025
     file7_2025 = f"{GOVUK_MEDIA}/691ded56d140bbbaa59a2a7d/File_7_IoD2025_All_Ranks_Scores_Deciles_Population_Denominators.csv"
     file8_2025 = f"{GOVUK_MEDIA}/691dec012c6b98ecdbc500d4/File_8_IoD2025_Underlying_Indicators.xlsx"
