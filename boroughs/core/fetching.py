@@ -76,6 +76,7 @@ class Source:
     out_fields: str = "*"  # arcgis
     geometry: bool = True  # arcgis: GeoJSON features, or attributes only (a lookup table)
     unsupported: str | None = None  # why Boroughs cannot yet rebuild the dataset from this file
+    extra: tuple[str, ...] = ()  # more publisher files ``prepare`` reads (``extra_download`` finds them)
 
     def address(self) -> str:
         if self.kind != "arcgis":
@@ -120,11 +121,13 @@ def source_for(ds: Dataset) -> Source | None:
 
 
 def plan(chosen: Iterable[Dataset]) -> list[tuple[str, str]]:
-    """Each dataset key with the address ``fetch`` would download (``-`` when there is none)."""
+    """Each dataset key with the address ``fetch`` would download (``-`` when there is none); a dataset built
+    from several publisher files has one line per file."""
     out = []
     for ds in chosen:
         src = source_for(ds)
         out.append((ds.key, src.address() if src else "-"))
+        out.extend((ds.key, url) for url in (src.extra if src else ()))  # one line per file
     return out
 
 
@@ -273,6 +276,9 @@ def fetch(ds: Dataset, root: Path, client: httpx.Client, *, on_bytes: OnBytes | 
         download_arcgis(client, src, raw)
     elif not raw.exists():
         download(client, src.url, raw, on_bytes=on_bytes)
+    for url in src.extra:
+        if not extra_download(root, url).exists():
+            download(client, url, extra_download(root, url), on_bytes=on_bytes)
     if src.sha256 is not None:
         got = sha256(raw)
         if got != src.sha256:
@@ -303,7 +309,14 @@ def fetch(ds: Dataset, root: Path, client: httpx.Client, *, on_bytes: OnBytes | 
     finally:
         staged.unlink(missing_ok=True)
     raw.unlink(missing_ok=True)
+    for url in src.extra:
+        extra_download(root, url).unlink(missing_ok=True)
     return target
+
+
+def extra_download(root: Path, url: str) -> Path:
+    """Where an ``extra`` publisher file of a source is downloaded."""
+    return root / ".downloads" / ("extra-" + hashlib.sha256(url.encode()).hexdigest()[:16])
 
 
 def _raw_name(ds: Dataset, src: Source) -> str:

@@ -28,8 +28,9 @@ runner = CliRunner()
 
 # Datasets Boroughs cannot yet rebuild from the publisher's file (docs/cli.md says why); keep in step.
 NOT_YET = {"inclusion.deri_england", "inclusion.deri_london", "inclusion.iod2025_subdomains",
-           "inclusion.lookup_lsoa11_msoa11", "inclusion.online_share_ew", "inclusion.online_share_london"}
+           "inclusion.online_share_ew", "inclusion.online_share_london"}
 DIRECT = re.compile(r"^https://[^ ]+(\.(csv|zip|xlsx|geojson)$|/FeatureServer/0/query\?|/content/items/[0-9a-f]{32}/data$)")
+SIMD = "SIMD_2020_Datazone_lookup_tool.xlsx"
 
 
 @pytest.fixture(autouse=True)
@@ -62,9 +63,11 @@ def test_plan_lists_a_direct_file_address_for_every_dataset_check_lists(data_dir
     assert len(listed) == len(datasets.REGISTRY) > 40
     r = runner.invoke(app, ["data", "fetch", "--plan"])
     assert r.exit_code == 0, r.output
-    plan = dict(line.split("\t") for line in r.output.strip().splitlines())
+    lines = [line.split("\t") for line in r.output.strip().splitlines()]
+    assert all(len(parts) == 2 for parts in lines)
+    plan = dict(lines[::-1])  # the first line of a key is its main file
     assert set(plan) == listed
-    not_direct = {k for k, url in plan.items() if not DIRECT.match(url)}
+    not_direct = {k for k, url in lines if not DIRECT.match(url)}
     assert not_direct <= {"inclusion.online_share_ew", "inclusion.online_share_london"}, not_direct
     assert {k for k, s in fetching.SOURCES.items() if s.unsupported} == NOT_YET
     # Registrations of one file share one address
@@ -263,3 +266,31 @@ def test_dependencies_are_fetched_first():
     keys = [d.key for d in fetching.order(chosen)]
     assert keys.index("inclusion.iod2019_subdomains") < keys.index("inclusion.imd2019_london")
     assert keys.index("boundaries.boroughs") < keys.index("boundaries.lsoa11")
+
+
+def test_a_dataset_from_two_publishers_lists_and_uses_both_files(data_dir, tmp_path, monkeypatch):
+    """LSOA 2011 → MSOA 2011 for Great Britain: England and Wales from the ONS OA lookup, Scotland's data zones
+    from the Scottish Government's SIMD 2020 lookup; both rebuilt here from the real rows, in each publisher's
+    layout."""
+    r = runner.invoke(app, ["data", "fetch", "--plan", "--only", "inclusion.lookup_lsoa11_msoa11"])
+    urls = [line.split("\t")[1] for line in r.output.strip().splitlines()]
+    assert len(urls) == 2 and urls[0].endswith("fe6c55f0924b4734adf1cf7104a0173e_0.csv") and urls[1].endswith(SIMD)
+    oa = pd.read_csv(data_dir / "lookups/london_oa11_lsoa11_msoa11_lad17_oac11.csv.gz", dtype=str)
+    oa.insert(0, "FID", [str(i + 1) for i in range(len(oa))])
+    gb = pd.read_csv(data_dir / "lookups/lookup_lsoa11_msoa11_gb.csv.gz", dtype=str)
+    scot = gb[gb["lsoa11_code"].str.startswith("S")]
+    simd = pd.DataFrame({"DZ": scot["lsoa11_code"], "DZname": scot["lsoa11_name"], "IZcode": scot["msoa11_code"],
+                         "IZname": scot["msoa11_name"]})
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf) as xw:
+        pd.DataFrame({"Notes": ["SIMD 2020v2 lookup"]}).to_excel(xw, sheet_name="Notes", index=False)
+        simd.to_excel(xw, sheet_name="SIMD 2020v2 DZ lookup data", index=False)
+    ds = replace(datasets.get("inclusion.lookup_lsoa11_msoa11"), key="test.lsoa11_msoa11",
+                 expected_rows=4835 + len(scot))
+    monkeypatch.setitem(fetching.SOURCES, ds.key, fetching.SOURCES["inclusion.lookup_lsoa11_msoa11"])
+    client = serve({urls[0]: oa.to_csv(index=False).encode(), urls[1]: buf.getvalue()})
+    got = pd.read_csv(fetching.fetch(ds, tmp_path, client), dtype=str)
+    want = gb[gb["lsoa11_code"].isin(set(oa["LSOA11CD"]) | set(scot["lsoa11_code"]))]
+    pd.testing.assert_frame_equal(got.sort_values("lsoa11_code").reset_index(drop=True),
+                                  want.sort_values("lsoa11_code").reset_index(drop=True))
+    assert not list((tmp_path / ".downloads").iterdir())

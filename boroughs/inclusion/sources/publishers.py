@@ -23,6 +23,7 @@ from boroughs.core.fetching import (
     LONDON_BOROUGHS,
     Source,
     arcgis_rows,
+    extra_download,
     london_borough_of,
     read_zip_csv,
     register,
@@ -286,6 +287,26 @@ def prepare_lsoa11_ltla21(raw: Path, target: Path, _root: Path) -> None:
     write_csv(frame[["lsoa11_name", "lsoa11_code", "ltla21_name", "ltla21_code"]].drop_duplicates(), target)
 
 
+SIMD_2020_LOOKUP = (
+    "https://www.gov.scot/binaries/content/documents/govscot/publications/statistics/2020/01/"
+    "scottish-index-of-multiple-deprivation-2020-data-zone-look-up-file/documents/"
+    "scottish-index-of-multiple-deprivation-data-zone-look-up/scottish-index-of-multiple-deprivation-data-zone-look-up/"
+    "govscot%3Adocument/SIMD_2020_Datazone_lookup_tool.xlsx"
+)
+
+
+def prepare_lsoa11_msoa11(raw: Path, target: Path, root: Path) -> None:
+    """England and Wales from the ONS OA lookup (one row per LSOA), Scotland's data zones from the Scottish
+    Government's SIMD 2020 lookup (sheet "SIMD 2020v2 DZ lookup data")."""
+    ew = pd.read_csv(raw, dtype=str).rename(columns={"LSOA11NM": "lsoa11_name", "LSOA11CD": "lsoa11_code",
+                                                     "MSOA11NM": "msoa11_name", "MSOA11CD": "msoa11_code"})
+    scot = pd.read_excel(extra_download(root, SIMD_2020_LOOKUP), sheet_name="SIMD 2020v2 DZ lookup data", dtype=str)
+    scot = scot.rename(columns={"DZname": "lsoa11_name", "DZ": "lsoa11_code", "IZname": "msoa11_name",
+                                "IZcode": "msoa11_code"})
+    cols = ["lsoa11_name", "lsoa11_code", "msoa11_name", "msoa11_code"]
+    write_csv(pd.concat([ew[cols], scot[cols]]).drop_duplicates(), target)
+
+
 def prepare_oa11(raw: Path, target: Path, _root: Path) -> None:
     frame = pd.read_csv(raw, dtype=str)
     frame = frame[frame["RGN11CD"] == "E12000007"].drop(columns=["FID"], errors="ignore")
@@ -354,8 +375,7 @@ def register_all() -> None:
     register("inclusion.oa11_lookup_oac", Source(f"{OPENDATA}/fe6c55f0924b4734adf1cf7104a0173e_0.csv",
                                                  prepare=prepare_oa11))
     register("inclusion.lookup_lsoa11_msoa11", Source(
-        f"{OPENDATA}/fe6c55f0924b4734adf1cf7104a0173e_0.csv",
-        unsupported=("the file also holds Scotland's data zones, which come from the Scottish Government")))
+        f"{OPENDATA}/fe6c55f0924b4734adf1cf7104a0173e_0.csv", extra=(SIMD_2020_LOOKUP,), prepare=prepare_lsoa11_msoa11))
     register("inclusion.ruc21", Source(
         f"{ARCGIS}/LSOA21_RUC21_EW_LU/FeatureServer/0", kind="arcgis", geometry=False,
         out_fields="LSOA21CD,RUC21CD,RUC21NM,Urban_rural_flag", prepare=prepare_ruc21))
