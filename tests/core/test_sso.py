@@ -357,3 +357,32 @@ def test_rotated_keys_are_fetched_again(client, idp):
     finally:
         idp.key = old
         del idp.id_token
+
+
+@pytest.mark.parametrize(("role", "own", "allowed"), [
+    ("council_admin", True, True), ("council_manager", True, False), ("council_officer", True, False),
+    ("council_admin", False, False),
+])
+def test_who_may_approve_a_first_sign_in(client, session, org, role, own, allowed):
+    """Role × action × owner for ``org.sso.approve`` through the web: an administrator of the organisation
+    approves; its other roles, and administrators of another organisation, are refused."""
+    p = session.scalar(select(SsoProvider))
+    approval = SsoApproval(provider_id=p.id, subject="w-1", email="waiting@test-council.gov.uk", name="Waiting",
+                           status="pending")
+    session.add(approval)
+    home = org if own else create_organisation(session, "Other Council", OrgKind.COUNCIL, ons_code="E09000001")
+    actor = create_user(session, "decider@elsewhere.gov.uk", "Decider", PASSWORD)
+    add_membership(session, actor, home, role)
+    session.commit()
+    assert _password_sign_in(client, "decider@elsewhere.gov.uk").status_code == 303
+    page = client.get(f"/admin/organisations/{org.id}/sso")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text).group(1)
+    r = client.post(f"/admin/sso/approvals/{approval.id}", data={"csrf_token": token, "decision": "approve",
+                                                                "role": "council_officer"}, follow_redirects=False)
+    session.expire_all()
+    if allowed:
+        assert page.status_code == 200 and r.status_code == 303
+        assert session.get(SsoApproval, approval.id).status == "approved"
+    else:
+        assert r.status_code == 403
+        assert session.get(SsoApproval, approval.id).status == "pending"
