@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from boroughs.core.cli import admin_app, data_app, demo_app, serve
+from boroughs.core.sso_cli import app as sso_app
 from boroughs.fund.cli import app as fund_app
 from boroughs.inclusion.cli import app as inclusion_app
 from boroughs.support.cli import app as support_app
@@ -16,6 +17,7 @@ app = typer.Typer(
 )
 app.command("serve")(serve)
 app.add_typer(data_app, name="data")
+admin_app.add_typer(sso_app, name="sso")  # issue 15
 app.add_typer(admin_app, name="admin")
 app.add_typer(demo_app, name="demo")
 app.add_typer(inclusion_app, name="inclusion")

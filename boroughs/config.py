@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     datapress_url: str = ""
     datapress_api_key: str = ""
     datapress_dataset_id: str = ""
+    # Issue 15: single sign-on (OpenID Connect). The public address the providers send browsers back to
+    # (redirect URI = <public_url>/sign-in/sso/callback); empty: taken from each request.
+    public_url: str = ""
+    sso_request_minutes: int = 10  # how long a sign-in may stay at the provider before its state expires
+    sso_http_timeout: float = 10.0  # seconds to wait for the provider's discovery, keys and token endpoints
 
     @field_validator("database_url")
     @classmethod

@@ -101,35 +101,52 @@ def data_fetch(
     source: Annotated[Path | None, typer.Option("--from", help="Copy from this local mirror instead of downloading")] = None,
     data_dir: Annotated[Path | None, typer.Option(help="Data directory to fill (default: BOROUGHS_DATA_DIR)")] = None,
     only: Annotated[list[str] | None, typer.Option(help="Only these dataset keys")] = None,
+    plan: Annotated[bool, typer.Option("--plan", help="Print each dataset key and the address it would download")] = False,
 ) -> None:
     """Fill the data directory from the official publishers (or from a local mirror with ``--from``)."""
     import httpx
 
+    from boroughs.core import fetching
+
     _register_all_datasets()
+    fetching.load_sources()
     root = data_dir or get_settings().data_dir
-    chosen = [d for d in datasets.REGISTRY.values() if not only or d.key in only]
+    chosen = [d for d in sorted(datasets.REGISTRY.values(), key=lambda d: d.key) if not only or d.key in only]
     if only and len(chosen) != len(set(only)):
         unknown = set(only) - {d.key for d in chosen}
         fail(f"unknown dataset(s) {', '.join(sorted(unknown))}; `boroughs data check` lists them.")
+    if plan:
+        for key, address in fetching.plan(chosen):
+            typer.echo(f"{key}\t{address}")
+        return
     failures: list[str] = []
-    with httpx.Client() as client, Progress(
+    done_paths: set[str] = set()
+    ordered = fetching.order(chosen) if source is None else chosen
+    with httpx.Client(headers={"User-Agent": "Boroughs data fetch"}) as client, Progress(
         TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(), console=console
     ) as progress:
-        overall = progress.add_task("datasets", total=len(chosen))
-        for ds in chosen:
+        overall = progress.add_task("datasets", total=len(ordered))
+        for ds in ordered:
+            if ds.path in done_paths:  # two registrations of one file
+                progress.advance(overall)
+                continue
             task = progress.add_task(ds.key, total=None)
 
             def on_bytes(n: int, total: int | None, task: TaskID = task) -> None:
                 progress.update(task, total=total, advance=n)
 
             try:
-                datasets.fetch(ds, root, client, mirror=source, on_bytes=on_bytes)
+                if source is not None:
+                    datasets.fetch(ds, root, client, mirror=source, on_bytes=on_bytes)
+                else:
+                    fetching.fetch(ds, root, client, on_bytes=on_bytes)
+                done_paths.add(ds.path)
             except BoroughsError as exc:
                 failures.append(f"{ds.key}: {exc}")
             progress.remove_task(task)
             progress.advance(overall)
-    fetched = len(chosen) - len(failures)
-    console.print(f"Fetched {fetched} of {len(chosen)} dataset(s) into {root}.")
+    fetched = len(ordered) - len(failures)
+    console.print(f"Fetched {fetched} of {len(ordered)} dataset(s) into {root}.")
     if failures:
         fail("these datasets were not fetched:\n" + "\n".join(failures))
     console.print("Run `boroughs data check` to verify them.")

@@ -102,4 +102,5 @@ register("org.view", ORG_ADMINS, "own", "see this organisation's members", platf
 register("member.invite", ORG_ADMINS, "own", "invite people to this organisation", platform=True)
 register("member.change_role", ORG_ADMINS, "own", "change roles in this organisation", platform=True)
 register("audit.view", ADMIN, "any", "read the audit trail")
+register("org.sso.approve", ORG_ADMINS, "own", "approve first sign-ins through single sign-on", platform=True)
 register("geography.view", set(Role), "public", "see geography")

@@ -16,5 +16,6 @@ EXPECTED: dict[str, set[Role]] = {
     "member.invite": ORG_ADMINS | {R.PLATFORM_ADMIN},
     "member.change_role": ORG_ADMINS | {R.PLATFORM_ADMIN},
     "audit.view": {R.PLATFORM_ADMIN},
+    "org.sso.approve": ORG_ADMINS | {R.PLATFORM_ADMIN},
     "geography.view": set(Role),
 }

@@ -11,6 +11,7 @@ from boroughs.inclusion.sources import (
     online_share,
     ons_internet,
     population,
+    publishers,  # issue 15: where `boroughs data fetch` gets each dataset
 )
 from boroughs.inclusion.sources._base import InputLog
 
@@ -24,4 +25,5 @@ __all__ = [
     "online_share",
     "ons_internet",
     "population",
+    "publishers",
 ]

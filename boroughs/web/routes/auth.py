@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from boroughs.core import audit, auth
+from boroughs.core import audit, auth, oidc
 from boroughs.core.errors import NotFound, ValidationFailed
 from boroughs.core.organisations import accept_invitation, find_invitation
 from boroughs.web.deps import clear_session_cookie, client_ip, get_db, set_session_cookie
@@ -41,7 +41,9 @@ def sign_in(
         errors["password"] = "Enter your password"
     if not errors:
         try:
+            oidc.refuse_password_sign_in(db, email)  # issue 15: password sign-in switched off for SSO
             user = auth.authenticate(db, email, password, client_ip(request))
+            oidc.refuse_password_sign_in(db, email, user)
         except auth.SignInRefused as exc:
             audit.record(db, "auth.sign_in_failed", detail={"email": email.strip().lower()})
             db.commit()  # keep the failed attempt, any lock and the audit entry despite the 400 response
