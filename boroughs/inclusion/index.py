@@ -102,9 +102,10 @@ def score_all(inputs: Inputs, params: BuildParams, groups: np.ndarray, truth: np
         out[norm] = Scored(norm, s, s, t, contributions=(nrm - centre) * eff)
     z = scoring.standardised(x, "zscore")
     fit_truth = truth
-    model = scoring.fit_calibrated(z, fit_truth, alpha=params.alpha)
-    oof = scoring.out_of_fold(z, fit_truth, groups, alpha=params.alpha)
-    contrib = z * model.coef
+    mask = np.array(cat.in_model(), dtype=bool)
+    model = scoring.fit_calibrated(z, fit_truth, alpha=params.alpha, mask=mask)
+    oof = scoring.out_of_fold(z, fit_truth, groups, alpha=params.alpha, mask=mask)
+    contrib = model.indicator_contributions(z)
     out["calibrated"] = Scored(
         "calibrated", model.predict(z), oof, model.contributions(z, cat), model, contributions=contrib
     )
@@ -250,7 +251,7 @@ def _build(
         t = time.perf_counter()
         from boroughs.inclusion import estimate as est_mod
 
-        tables = ons_internet.load_internet_use(data_dir, inputs.log)
+        tables = inputs.internet or ons_internet.load_internet_use(data_dir, inputs.log)
         ons_internet.record_access_workbook(data_dir, inputs.log)
         estimates = est_mod.estimate(inputs.people, inputs.geo, tables)
         e = estimates.lsoa.reindex(codes)
@@ -380,6 +381,11 @@ def _build(
             for m, r in {**methods, **comparators}.items()
         },
         "learned_weights": learned,
+        "learned_weights_note": (
+            "Sign-constrained ridge: every weight is zero or positive on indicators oriented so that higher means "
+            "more risk, in the direction the evidence gives; sign is the direction of the raw measure."
+        ),
+        "excluded_from_model": scoring.excluded_from_model(cat),
         "need_types": {k: v.name for k, v in cat.need_types.items()},
         "indicators": cat.as_records(),
         "catalogue": {"path": "boroughs/inclusion/data/indicators.yaml", "indicators": len(cat.ids),
