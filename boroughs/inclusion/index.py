@@ -357,6 +357,12 @@ def _build(
         report["on_2011_areas"] = _on_2011_areas(inputs, codes, main.oof)
     if params.area == "england":
         report["excluded"] = "London LSOAs (validation is outside London)"
+    if estimates is not None and inputs.internet is not None:
+        from boroughs.inclusion import validate_ons
+
+        report["second_validation"] = validate_ons.validate_nuts3(lsoa, estimates, inputs.internet.nuts3)
+        report["agreement"] = validate_ons.agreement(lsoa)
+        report["target_biases"] = validate_ons.TARGET_BIASES
     val = Validation(report)
     files += val.write(out, (main.oof, truth_eval), {str(k): str(v) for k, v in group_names.items()})
     files += _dictionary(out, lsoa, cat)
@@ -380,6 +386,18 @@ def _build(
             m: {"spearman": r["spearman"], "areas": r["areas"], "top_decile_share": r["top_decile"]["share"]}
             for m, r in {**methods, **comparators}.items()
         },
+        "second_validation": (
+            {
+                "target": report["second_validation"]["target"],
+                "independence": report["second_validation"]["independence"],
+                "areas": report["second_validation"]["areas"],
+                "spearman": {k: v["spearman"] for k, v in report["second_validation"]["methods"].items()},
+                "leave_one_out": report["second_validation"]["leave_one_out"],
+            }
+            if "second_validation" in report
+            else None
+        ),
+        "target_biases": report.get("target_biases"),
         "learned_weights": learned,
         "learned_weights_note": (
             "Sign-constrained ridge: every weight is zero or positive on indicators oriented so that higher means "

@@ -188,13 +188,55 @@ def markdown(report: dict[str, Any], names: dict[str, str]) -> str:
         dr = report["comparators"]["deri"]["per_group"].get(g, {}).get("rho", "")
         ir = report["comparators"]["imd2019"]["per_group"].get(g, {}).get("rho", "")
         lines.append(f"| {names.get(g, g)} | {r['rho']:.3f} | {r['areas']} | {dr} | {ir} |")
+    lines += second_markdown(report)
     if report.get("learned_weights"):
         lines += ["", "## Learned weights (all areas with an observed value)", "",
-                  "| indicator | need type | weight |", "|---|---|---|"]
+                  "Sign-constrained: no weight is negative; the sign says which way the raw measure moves risk.", "",
+                  "| indicator | need type | weight | sign | evidence |", "|---|---|---|---|---|"]
         for w in sorted(report["learned_weights"], key=lambda w: -abs(float(w["weight"]))):
-            lines.append(f"| {w['name']} | {w['need_type']} | {float(w['weight']):+.4f} |")
+            lines.append(f"| {w['name']} | {w['need_type']} | {float(w['weight']):.4f} | {w.get('sign', '')} | "
+                         f"{w.get('evidence', '')} |")
     lines += ["", report.get("disclaimer", "")]
     return "\n".join(lines) + "\n"
+
+
+def second_markdown(report: dict[str, Any]) -> list[str]:
+    """The second validation (ONS sub-regions), the agreement with the residents-offline estimate, and the
+    known biases of each target, as Markdown lines (empty when the build has none, e.g. England)."""
+    sv = report.get("second_validation")
+    lines: list[str] = []
+    if sv:
+        loo = sv["leave_one_out"]
+        lines += [
+            "", "## Second validation: ONS estimates of adults offline by London sub-region", "",
+            f"Target: {sv['target']}; {sv['areas']} sub-regions.", "", sv["independence"], "",
+            "| score | Spearman ρ with the ONS offline rate | highest-third sub-regions caught |", "|---|---|---|",
+        ]
+        for r in sv["methods"].values():
+            rho = "" if r["spearman"] is None else f"{r['spearman']:.3f}"
+            lines.append(f"| {r['label']} | {rho} | {r['captured']}/{r['top']} |")
+        lines += [
+            "", f"Residents offline, calibrated leaving each sub-region out: {loo['inside_interval']} of "
+            f"{loo['areas']} sub-regions fall inside ONS's 95% interval; median error {loo['median_abs_error_pct']}%.",
+            "", "| sub-region | boroughs | ONS estimate (95% interval) | leave-one-out estimate | index mean score |",
+            "|---|---|---|---|---|",
+        ]
+        for r in sv["sub_regions"]:
+            lines.append(f"| {r['nuts3_name']} | {r['boroughs']} | {r['ons_estimate']:,} ({r['ons_lower']:,}–"
+                         f"{r['ons_upper']:,}) | {r['estimate_leave_one_out']:,} | {r['index_mean_score']:.1f} |")
+    ag = report.get("agreement")
+    if ag:
+        lines += ["", "## The index and the residents-offline estimate", "", ag["explanation"], "",
+                  "| borough | areas | in the top decile by the index | by the estimate | ρ |", "|---|---|---|---|---|"]
+        for r in sorted(ag["per_borough"], key=lambda r: r["borough"]):
+            lines.append(f"| {r['borough']} | {r['areas']} | {r['top_decile_index']} | {r['top_decile_estimate']} | "
+                         f"{'' if r['rho'] is None else r['rho']} |")
+    if report.get("target_biases"):
+        names = {"census_returns": "Census 2021 return behaviour", "ons_nuts3": "ONS sub-region estimates",
+                 "deri": "DERI", "imd": "IMD"}
+        lines += ["", "## Known biases of each target and comparator", ""]
+        lines += [f"- **{names.get(k, k)}**: {v}" for k, v in report["target_biases"].items()]
+    return lines
 
 
 def html(md: str) -> str:
