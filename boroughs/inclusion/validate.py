@@ -98,7 +98,7 @@ def charts(report: dict[str, Any], scatter: tuple[np.ndarray, np.ndarray], out: 
     ok = np.isfinite(score) & np.isfinite(truth)
     fig, ax = plt.subplots(figsize=(6.5, 5), dpi=110)
     ax.scatter(pd.Series(score[ok]).rank(pct=True) * 100, np.maximum(truth[ok] * 100, 0.1), s=4, alpha=0.35,
-               color="#1d70b8")
+               color="#1d70b8", rasterized=True)
     zero = int((truth[ok] <= 0).sum())
     ax.set_xlabel("Index score (percentile, out of fold)"
                   + (f"\n{zero} area{'s' if zero > 1 else ''} where every return was online drawn at 0.1%" if zero else ""))
@@ -107,7 +107,7 @@ def charts(report: dict[str, Any], scatter: tuple[np.ndarray, np.ndarray], out: 
     ax.set_title(f"Index against observed behaviour: ρ = {main['spearman']:.2f} ({main['areas']:,} areas)")
     ax.set_yscale("log")
     fig.subplots_adjust(left=0.12, right=0.97, top=0.92, bottom=0.15)
-    fig.savefig(out / "validation_scatter.png")
+    fig.savefig(out / "validation_scatter.svg", metadata={"Date": None})
     plt.close(fig)
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), dpi=110)
@@ -127,9 +127,28 @@ def charts(report: dict[str, Any], scatter: tuple[np.ndarray, np.ndarray], out: 
     axes[1].legend(fontsize=8)
     fig.suptitle("Decile capture")
     fig.subplots_adjust(left=0.2, right=0.98, top=0.9, bottom=0.12, wspace=0.3)
-    fig.savefig(out / "validation_deciles.png")
+    fig.savefig(out / "validation_deciles.svg", metadata={"Date": None})
     plt.close(fig)
-    return ["validation_scatter.png", "validation_deciles.png"]
+    files = ["validation_scatter.svg", "validation_deciles.svg"]
+    sv = report.get("second_validation")
+    if sv:
+        rows = sv["sub_regions"]
+        fig, ax = plt.subplots(figsize=(6.5, 4.8), dpi=110)
+        rate = np.array([r["ons_rate"] for r in rows]) * 100
+        lo = np.array([r["ons_lower"] / r["adults"] for r in rows]) * 100
+        hi = np.array([r["ons_upper"] / r["adults"] for r in rows]) * 100
+        idx = np.array([r["index_mean_score"] for r in rows])
+        ax.errorbar(idx, rate, yerr=[rate - lo, hi - rate], fmt="o", color="#1d70b8", ecolor="#b1b4b6", capsize=2)
+        ax.set_xlabel("Index: adult-weighted mean score of the sub-region's areas")
+        ax.set_ylabel("ONS 2020: adults not online in 3 months (%)")
+        rho = sv["methods"]["this_index"]["spearman"]
+        ax.set_title(f"Index against ONS sub-region estimates (95% intervals): ρ = {rho:.2f}, {len(rows)} areas",
+                     fontsize=10)
+        fig.subplots_adjust(left=0.12, right=0.97, top=0.9, bottom=0.13)
+        fig.savefig(out / "validation_ons.svg", metadata={"Date": None})
+        plt.close(fig)
+        files.append("validation_ons.svg")
+    return files
 
 
 def markdown(report: dict[str, Any], names: dict[str, str]) -> str:
@@ -175,9 +194,9 @@ def markdown(report: dict[str, Any], names: dict[str, str]) -> str:
         f"The calibrated score is out of fold: each {report['group_label']}'s areas are scored by weights learned "
         f"without that {report['group_label']}. Fixed-weight methods learn nothing from the observed values.",
         "",
-        "![Scatter](validation_scatter.png)",
+        "![Scatter](validation_scatter.svg)",
         "",
-        "![Decile capture](validation_deciles.png)",
+        "![Decile capture](validation_deciles.svg)",
         "",
         f"## By {report['group_label']} (default method, out of fold)",
         "",
@@ -210,12 +229,14 @@ def second_markdown(report: dict[str, Any]) -> list[str]:
         lines += [
             "", "## Second validation: ONS estimates of adults offline by London sub-region", "",
             f"Target: {sv['target']}; {sv['areas']} sub-regions.", "", sv["independence"], "",
+            "![Index against ONS sub-region estimates](validation_ons.svg)", "",
             "| score | Spearman ρ with the ONS offline rate | highest-third sub-regions caught |", "|---|---|---|",
         ]
         for r in sv["methods"].values():
             rho = "" if r["spearman"] is None else f"{r['spearman']:.3f}"
             lines.append(f"| {r['label']} | {rho} | {r['captured']}/{r['top']} |")
         lines += [
+            "", sv.get("reading", ""),
             "", f"Residents offline, calibrated leaving each sub-region out: {loo['inside_interval']} of "
             f"{loo['areas']} sub-regions fall inside ONS's 95% interval; median error {loo['median_abs_error_pct']}%.",
             "", "| sub-region | boroughs | ONS estimate (95% interval) | leave-one-out estimate | index mean score |",

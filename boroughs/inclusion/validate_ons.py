@@ -126,7 +126,18 @@ def validate_nuts3(lsoa: pd.DataFrame, estimates: Any, nuts3: pd.DataFrame) -> d
             "leave_one_out_inside_interval": bool(inside[i]),
             "index_mean_score": round(float(scores["this_index"][i]), 2),
         })
+    width = float(np.median((ons_hi - ons_lo) / np.maximum(ons_est, 1.0)) * 100)
+    rho_index = results["this_index"]["spearman"]
+    reading = (
+        f"ONS's 95% intervals are wide: their median width is {width:.0f}% of the estimate, so with "
+        f"{len(codes)} sub-regions a rank correlation cannot tell a good score from a poor one "
+        f"(this index ρ = {rho_index}). What this check can test is the size of the estimate: calibrated "
+        f"without the sub-region's own figure, it falls inside ONS's interval in {int(inside.sum())} of "
+        f"{len(codes)} sub-regions."
+    )
     return {
+        "reading": reading,
+        "interval_width_median_pct": round(width, 1),
         "target": "ONS Internet users, UK: 2020, table 9a: adults not online in the last three months, by London "
                   "sub-region (NUTS3), with 95% intervals (Labour Force Survey)",
         "areas": len(codes),
