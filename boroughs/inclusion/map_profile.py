@@ -119,7 +119,7 @@ def _explained_both(index: MapIndex, code: str, top: int = 3) -> tuple[list[str]
 
     cat = tables["catalogue"]
     up, down = reason_lists(cat, tables["contributions"].loc[code], tables["values"].loc[code],
-                            tables["medians"], tables["pct"], top=top)
+                            tables["medians"], tables["pct"].loc[code], top=top)
     raises = [f"{r['name']} ({r['need_type_name'].lower()}): {r['value_text']} here, {r['comparison']} the London "
               f"median of {r['median_text']}; higher risk than {r['risk_percentile']:.0f}% of London's areas on "
               f"this measure." for r in up]
