@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_lock_minutes: int = 15
     login_ip_limit_per_hour: int = 50
+    # Issue 12: where `boroughs inclusion build` caches parsed inputs (unset: ~/.cache/boroughs/inclusion).
+    inclusion_cache_dir: Path | None = None
 
     @field_validator("database_url")
     @classmethod

@@ -107,7 +107,9 @@ def load_catalogue(path: Path | None = None) -> Catalogue:
     """Read and check the catalogue: required fields, known need types, unique ids, ±1 directions."""
     path = path or default_path()
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # The C loader when PyYAML has it (ten times faster; the same safe subset of YAML).
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - a safe loader
     except (OSError, yaml.YAMLError) as exc:
         raise DataError(path, f"the indicator catalogue cannot be read ({exc})") from exc
     if not isinstance(doc, dict) or "indicators" not in doc or "need_types" not in doc:

@@ -47,6 +47,7 @@ class BuildParams:
     area_types: int = 6
     types_seed: int = 0
     estimates: bool = True
+    cache: bool = True  # reuse parsed inputs when the data and code are unchanged (boroughs.inclusion.cache)
 
     def check(self) -> None:
         if self.area not in ("london", "england"):
@@ -168,7 +169,9 @@ def build(
     tmp = _atomic_dir(out_dir)
     try:
         say("Reading and checking the open data")
-        inputs = load_inputs(data_dir, params.area, load_catalogue())
+        from boroughs.inclusion.cache import load_inputs_cached
+
+        inputs = load_inputs_cached(data_dir, params.area, load_catalogue(), params.cache)
         timings["read"] = time.perf_counter() - t0
         result = _build(inputs, params, tmp, data_dir, say, timings)
         _move_into_place(tmp, Path(out_dir))
@@ -513,32 +516,31 @@ MAP_COLUMNS = ("lsoa21_code", "lsoa21_name", "ltla24_name", "ward24_name", "scor
 
 
 def _geojson(lsoa: pd.DataFrame, out: Path, data_dir: Path | None, inputs: Inputs) -> str:
-    """The LSOA layer (EPSG:4326, the source's 6 decimal places) with the map's columns."""
-    from boroughs.core.datasets import require_file
+    """The LSOA layer (EPSG:4326, the source's 6 decimal places) with the map's columns.
 
-    path = require_file(boundaries.LSOA21, data_dir)
-    doc = json.loads(path.read_text(encoding="utf-8"))
-    inputs.log.record(boundaries.LSOA21, path, len(doc.get("features", [])))
+    Geometries come from the boundary file as read (and cached) with the inputs; each feature is written as
+    text around them, so the 30 MB of coordinates are not parsed and re-serialised on every build."""
+    from boroughs.core.errors import DataError
+    from boroughs.inclusion.cache import boundary_json
+    from boroughs.inclusion.sources import boundaries
+
+    geoms = inputs.boundary_json if inputs.boundary_json is not None else boundary_json(data_dir, inputs)
+    path = boundaries.LSOA21.full_path(data_dir)
     cols = [c for c in MAP_COLUMNS if c in lsoa.columns] + [c for c in lsoa.columns if c.startswith("need_")]
     props = lsoa[cols].set_index("lsoa21_code", drop=False)
     props = props.astype(object).where(props.notna(), None)
     records = props.to_dict(orient="index")
-    features = []
-    for feat in doc["features"]:
-        code = feat["properties"].get("lsoa21_code")
-        if code not in records:
-            from boroughs.core.errors import DataError
-
-            raise DataError(path, f"boundary {code!r} is not in the index", column="lsoa21_code")
+    unknown = [c for c in geoms if c not in records]
+    if unknown:
+        raise DataError(path, f"boundary {unknown[0]!r} is not in the index", column="lsoa21_code")
+    if len(geoms) != len(records):
+        raise DataError(path, f"{len(records) - len(geoms)} areas have no boundary")
+    parts = []
+    for code, geom in geoms.items():
         rec = {k: (v.item() if hasattr(v, "item") else v) for k, v in records[code].items()}
-        geom = feat["geometry"]
-        features.append({"type": "Feature", "properties": rec, "geometry": geom})
-    if len(features) != len(records):
-        from boroughs.core.errors import DataError
-
-        raise DataError(path, f"{len(records) - len(features)} areas have no boundary")
-    (out / "lsoa21.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features},
-                                                   separators=(",", ":")))
+        parts.append('{"type":"Feature","properties":' + json.dumps(rec, separators=(",", ":"))
+                     + ',"geometry":' + geom + "}")
+    (out / "lsoa21.geojson").write_text('{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}")
     return "lsoa21.geojson"
 
 

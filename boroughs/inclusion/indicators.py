@@ -40,6 +40,8 @@ class Inputs:
     bridge: pd.DataFrame | None = None
     #: London only: ONS *Internet users 2020* tables (national non-use rates; sub-region totals)
     internet: ons_internet.InternetUseTables | None = None
+    #: London only, filled by :mod:`boroughs.inclusion.cache`: each LSOA's boundary as GeoJSON text
+    boundary_json: dict[str, str] | None = None
 
 
 def _share(num: pd.Series, den: pd.Series) -> pd.Series:
