@@ -109,7 +109,7 @@ def load_catalogue(path: Path | None = None) -> Catalogue:
     try:
         # The C loader when PyYAML has it (ten times faster; the same safe subset of YAML).
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - a safe loader
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
     except (OSError, yaml.YAMLError) as exc:
         raise DataError(path, f"the indicator catalogue cannot be read ({exc})") from exc
     if not isinstance(doc, dict) or "indicators" not in doc or "need_types" not in doc:

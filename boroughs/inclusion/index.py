@@ -26,7 +26,7 @@ import pandas as pd
 
 from boroughs.inclusion import correlations, scoring, typology, uncertainty
 from boroughs.inclusion.catalogue import Catalogue, load_catalogue
-from boroughs.inclusion.indicators import Inputs, load_inputs
+from boroughs.inclusion.indicators import Inputs
 from boroughs.inclusion.sources import boundaries, online_share, ons_internet
 from boroughs.inclusion.validate import Validation, evaluate
 
@@ -522,7 +522,6 @@ def _geojson(lsoa: pd.DataFrame, out: Path, data_dir: Path | None, inputs: Input
     text around them, so the 30 MB of coordinates are not parsed and re-serialised on every build."""
     from boroughs.core.errors import DataError
     from boroughs.inclusion.cache import boundary_json
-    from boroughs.inclusion.sources import boundaries
 
     geoms = inputs.boundary_json if inputs.boundary_json is not None else boundary_json(data_dir, inputs)
     path = boundaries.LSOA21.full_path(data_dir)

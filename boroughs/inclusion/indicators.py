@@ -13,7 +13,16 @@ import pandas as pd
 from boroughs.core.errors import DataError
 from boroughs.inclusion.catalogue import Catalogue, load_catalogue
 from boroughs.inclusion.convert import to_lsoa21
-from boroughs.inclusion.sources import boundaries, census, deri, imd, lookups, online_share, ons_internet, population
+from boroughs.inclusion.sources import (
+    boundaries,
+    census,
+    deri,
+    imd,
+    lookups,
+    online_share,
+    ons_internet,
+    population,
+)
 from boroughs.inclusion.sources._base import InputLog
 
 AREAS = ("london", "england")

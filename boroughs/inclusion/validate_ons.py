@@ -166,7 +166,7 @@ def agreement(lsoa: pd.DataFrame) -> dict[str, Any]:
     k = max(1, round(n / 10))
     top_index = set(f.nlargest(k, "score")["lsoa21_code"])
     top_est = set(f.nlargest(k, "offline_rate")["lsoa21_code"])
-    per = []
+    per: list[dict[str, Any]] = []
     for name, b in f.groupby("ltla24_name"):
         per.append({
             "borough": str(name), "areas": len(b),
