@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     public_url: str = ""
     sso_request_minutes: int = 10  # how long a sign-in may stay at the provider before its state expires
     sso_http_timeout: float = 10.0  # seconds to wait for the provider's discovery, keys and token endpoints
+    # Issue 12: where `boroughs inclusion build` caches parsed inputs (unset: ~/.cache/boroughs/inclusion).
+    inclusion_cache_dir: Path | None = None
 
     @field_validator("database_url")
     @classmethod

@@ -164,11 +164,24 @@ def areas(request: Request, w: str | None = WEIGHTS, borough: str | None = None,
 def areas_csv(w: str | None = WEIGHTS, borough: str | None = None, ward: str | None = None, q: str | None = None,
               decile: int | None = Query(None, ge=1, le=10), sort: str = "rank",
               order: str = Query("asc", pattern="^(asc|desc)$")) -> Response:
-    _, rows = _select(w, borough, ward, q, decile, sort, order)
+    index, rows = _select(w, borough, ward, q, decile, sort, order)
+    from boroughs.inclusion import downloads
+
     buf = io.StringIO()
-    rows.drop(columns=["ward_code"]).to_csv(buf, index=False, float_format="%.6g")
+    downloads.with_indicators(index, rows.drop(columns=["ward_code"])).to_csv(buf, index=False, float_format="%.6g")
     return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{_filename(borough, ward)}.csv"'})
+
+
+@router.get("/data-dictionary.csv", summary="What every column of the CSV download means", response_class=Response,
+            responses={200: {"content": {"text/csv": {}}}})
+def data_dictionary_csv() -> Response:
+    from boroughs.inclusion import downloads
+
+    buf = io.StringIO()
+    downloads.dictionary(_index()).to_csv(buf, index=False)
+    return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="digital-exclusion-data-dictionary.csv"'})
 
 
 @router.get("/areas.geojson", summary="Download the selection as GeoJSON (EPSG:4326)", response_class=Response,

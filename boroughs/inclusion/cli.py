@@ -72,6 +72,8 @@ def build_cmd(
     draws: int = typer.Option(1000, help="Monte Carlo draws (0 to skip)."),
     seed: int = typer.Option(20210321, help="Monte Carlo seed."),
     types: int = typer.Option(6, help="Number of area types (5–8)."),
+    cache: bool = typer.Option(True, "--cache/--no-cache",
+                               help="Reuse the parsed open data when no data file or code has changed."),
 ) -> None:
     """Build the index and write lsoa21.csv, roll-ups, a GeoJSON layer, the validation report and a manifest."""
     out = _out(out)
@@ -82,7 +84,7 @@ def build_cmd(
     try:
         cat = load_catalogue()
         params = BuildParams(
-            area=area, method=method, alpha=alpha, mc_draws=draws, mc_seed=seed, area_types=types,
+            area=area, method=method, alpha=alpha, mc_draws=draws, mc_seed=seed, area_types=types, cache=cache,
             indicator_weights=parse_weights(weights, {i: 1 for i in cat.ids}),
             need_type_weights=parse_weights(need_weights, cat.need_types),
         )

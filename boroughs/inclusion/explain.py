@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from boroughs.core.errors import NotFound
-from boroughs.inclusion.catalogue import Indicator
+from boroughs.inclusion.catalogue import Catalogue, Indicator
 from boroughs.inclusion.index import BuiltIndex
 
 
@@ -24,6 +24,53 @@ def _fmt(ind: Indicator, value: float) -> str:
     return f"{value:.3g}"
 
 
+def reason_lists(
+    cat: Catalogue, contrib: pd.Series, values: pd.Series, medians: pd.Series, pct: pd.Series, top: int = 3
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(what raises the area's risk, what lowers it), each ordered by the size of its contribution to *this*
+    area's score under the current weights (largest first).
+
+    A contribution is weight × (the area's value − the London median), on the indicator oriented so that
+    higher means more risk; so a reason that raises the score always has a positive contribution and a value
+    on the risky side of the median, and one that lowers it a negative contribution and a value on the other
+    side. Indicators with no weight or no value here are not reasons either way."""
+
+    def item(ind_id: str) -> dict[str, Any]:
+        ind = cat.by_id(ind_id)
+        value, median = float(values[ind_id]), float(medians[ind_id])
+        return {
+            "indicator": ind_id,
+            "name": ind.name,
+            "need_type": ind.need_type,
+            "need_type_name": cat.need_types[ind.need_type].name,
+            "value": value,
+            "value_text": _fmt(ind, value),
+            "median": median,
+            "median_text": _fmt(ind, median),
+            "risk_percentile": round(float(pct[ind_id]), 1),
+            "contribution": round(float(contrib[ind_id]), 5),
+            "comparison": "higher than" if value > median else "lower than" if value < median else "the same as",
+        }
+
+    ok = [i for i in contrib.index if np.isfinite(float(values[i])) and np.isfinite(float(contrib[i]))]
+    c = contrib[ok].astype(float)
+    up = [item(i) for i in c[c > 0].sort_values(ascending=False).index[:top]]
+    down = [item(i) for i in c[c < 0].sort_values(ascending=True).index[:top]]
+    return up, down
+
+
+def need_contributions(built: BuiltIndex, code: str) -> list[dict[str, Any]]:
+    """Each need type's share of this area's score under the current weights: the sum of its indicators'
+    contributions (positive raises the score above an area at the median on every measure)."""
+    cat = built.catalogue
+    contrib = built.contributions.loc[code]
+    out = []
+    for t, nt in cat.need_types.items():
+        ids = [i.id for i in cat.of_type(t) if i.id in contrib.index]
+        out.append({"need_type": t, "name": nt.name, "contribution": round(float(contrib[ids].sum()), 5)})
+    return sorted(out, key=lambda r: -float(r["contribution"]))
+
+
 def explain_area(built: BuiltIndex, code: str, top: int = 3) -> dict[str, Any]:
     """Everything the profile panel shows for one LSOA (raises NotFound for an unknown code)."""
     if code not in built.lsoa.index:
@@ -36,34 +83,8 @@ def explain_area(built: BuiltIndex, code: str, top: int = 3) -> dict[str, Any]:
     directions = pd.Series({i: cat.by_id(i).direction for i in built.indicators.columns})
     ranks = (built.indicators * directions).rank(method="min")
     pct = (ranks.loc[code] - 1) / max(n - 1, 1) * 100  # share of other areas at lower risk
-    reasons: list[dict[str, Any]] = []
-    for ind_id in contrib.sort_values(ascending=False).index:
-        c = float(contrib[ind_id])
-        if c <= 0 or len(reasons) >= top:
-            break
-        if not float(pct[ind_id]) > 50:
-            # A positive contribution from a measure on which the area is at *lower* risk than most (an
-            # offsetting learned weight) is not a reason anyone could act on: leave it out.
-            continue
-        ind = cat.by_id(ind_id)
-        value = float(built.indicators.loc[code, ind_id])
-        median = float(medians[ind_id])
-        higher = value > median
-        reasons.append(
-            {
-                "indicator": ind_id,
-                "name": ind.name,
-                "need_type": ind.need_type,
-                "need_type_name": cat.need_types[ind.need_type].name,
-                "value": value,
-                "value_text": _fmt(ind, value),
-                "median": median,
-                "median_text": _fmt(ind, median),
-                "risk_percentile": round(float(pct[ind_id]), 1),
-                "contribution": round(c, 5),
-                "comparison": "higher than" if higher else "lower than" if value < median else "the same as",
-            }
-        )
+    raises, lowers = reason_lists(cat, contrib, built.indicators.loc[code], medians, pct, top=top)
+    reasons = raises
     needs = {
         t: {"name": nt.name, "percentile": float(row[f"need_{t}"])}
         for t, nt in cat.need_types.items()
@@ -101,6 +122,8 @@ def explain_area(built: BuiltIndex, code: str, top: int = 3) -> dict[str, Any]:
         "offline_high": get("offline_high"),
         "observed_offline_share": get("observed_offline_share"),
         "reasons": reasons,
+        "lowers": lowers,
+        "need_contributions": need_contributions(built, code),
         "method": built.manifest.get("default_method"),
         "area": built.manifest.get("area", "london"),
     }
@@ -134,7 +157,7 @@ def explain_text(info: dict[str, Any]) -> str:
     if info.get("main_need"):
         lines.append(f"Of the five types of need, it ranks highest in London on {str(info['main_need']).lower()}.")
     if info["reasons"]:
-        lines.append("The main reasons:")
+        lines.append("The main reasons its risk is higher (largest first, under the current weights):")
         for r in info["reasons"]:
             lines.append(
                 f"  - {r['name']} ({r['need_type_name'].lower()}): {r['value_text']}, {r['comparison']} the "
@@ -143,6 +166,14 @@ def explain_text(info: dict[str, Any]) -> str:
             )
     else:
         lines.append("No indicator raises this area's risk above the middle of the range.")
+    if info.get("lowers"):
+        lines.append("What lowers its risk (largest first):")
+        for r in info["lowers"]:
+            lines.append(
+                f"  - {r['name']} ({r['need_type_name'].lower()}): {r['value_text']}, {r['comparison']} the "
+                f"{place} median of {r['median_text']}; on this measure the area is at lower risk than "
+                f"{100 - r['risk_percentile']:.0f}% of other areas."
+            )
     if info.get("observed_offline_share") is not None:
         lines.append(
             f"At the 2021 Census, {info['observed_offline_share'] * 100:.1f}% of household returns here were not "

@@ -26,7 +26,7 @@ import pandas as pd
 
 from boroughs.inclusion import correlations, scoring, typology, uncertainty
 from boroughs.inclusion.catalogue import Catalogue, load_catalogue
-from boroughs.inclusion.indicators import Inputs, load_inputs
+from boroughs.inclusion.indicators import Inputs
 from boroughs.inclusion.sources import boundaries, online_share, ons_internet
 from boroughs.inclusion.validate import Validation, evaluate
 
@@ -47,6 +47,7 @@ class BuildParams:
     area_types: int = 6
     types_seed: int = 0
     estimates: bool = True
+    cache: bool = True  # reuse parsed inputs when the data and code are unchanged (boroughs.inclusion.cache)
 
     def check(self) -> None:
         if self.area not in ("london", "england"):
@@ -102,9 +103,10 @@ def score_all(inputs: Inputs, params: BuildParams, groups: np.ndarray, truth: np
         out[norm] = Scored(norm, s, s, t, contributions=(nrm - centre) * eff)
     z = scoring.standardised(x, "zscore")
     fit_truth = truth
-    model = scoring.fit_calibrated(z, fit_truth, alpha=params.alpha)
-    oof = scoring.out_of_fold(z, fit_truth, groups, alpha=params.alpha)
-    contrib = z * model.coef
+    mask = np.array(cat.in_model(), dtype=bool)
+    model = scoring.fit_calibrated(z, fit_truth, alpha=params.alpha, mask=mask)
+    oof = scoring.out_of_fold(z, fit_truth, groups, alpha=params.alpha, mask=mask)
+    contrib = model.indicator_contributions(z)
     out["calibrated"] = Scored(
         "calibrated", model.predict(z), oof, model.contributions(z, cat), model, contributions=contrib
     )
@@ -167,7 +169,9 @@ def build(
     tmp = _atomic_dir(out_dir)
     try:
         say("Reading and checking the open data")
-        inputs = load_inputs(data_dir, params.area, load_catalogue())
+        from boroughs.inclusion.cache import load_inputs_cached
+
+        inputs = load_inputs_cached(data_dir, params.area, load_catalogue(), params.cache)
         timings["read"] = time.perf_counter() - t0
         result = _build(inputs, params, tmp, data_dir, say, timings)
         _move_into_place(tmp, Path(out_dir))
@@ -250,7 +254,7 @@ def _build(
         t = time.perf_counter()
         from boroughs.inclusion import estimate as est_mod
 
-        tables = ons_internet.load_internet_use(data_dir, inputs.log)
+        tables = inputs.internet or ons_internet.load_internet_use(data_dir, inputs.log)
         ons_internet.record_access_workbook(data_dir, inputs.log)
         estimates = est_mod.estimate(inputs.people, inputs.geo, tables)
         e = estimates.lsoa.reindex(codes)
@@ -356,6 +360,12 @@ def _build(
         report["on_2011_areas"] = _on_2011_areas(inputs, codes, main.oof)
     if params.area == "england":
         report["excluded"] = "London LSOAs (validation is outside London)"
+    if estimates is not None and inputs.internet is not None:
+        from boroughs.inclusion import validate_ons
+
+        report["second_validation"] = validate_ons.validate_nuts3(lsoa, estimates, inputs.internet.nuts3)
+        report["agreement"] = validate_ons.agreement(lsoa)
+        report["target_biases"] = validate_ons.TARGET_BIASES
     val = Validation(report)
     files += val.write(out, (main.oof, truth_eval), {str(k): str(v) for k, v in group_names.items()})
     files += _dictionary(out, lsoa, cat)
@@ -379,7 +389,24 @@ def _build(
             m: {"spearman": r["spearman"], "areas": r["areas"], "top_decile_share": r["top_decile"]["share"]}
             for m, r in {**methods, **comparators}.items()
         },
+        "second_validation": (
+            {
+                "target": report["second_validation"]["target"],
+                "independence": report["second_validation"]["independence"],
+                "areas": report["second_validation"]["areas"],
+                "spearman": {k: v["spearman"] for k, v in report["second_validation"]["methods"].items()},
+                "leave_one_out": report["second_validation"]["leave_one_out"],
+            }
+            if "second_validation" in report
+            else None
+        ),
+        "target_biases": report.get("target_biases"),
         "learned_weights": learned,
+        "learned_weights_note": (
+            "Sign-constrained ridge: every weight is zero or positive on indicators oriented so that higher means "
+            "more risk, in the direction the evidence gives; sign is the direction of the raw measure."
+        ),
+        "excluded_from_model": scoring.excluded_from_model(cat),
         "need_types": {k: v.name for k, v in cat.need_types.items()},
         "indicators": cat.as_records(),
         "catalogue": {"path": "boroughs/inclusion/data/indicators.yaml", "indicators": len(cat.ids),
@@ -489,32 +516,30 @@ MAP_COLUMNS = ("lsoa21_code", "lsoa21_name", "ltla24_name", "ward24_name", "scor
 
 
 def _geojson(lsoa: pd.DataFrame, out: Path, data_dir: Path | None, inputs: Inputs) -> str:
-    """The LSOA layer (EPSG:4326, the source's 6 decimal places) with the map's columns."""
-    from boroughs.core.datasets import require_file
+    """The LSOA layer (EPSG:4326, the source's 6 decimal places) with the map's columns.
 
-    path = require_file(boundaries.LSOA21, data_dir)
-    doc = json.loads(path.read_text(encoding="utf-8"))
-    inputs.log.record(boundaries.LSOA21, path, len(doc.get("features", [])))
+    Geometries come from the boundary file as read (and cached) with the inputs; each feature is written as
+    text around them, so the 30 MB of coordinates are not parsed and re-serialised on every build."""
+    from boroughs.core.errors import DataError
+    from boroughs.inclusion.cache import boundary_json
+
+    geoms = inputs.boundary_json if inputs.boundary_json is not None else boundary_json(data_dir, inputs)
+    path = boundaries.LSOA21.full_path(data_dir)
     cols = [c for c in MAP_COLUMNS if c in lsoa.columns] + [c for c in lsoa.columns if c.startswith("need_")]
     props = lsoa[cols].set_index("lsoa21_code", drop=False)
     props = props.astype(object).where(props.notna(), None)
     records = props.to_dict(orient="index")
-    features = []
-    for feat in doc["features"]:
-        code = feat["properties"].get("lsoa21_code")
-        if code not in records:
-            from boroughs.core.errors import DataError
-
-            raise DataError(path, f"boundary {code!r} is not in the index", column="lsoa21_code")
+    unknown = [c for c in geoms if c not in records]
+    if unknown:
+        raise DataError(path, f"boundary {unknown[0]!r} is not in the index", column="lsoa21_code")
+    if len(geoms) != len(records):
+        raise DataError(path, f"{len(records) - len(geoms)} areas have no boundary")
+    parts = []
+    for code, geom in geoms.items():
         rec = {k: (v.item() if hasattr(v, "item") else v) for k, v in records[code].items()}
-        geom = feat["geometry"]
-        features.append({"type": "Feature", "properties": rec, "geometry": geom})
-    if len(features) != len(records):
-        from boroughs.core.errors import DataError
-
-        raise DataError(path, f"{len(records) - len(features)} areas have no boundary")
-    (out / "lsoa21.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features},
-                                                   separators=(",", ":")))
+        parts.append('{"type":"Feature","properties":' + json.dumps(rec, separators=(",", ":"))
+                     + ',"geometry":' + geom + "}")
+    (out / "lsoa21.geojson").write_text('{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}")
     return "lsoa21.geojson"
 
 

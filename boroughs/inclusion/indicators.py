@@ -13,7 +13,16 @@ import pandas as pd
 from boroughs.core.errors import DataError
 from boroughs.inclusion.catalogue import Catalogue, load_catalogue
 from boroughs.inclusion.convert import to_lsoa21
-from boroughs.inclusion.sources import boundaries, census, deri, imd, lookups, online_share, population
+from boroughs.inclusion.sources import (
+    boundaries,
+    census,
+    deri,
+    imd,
+    lookups,
+    online_share,
+    ons_internet,
+    population,
+)
 from boroughs.inclusion.sources._base import InputLog
 
 AREAS = ("london", "england")
@@ -38,6 +47,10 @@ class Inputs:
     #: so validation can also be reported on the areas those indices were published for.
     lsoa11: pd.DataFrame | None = None
     bridge: pd.DataFrame | None = None
+    #: London only: ONS *Internet users 2020* tables (national non-use rates; sub-region totals)
+    internet: ons_internet.InternetUseTables | None = None
+    #: London only, filled by :mod:`boroughs.inclusion.cache`: each LSOA's boundary as GeoJSON text
+    boundary_json: dict[str, str] | None = None
 
 
 def _share(num: pd.Series, den: pd.Series) -> pd.Series:
@@ -158,8 +171,8 @@ def _london(data_dir: Path | None, catalogue: Catalogue) -> Inputs:
         "older_poor_count": lambda: i25["income_deprivation_affecting_older_people_index_idaopi_numerator"],
         "workless_count": lambda: extra["employment_domain_numerator"],
         "household_size": lambda: _share(age["total_residents"], ten["total_households"]),
+        "age_disability": lambda: _age_disability(people, internet),
     }
-    values = _values(catalogue, computed, codes)
 
     # Adults by ONS age band: under-65 bands from mid-2020 shares applied to Census 2021 residents;
     # 65–74 and 75+ straight from Census 2021.
@@ -170,6 +183,8 @@ def _london(data_dir: Path | None, catalogue: Catalogue) -> Inputs:
     people["adults_65_74"] = (age["aged_65"] + age["aged_66_69"] + age["aged_70_74"]).astype(float)
     people["adults_75_plus"] = age["aged_75_plus"].astype(float)
     people["disabled_share"] = _share(dis["Disabled under the Equality Act"], dis["total_residents"])
+    internet = ons_internet.load_internet_use(data_dir, log) if "age_disability" in catalogue.ids else None
+    values = _values(catalogue, computed, codes)
 
     online = online_share.load_online_share(data_dir, log, known11=k11)
     truth = _truth(online, lk, weights, codes)
@@ -193,7 +208,16 @@ def _london(data_dir: Path | None, catalogue: Catalogue) -> Inputs:
         .merge(pop[["lsoa11_code", "pop_total_2020"]], on="lsoa11_code")
     )
     return Inputs("london", geo, values, truth, comparators, people, catalogue, log, notes, lsoa11,
-                  lk[["lsoa11_code", "lsoa21_code", "change_code"]])
+                  lk[["lsoa11_code", "lsoa21_code", "change_code"]], internet)
+
+
+def _age_disability(people: pd.DataFrame, internet: ons_internet.InternetUseTables | None) -> pd.Series:
+    """Expected share of adults offline from the area's age × disability mix at ONS's national rates."""
+    from boroughs.inclusion.estimate import expected_offline
+
+    assert internet is not None
+    base = expected_offline(people, internet)
+    return _share(base["offline_expected_raw"], base["adults"])
 
 
 def _values(catalogue: Catalogue, computed: dict[str, Callable[[], pd.Series]], codes: list[str]) -> pd.DataFrame:

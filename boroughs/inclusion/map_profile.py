@@ -109,28 +109,36 @@ def _explanation_tables(index: MapIndex) -> dict[str, Any] | None:
     return tables
 
 
-def _explained(index: MapIndex, code: str, top: int = 3) -> list[str] | None:
-    """The build's top reasons for ``code`` as plain-English sentences (None if it cannot give them)."""
+def _explained_both(index: MapIndex, code: str, top: int = 3) -> tuple[list[str], list[str]] | None:
+    """The build's reasons for ``code`` as plain-English sentences: (what raises its risk, what lowers it),
+    each ordered by contribution to the area's score (None if the build cannot give them)."""
     tables = _explanation_tables(index)
     if tables is None or code not in tables["contributions"].index:
         return None
-    from boroughs.inclusion.explain import _fmt
+    from boroughs.inclusion.explain import reason_lists
 
     cat = tables["catalogue"]
-    contrib = tables["contributions"].loc[code]
-    out: list[str] = []
-    for ind_id in contrib.sort_values(ascending=False).index:
-        c = float(contrib[ind_id])
-        if c <= 0 or len(out) >= top:
-            break
-        ind = cat.by_id(ind_id)
-        value = float(tables["values"].at[code, ind_id])
-        median = float(tables["medians"][ind_id])
-        comparison = "higher than" if value > median else "lower than" if value < median else "the same as"
-        out.append(f"{ind.name} ({cat.need_types[ind.need_type].name.lower()}): {_fmt(ind, value)} here, "
-                   f"{comparison} the London median of {_fmt(ind, median)}; higher risk than "
-                   f"{float(tables['pct'].at[code, ind_id]):.0f}% of London's areas on this measure.")
-    return out or None
+    up, down = reason_lists(cat, tables["contributions"].loc[code], tables["values"].loc[code],
+                            tables["medians"], tables["pct"].loc[code], top=top)
+    raises = [f"{r['name']} ({r['need_type_name'].lower()}): {r['value_text']} here, {r['comparison']} the London "
+              f"median of {r['median_text']}; higher risk than {r['risk_percentile']:.0f}% of London's areas on "
+              f"this measure." for r in up]
+    lowers = [f"{r['name']} ({r['need_type_name'].lower()}): {r['value_text']} here, {r['comparison']} the London "
+              f"median of {r['median_text']}; lower risk than {100 - r['risk_percentile']:.0f}% of London's "
+              f"areas on this measure." for r in down]
+    return raises, lowers
+
+
+def _explained(index: MapIndex, code: str, top: int = 3) -> list[str] | None:
+    """The build's top reasons (what raises the area's risk) as plain-English sentences."""
+    both = _explained_both(index, code, top)
+    return (both[0] or None) if both else None
+
+
+def lowers(index: MapIndex, row: int, limit: int = 3) -> list[str]:
+    """What lowers the area's risk, largest contribution first (empty when the build cannot say)."""
+    both = _explained_both(index, str(index.frame.at[row, "code"]), limit)
+    return both[1] if both else []
 
 
 def reasons(index: MapIndex, row: int, limit: int = 3) -> list[str]:
@@ -236,6 +244,7 @@ def profile(index: MapIndex, code: str, weights: dict[str, float] | None = None)
         "main_need": (str(frame.at[row, cols["main_need"]]) if cols.get("main_need")
                       and isinstance(frame.at[row, cols["main_need"]], str) else None),
         "reasons": reasons(index, row),
+        "lowers": lowers(index, row),
         "area_type": area_type(index, row),
         "residents": {
             "estimate": col("estimate"), "low": col("estimate_low"), "high": col("estimate_high"),

@@ -89,6 +89,43 @@ def table_page(request: Request, borough: str | None = None, ward: str | None = 
     })
 
 
+VALIDATION_CHARTS = ("validation_scatter.svg", "validation_deciles.svg", "validation_ons.svg")
+
+
+def _validation_report(index: MapIndex) -> dict[str, Any]:
+    import json
+
+    path = Path(index.out_dir) / "validation.json"
+    if not path.is_file():
+        raise NotFound("This build has no validation report; rebuild the index with `boroughs inclusion build`")
+    report: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return report
+
+
+@router.get("/map/validation", include_in_schema=False)
+def validation_page(request: Request) -> Response:
+    """How the index is validated: against Census return behaviour and ONS's sub-region estimates."""
+    index = get_index()
+    report = _validation_report(index)
+    names = {str(r["code"]): str(r["name"]) for r in index.boroughs.to_dict("records")}
+    charts = [c for c in VALIDATION_CHARTS if (Path(index.out_dir) / c).is_file()]
+    return render(request, "inclusion/validation.html", {**_common(index), "v": report, "borough_names": names,
+                                                         "charts": charts})
+
+
+@router.get("/map/validation/{name}", include_in_schema=False)
+def validation_chart(name: str) -> Response:
+    """A validation chart from the build folder (SVG drawn by matplotlib at build time)."""
+    if name not in VALIDATION_CHARTS:
+        raise NotFound(f"No chart called {name}")
+    index = get_index()
+    path = Path(index.out_dir) / name
+    if not path.is_file():
+        raise NotFound(f"This build has no {name}; rebuild the index")
+    return Response(path.read_bytes(), media_type="image/svg+xml",
+                    headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"})
+
+
 @router.get("/map/areas/{code}", include_in_schema=False)
 def area_page(request: Request, code: str, w: str | None = None) -> Response:
     index = get_index()

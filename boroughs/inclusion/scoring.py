@@ -11,9 +11,14 @@ A missing indicator value (for example a suppressed count) is set to the middle 
 neither raises nor lowers the area's score. A need-type score is the weighted mean of its normalised
 indicators; the overall score is the weighted mean of the need-type scores.
 
-The **calibrated** method learns one weight per indicator with a ridge regression (L2-regularised) from
-z-scored indicators (capped at ±3 standard deviations) to the percentile rank of the observed offline share. The observed share is the target only: it is never an input.
-The ridge penalty (``alpha``, default 10 on unit-variance indicators) is a parameter.
+The **calibrated** method learns one weight per indicator with a *sign-constrained* ridge regression: least
+squares with an L2 penalty and every weight constrained to be zero or positive (solved with SciPy's
+non-negative least squares), from z-scored, oriented indicators (capped at ±3 standard deviations) to the
+percentile rank of the observed offline share. Because every indicator is oriented so that higher means more
+risk (the direction the catalogue's evidence gives), no learned weight can read a known risk factor as
+protective. Indicators the catalogue leaves out of the model (overlapping age bands, replaced by one age and
+disability profile; counts; a threshold of another measure) get weight 0. The observed share is the target
+only: it is never an input. The ridge penalty (``alpha``, default 10 on unit-variance indicators) is a parameter.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import Ridge
+from scipy.optimize import nnls
 
 from boroughs.inclusion.catalogue import Catalogue
 
@@ -128,9 +133,16 @@ class Calibrated:
     def predict(self, z: np.ndarray) -> np.ndarray:
         return np.asarray(z @ self.coef + self.intercept)
 
+    def indicator_contributions(self, z: np.ndarray) -> np.ndarray:
+        """Each indicator's contribution (areas × indicators): weight × (value − the London median value).
+
+        Positive means the indicator raises this area's score above that of an area at the median on it;
+        the contributions sum to the area's score minus the score of an area at the median on every one."""
+        return np.asarray((z - np.median(z, axis=0)) * self.coef)
+
     def contributions(self, z: np.ndarray, catalogue: Catalogue) -> np.ndarray:
-        """Each need type's contribution to the score (areas × types): the sum of weight × value."""
-        return np.asarray((z * self.coef) @ membership(catalogue))
+        """Each need type's contribution to the score (areas × types): the sum of its indicators'."""
+        return np.asarray(self.indicator_contributions(z) @ membership(catalogue))
 
 
 def target(y: np.ndarray) -> np.ndarray:
@@ -138,18 +150,38 @@ def target(y: np.ndarray) -> np.ndarray:
     return np.asarray((pd.Series(y).rank(method="average").to_numpy() - 0.5) / len(y))
 
 
+def nonneg_ridge(z: np.ndarray, t: np.ndarray, alpha: float, mask: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+    """Minimise ‖t − c − z·w‖² + alpha‖w‖² subject to w ≥ 0 (and w = 0 outside ``mask``): (w, c).
+
+    Solved on the (small) normal equations: with G = zᵀz + alpha·I = LLᵀ, the problem is the non-negative
+    least squares ‖Lᵀw − L⁻¹zᵀt‖², which :func:`scipy.optimize.nnls` solves exactly."""
+    k = z.shape[1]
+    use = np.ones(k, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+    zs = z[:, use]
+    zm, tm = zs.mean(axis=0), float(t.mean())
+    zc = zs - zm
+    gram = zc.T @ zc + alpha * np.eye(zs.shape[1])
+    chol = np.linalg.cholesky(gram)
+    w_use, _ = nnls(chol.T, np.linalg.solve(chol, zc.T @ (t - tm)), maxiter=50 * k)
+    w = np.zeros(k)
+    w[use] = w_use
+    return w, tm - float(zm @ w_use)
+
+
 def fit_calibrated(
-    z: np.ndarray, y: np.ndarray, normalisation: str = "zscore", alpha: float = DEFAULT_ALPHA
+    z: np.ndarray, y: np.ndarray, normalisation: str = "zscore", alpha: float = DEFAULT_ALPHA,
+    mask: np.ndarray | None = None,
 ) -> Calibrated:
-    """Fit ridge weights on rows with an observed value only (``y`` finite)."""
+    """Fit sign-constrained ridge weights on rows with an observed value only (``y`` finite)."""
     ok = np.isfinite(y)
     if ok.sum() < 50:
         raise ValueError(f"only {int(ok.sum())} areas have an observed online share; at least 50 are needed")
-    model = Ridge(alpha=alpha).fit(z[ok], target(y[ok]))
-    return Calibrated(np.asarray(model.coef_, dtype=float), float(model.intercept_), alpha, normalisation)
+    coef, intercept = nonneg_ridge(z[ok], target(y[ok]), alpha, mask)
+    return Calibrated(coef, intercept, alpha, normalisation)
 
 
-def out_of_fold(z: np.ndarray, y: np.ndarray, groups: np.ndarray, alpha: float = DEFAULT_ALPHA) -> np.ndarray:
+def out_of_fold(z: np.ndarray, y: np.ndarray, groups: np.ndarray, alpha: float = DEFAULT_ALPHA,
+                mask: np.ndarray | None = None) -> np.ndarray:
     """Leave-one-group-out predictions: each group's rows are predicted by a model fitted without them.
 
     Rows without an observed value get a prediction too (from the model that left out their group), but
@@ -160,16 +192,29 @@ def out_of_fold(z: np.ndarray, y: np.ndarray, groups: np.ndarray, alpha: float =
         train = ~held & np.isfinite(y)
         if train.sum() < 50:
             continue
-        model = Ridge(alpha=alpha).fit(z[train], target(y[train]))
-        pred[held] = model.predict(z[held])
+        coef, intercept = nonneg_ridge(z[train], target(y[train]), alpha, mask)
+        pred[held] = z[held] @ coef + intercept
     return pred
 
 
 def learned_weights_table(model: Calibrated, catalogue: Catalogue) -> list[dict[str, object]]:
+    """The learned weights of the indicators in the model, each with its sign and the evidence for it.
+
+    Every weight is zero or positive on the oriented indicator, so ``sign`` is the direction in which the
+    raw measure moves risk (+1: more of it, more risk; −1: more of it, less risk)."""
     return [
-        {"indicator": ind.id, "name": ind.name, "need_type": ind.need_type, "weight": round(float(w), 5)}
-        for ind, w in zip(catalogue.indicators, model.coef, strict=True)
+        {"indicator": ind.id, "name": ind.name, "need_type": ind.need_type, "weight": round(float(w), 5),
+         "sign": "+" if ind.direction > 0 else "−", "direction": ind.direction,
+         "evidence": ind.evidence, "evidence_strength": ind.evidence_strength}
+        for ind, w, used in zip(catalogue.indicators, model.coef, catalogue.in_model(), strict=True)
+        if used
     ]
+
+
+def excluded_from_model(catalogue: Catalogue) -> list[dict[str, object]]:
+    """Indicators kept for the map and the need types but left out of the learned model, and why."""
+    return [{"indicator": ind.id, "name": ind.name, "reason": ind.model_exclusion, "replaced_by": ind.replaced_by}
+            for ind, used in zip(catalogue.indicators, catalogue.in_model(), strict=True) if not used]
 
 
 def percentile(score: np.ndarray) -> np.ndarray:

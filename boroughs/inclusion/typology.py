@@ -1,8 +1,10 @@
 """Area types: groups of LSOAs with similar need-type profiles, with plain-English names.
 
 k-means (k = 6 by default, 10 starts) on the need-type percentiles (0–1). Types are numbered by their
-average overall score (type 1 = highest risk) and named from their profile: the level of risk, then the
-need types on which the group sits furthest above the London median. Stability is measured by the adjusted
+average overall score (type 1 = highest average score) and named by what they are: the need types on which
+the group sits above the London median (or "few needs above the London median"), never by a risk level,
+since a type's areas span much of the score range. Each description is unique: it gives the number of
+areas, the type's average score and its range, and its profile. Stability is measured by the adjusted
 Rand index between runs with different seeds (tested to be at least 0.9).
 """
 
@@ -65,25 +67,33 @@ def build_typology(
     cent = need_pct.groupby(labels).mean()
     names: dict[int, str] = {}
     descriptions: dict[int, str] = {}
+    score_s = pd.Series(np.asarray(score, dtype=float))
     for t in cent.index:
         row = cent.loc[t]
         above = row[row > 55].sort_values(ascending=False)
-        level = LEVELS[t - 1] if k == 6 else _level(t, k)
         if len(above) == 0:
-            focus = "no stand-out barrier"
+            name = "Few needs above the London median"
+        elif len(above) >= 4:
+            name = "Several needs above the London median"
         else:
-            focus = "; ".join(PHRASES.get(str(n), str(n)) for n in above.index[:2])
-        name = f"{level}: {focus}"
-        if name in names.values():
-            name = f"{name} ({', '.join(catalogue.need_types[str(n)].name.lower() for n in above.index[2:3]) or 'mixed'})"
+            name = "Higher need: " + "; ".join(PHRASES.get(str(n), str(n)) for n in above.index[:2])
+        if name in names.values():  # two types with the same stand-out needs: tell them apart by the next one
+            rest = row.drop(above.index[:2]).sort_values(ascending=False)
+            name = f"{name}, then {catalogue.need_types[str(rest.index[0])].name.lower()}"
+        n_ = 2
+        while name in names.values():
+            name = f"{name} ({n_})"
+            n_ += 1
         names[int(t)] = name
         parts = []
         for n, v in row.sort_values(ascending=False).items():
             nt = catalogue.need_types[str(n)].name.lower()
             word = "well above" if v >= 70 else "above" if v > 55 else "close to" if v >= 45 else "below" if v > 30 else "well below"
-            parts.append(f"{nt} {word} the London median")
+            parts.append(f"{nt} {word} the London median ({v:.0f})")
+        sc = score_s[labels == t]
         descriptions[int(t)] = (
-            f"{int((labels == t).sum()):,} areas. Typical profile: " + "; ".join(parts) + "."
+            f"{int((labels == t).sum()):,} areas; average score {sc.mean():.1f} (middle half "
+            f"{sc.quantile(0.25):.1f} to {sc.quantile(0.75):.1f}). Need-type percentiles: " + "; ".join(parts) + "."
         )
     cent.index.name = "area_type"
     return Typology(labels, names, descriptions, cent.round(1), seed)

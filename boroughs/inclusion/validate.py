@@ -98,7 +98,7 @@ def charts(report: dict[str, Any], scatter: tuple[np.ndarray, np.ndarray], out: 
     ok = np.isfinite(score) & np.isfinite(truth)
     fig, ax = plt.subplots(figsize=(6.5, 5), dpi=110)
     ax.scatter(pd.Series(score[ok]).rank(pct=True) * 100, np.maximum(truth[ok] * 100, 0.1), s=4, alpha=0.35,
-               color="#1d70b8")
+               color="#1d70b8", rasterized=True)
     zero = int((truth[ok] <= 0).sum())
     ax.set_xlabel("Index score (percentile, out of fold)"
                   + (f"\n{zero} area{'s' if zero > 1 else ''} where every return was online drawn at 0.1%" if zero else ""))
@@ -107,7 +107,7 @@ def charts(report: dict[str, Any], scatter: tuple[np.ndarray, np.ndarray], out: 
     ax.set_title(f"Index against observed behaviour: ρ = {main['spearman']:.2f} ({main['areas']:,} areas)")
     ax.set_yscale("log")
     fig.subplots_adjust(left=0.12, right=0.97, top=0.92, bottom=0.15)
-    fig.savefig(out / "validation_scatter.png")
+    fig.savefig(out / "validation_scatter.svg", metadata={"Date": None})
     plt.close(fig)
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), dpi=110)
@@ -127,9 +127,28 @@ def charts(report: dict[str, Any], scatter: tuple[np.ndarray, np.ndarray], out: 
     axes[1].legend(fontsize=8)
     fig.suptitle("Decile capture")
     fig.subplots_adjust(left=0.2, right=0.98, top=0.9, bottom=0.12, wspace=0.3)
-    fig.savefig(out / "validation_deciles.png")
+    fig.savefig(out / "validation_deciles.svg", metadata={"Date": None})
     plt.close(fig)
-    return ["validation_scatter.png", "validation_deciles.png"]
+    files = ["validation_scatter.svg", "validation_deciles.svg"]
+    sv = report.get("second_validation")
+    if sv:
+        rows = sv["sub_regions"]
+        fig, ax = plt.subplots(figsize=(6.5, 4.8), dpi=110)
+        rate = np.array([r["ons_rate"] for r in rows]) * 100
+        lo = np.array([r["ons_lower"] / r["adults"] for r in rows]) * 100
+        hi = np.array([r["ons_upper"] / r["adults"] for r in rows]) * 100
+        idx = np.array([r["index_mean_score"] for r in rows])
+        ax.errorbar(idx, rate, yerr=[rate - lo, hi - rate], fmt="o", color="#1d70b8", ecolor="#b1b4b6", capsize=2)
+        ax.set_xlabel("Index: adult-weighted mean score of the sub-region's areas")
+        ax.set_ylabel("ONS 2020: adults not online in 3 months (%)")
+        rho = sv["methods"]["this_index"]["spearman"]
+        ax.set_title(f"Index against ONS sub-region estimates (95% intervals): ρ = {rho:.2f}, {len(rows)} areas",
+                     fontsize=10)
+        fig.subplots_adjust(left=0.12, right=0.97, top=0.9, bottom=0.13)
+        fig.savefig(out / "validation_ons.svg", metadata={"Date": None})
+        plt.close(fig)
+        files.append("validation_ons.svg")
+    return files
 
 
 def markdown(report: dict[str, Any], names: dict[str, str]) -> str:
@@ -175,9 +194,9 @@ def markdown(report: dict[str, Any], names: dict[str, str]) -> str:
         f"The calibrated score is out of fold: each {report['group_label']}'s areas are scored by weights learned "
         f"without that {report['group_label']}. Fixed-weight methods learn nothing from the observed values.",
         "",
-        "![Scatter](validation_scatter.png)",
+        "![Scatter](validation_scatter.svg)",
         "",
-        "![Decile capture](validation_deciles.png)",
+        "![Decile capture](validation_deciles.svg)",
         "",
         f"## By {report['group_label']} (default method, out of fold)",
         "",
@@ -188,13 +207,57 @@ def markdown(report: dict[str, Any], names: dict[str, str]) -> str:
         dr = report["comparators"]["deri"]["per_group"].get(g, {}).get("rho", "")
         ir = report["comparators"]["imd2019"]["per_group"].get(g, {}).get("rho", "")
         lines.append(f"| {names.get(g, g)} | {r['rho']:.3f} | {r['areas']} | {dr} | {ir} |")
+    lines += second_markdown(report)
     if report.get("learned_weights"):
         lines += ["", "## Learned weights (all areas with an observed value)", "",
-                  "| indicator | need type | weight |", "|---|---|---|"]
+                  "Sign-constrained: no weight is negative; the sign says which way the raw measure moves risk.", "",
+                  "| indicator | need type | weight | sign | evidence |", "|---|---|---|---|---|"]
         for w in sorted(report["learned_weights"], key=lambda w: -abs(float(w["weight"]))):
-            lines.append(f"| {w['name']} | {w['need_type']} | {float(w['weight']):+.4f} |")
+            lines.append(f"| {w['name']} | {w['need_type']} | {float(w['weight']):.4f} | {w.get('sign', '')} | "
+                         f"{w.get('evidence', '')} |")
     lines += ["", report.get("disclaimer", "")]
     return "\n".join(lines) + "\n"
+
+
+def second_markdown(report: dict[str, Any]) -> list[str]:
+    """The second validation (ONS sub-regions), the agreement with the residents-offline estimate, and the
+    known biases of each target, as Markdown lines (empty when the build has none, e.g. England)."""
+    sv = report.get("second_validation")
+    lines: list[str] = []
+    if sv:
+        loo = sv["leave_one_out"]
+        lines += [
+            "", "## Second validation: ONS estimates of adults offline by London sub-region", "",
+            f"Target: {sv['target']}; {sv['areas']} sub-regions.", "", sv["independence"], "",
+            "![Index against ONS sub-region estimates](validation_ons.svg)", "",
+            "| score | Spearman ρ with the ONS offline rate | highest-third sub-regions caught |", "|---|---|---|",
+        ]
+        for r in sv["methods"].values():
+            rho = "" if r["spearman"] is None else f"{r['spearman']:.3f}"
+            lines.append(f"| {r['label']} | {rho} | {r['captured']}/{r['top']} |")
+        lines += [
+            "", sv.get("reading", ""),
+            "", f"Residents offline, calibrated leaving each sub-region out: {loo['inside_interval']} of "
+            f"{loo['areas']} sub-regions fall inside ONS's 95% interval; median error {loo['median_abs_error_pct']}%.",
+            "", "| sub-region | boroughs | ONS estimate (95% interval) | leave-one-out estimate | index mean score |",
+            "|---|---|---|---|---|",
+        ]
+        for r in sv["sub_regions"]:
+            lines.append(f"| {r['nuts3_name']} | {r['boroughs']} | {r['ons_estimate']:,} ({r['ons_lower']:,}–"
+                         f"{r['ons_upper']:,}) | {r['estimate_leave_one_out']:,} | {r['index_mean_score']:.1f} |")
+    ag = report.get("agreement")
+    if ag:
+        lines += ["", "## The index and the residents-offline estimate", "", ag["explanation"], "",
+                  "| borough | areas | in the top decile by the index | by the estimate | ρ |", "|---|---|---|---|---|"]
+        for r in sorted(ag["per_borough"], key=lambda r: r["borough"]):
+            lines.append(f"| {r['borough']} | {r['areas']} | {r['top_decile_index']} | {r['top_decile_estimate']} | "
+                         f"{'' if r['rho'] is None else r['rho']} |")
+    if report.get("target_biases"):
+        names = {"census_returns": "Census 2021 return behaviour", "ons_nuts3": "ONS sub-region estimates",
+                 "deri": "DERI", "imd": "IMD"}
+        lines += ["", "## Known biases of each target and comparator", ""]
+        lines += [f"- **{names.get(k, k)}**: {v}" for k, v in report["target_biases"].items()]
+    return lines
 
 
 def html(md: str) -> str:

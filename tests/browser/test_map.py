@@ -209,9 +209,35 @@ def test_pages_pass_axe(page: Any, map_server: Any, assert_accessible: Callable[
     page.locator("#profile-rank").wait_for()
     assert_accessible(page)
     for path in ("/map/table", f"/map/areas/{KNOWN}", "/map/boroughs/E09000025",
-                 "/map/boroughs/E09000025/briefing", "/map/boroughs"):
+                 "/map/boroughs/E09000025/briefing", "/map/boroughs", "/map/validation"):
         page.goto(map_server.url + path)
         assert_accessible(page)
+
+
+def test_validation_page_shows_the_builds_figures(page: Any, map_server: Any, index: MapIndex) -> None:  # noqa: F811
+    """The page is reachable from the map, its charts load as images from the build, and its headline
+    figure is the build's own."""
+    import json
+
+    report = json.loads((Path(index.out_dir) / "validation.json").read_text())
+    open_map(page, map_server.url + "/map")
+    page.locator("#validation-link").click()
+    page.wait_for_url("**/map/validation")
+    rho = report["methods"][report["default_method"]]["spearman"]
+    assert f"{rho:.2f}" in page.locator("#validation-census").inner_text()
+    loaded = page.evaluate("Array.from(document.images).filter(i => i.src.includes('/map/validation/'))"
+                           ".map(i => i.complete && i.naturalWidth > 0)")
+    assert loaded and all(loaded)
+
+
+def test_grouping_is_hidden_for_area_types(page: Any, map_server: Any) -> None:  # noqa: F811
+    open_map(page, map_server.url + "/map")
+    assert page.locator("#classification").is_visible()
+    page.select_option("#layer", "area_type")
+    page.wait_for_function("document.getElementById('classification-group').hidden === true")
+    assert page.locator("#classification").is_hidden()
+    page.select_option("#layer", "score")
+    page.wait_for_function("document.getElementById('classification-group').hidden === false")
 
 
 def test_keyboard_alone_reaches_every_control(page: Any, map_server: Any, index: MapIndex) -> None:  # noqa: F811

@@ -219,3 +219,36 @@ def test_briefings_say_how_to_enable_pdfs_without_the_pdf_extra(client: TestClie
     assert pdf.status_code != 200 and "boroughs[pdf]" in pdf.text
     monkeypatch.setattr(importlib.util, "find_spec", real_find_spec)
     assert 'id="pdf-link"' in client.get("/map/boroughs/E09000025/briefing").text
+
+
+def test_csv_download_has_every_indicator_and_a_dictionary(client: TestClient, map_index_dir: Path) -> None:  # noqa: F811
+    indicators = pd.read_csv(map_index_dir / "indicators_lsoa21.csv", dtype={"lsoa21_code": str})
+    res = client.get(API + "/areas.csv", params={"borough": "E09000025"})
+    assert res.status_code == 200
+    frame = pd.read_csv(io.StringIO(res.text), dtype={"code": str})
+    wanted = {f"indicator_{c}" for c in indicators.columns if c != "lsoa21_code"}
+    assert wanted <= set(frame.columns)
+    row = frame.iloc[0]
+    src = indicators.set_index("lsoa21_code").loc[row["code"]]
+    col = next(iter(sorted(wanted)))
+    assert abs(float(row[col]) - float(src[col.removeprefix("indicator_")])) < 1e-5 * max(1.0, abs(float(src[col.removeprefix("indicator_")])))
+    res = client.get(API + "/data-dictionary.csv")
+    assert res.status_code == 200
+    dictionary = pd.read_csv(io.StringIO(res.text))
+    assert set(frame.columns) <= set(dictionary["column"]), set(frame.columns) - set(dictionary["column"])
+    assert dictionary.set_index("column").loc[sorted(wanted), "evidence"].notna().all()
+
+
+def test_validation_page_and_charts(client: TestClient, map_index_dir: Path) -> None:  # noqa: F811
+    report = json.loads((map_index_dir / "validation.json").read_text())
+    res = client.get("/map/validation")
+    assert res.status_code == 200
+    main = report["methods"][report["default_method"]]
+    assert f"{main['spearman']:.2f}" in res.text
+    sv = report["second_validation"]
+    assert f"{sv['leave_one_out']['inside_interval']} of {sv['areas']}" in res.text
+    for name in ("validation_scatter.svg", "validation_deciles.svg", "validation_ons.svg"):
+        chart = client.get(f"/map/validation/{name}")
+        assert chart.status_code == 200 and chart.headers["content-type"].startswith("image/svg+xml")
+        assert f'src="/map/validation/{name}"' in res.text
+    assert client.get("/map/validation/manifest.json").status_code == 404

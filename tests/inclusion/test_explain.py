@@ -50,3 +50,26 @@ def test_reasons_point_at_higher_risk(london_index: BuiltIndex) -> None:
                 assert reason["value"] >= reason["median"]
             else:
                 assert reason["value"] <= reason["median"]
+
+
+def test_every_listed_reason_has_the_stated_sign(london_index: BuiltIndex) -> None:
+    """What "raises" an area's risk has a positive contribution to its score, what "lowers" it a negative one,
+    each ordered by the size of its contribution, and the value sits on the stated side of the median."""
+    codes = list(london_index.lsoa.sort_values("rank").index[::250])
+    cat = london_index.catalogue
+    for code in codes:
+        info = explain_area(london_index, code)
+        for key, sign in (("reasons", 1), ("lowers", -1)):
+            items = info[key]
+            contributions = [r["contribution"] for r in items]
+            assert all(c * sign > 0 for c in contributions), (code, key, contributions)
+            assert contributions == sorted(contributions, key=lambda c: -abs(c))
+            for r in items:
+                assert float(london_index.contributions.at[code, r["indicator"]]) * sign > 0
+                above = r["value"] > r["median"] if cat.by_id(r["indicator"]).direction > 0 else r["value"] < r["median"]
+                assert above == (sign > 0), (code, r)
+        text = explain_text(info)
+        if info["lowers"]:
+            assert "What lowers its risk" in text
+    # Somewhere in London a measure lowers an area's risk (the test is not vacuous).
+    assert any(explain_area(london_index, c)["lowers"] for c in codes)

@@ -14,8 +14,8 @@ from boroughs.inclusion.index import BuildResult, BuiltIndex
 def test_contract_files_and_columns(london_build: BuildResult) -> None:
     out = london_build.out_dir
     for f in ("lsoa21.csv", "ward.csv", "msoa21.csv", "borough.csv", "lsoa21.geojson", "data_dictionary.csv",
-              "manifest.json", "validation.json", "validation.md", "validation.html", "validation_scatter.png",
-              "validation_deciles.png", "correlations.csv", "correlations.md", "area_types.json"):
+              "manifest.json", "validation.json", "validation.md", "validation.html", "validation_scatter.svg",
+              "validation_deciles.svg", "validation_ons.svg", "correlations.csv", "correlations.md", "area_types.json"):
         assert (out / f).is_file(), f
     lsoa = pd.read_csv(out / "lsoa21.csv")
     for col in ("lsoa21_code", "score", "need_access", "need_affordability", "need_skills", "need_language",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
 from boroughs.inclusion import scoring, typology, uncertainty
@@ -40,7 +42,10 @@ def test_area_types_are_stable_and_named(london_build: BuildResult) -> None:
     names = london_build.manifest["area_types"]
     assert 5 <= len(names) <= 8
     assert len(set(names.values())) == len(names)
-    assert all(n[0].isupper() and "risk" in n for n in names.values())
+    # Named by what they are (their needs), never by a risk level their scores would contradict.
+    assert all(n[0].isupper() and "risk" not in n.lower() for n in names.values())
+    descriptions = [t["description"] for t in json.loads((london_build.out_dir / "area_types.json").read_text())["types"]]
+    assert len(set(descriptions)) == len(descriptions)
     # Type 1 has the highest average score.
     means = lsoa.groupby("area_type")["score"].mean()
     assert means.idxmax() == 1

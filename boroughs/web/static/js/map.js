@@ -279,6 +279,9 @@
   function recolour(initial) {
     var t0 = performance.now();
     var info = layerInfo[state.layer], values = currentValues(), n = data.count, cls = new Int16Array(n), palette;
+    // Grouping applies to numbers only: hide the control for a categorical layer (area types).
+    var group = el("classification-group");
+    if (group) group.hidden = info.palette === "categorical";
     if (info.palette === "categorical") {
       var types = Object.keys(data.area_types);
       palette = types.map(function (t) { return data.area_types[t].colour; });
@@ -445,8 +448,10 @@
       (type ? esc(type.name) + (type.description ? '<br><span class="govuk-body-s">' + esc(type.description) + "</span>" : "") : "No type") + "</dd></div>" +
       '<div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">Residents likely offline</dt><dd class="govuk-summary-list__value" id="profile-residents">' + residents + "</dd></div>" +
       "</dl>" +
-      '<h3 class="govuk-heading-s govuk-!-margin-bottom-1">Why: the top reasons</h3><ul class="govuk-list govuk-list--bullet govuk-body-s" id="profile-reasons">' +
+      '<h3 class="govuk-heading-s govuk-!-margin-bottom-1">What raises its risk</h3><ul class="govuk-list govuk-list--bullet govuk-body-s" id="profile-reasons">' +
       p.reasons.map(function (x) { return "<li>" + esc(x) + "</li>"; }).join("") + "</ul>" +
+      ((p.lowers && p.lowers.length) ? '<h3 class="govuk-heading-s govuk-!-margin-bottom-1">What lowers its risk</h3><ul class="govuk-list govuk-list--bullet govuk-body-s" id="profile-lowers">' +
+      p.lowers.map(function (x) { return "<li>" + esc(x) + "</li>"; }).join("") + "</ul>" : "") +
       '<h3 class="govuk-heading-s govuk-!-margin-bottom-1">Types of need</h3>' +
       '<p class="govuk-body-s"><span class="map-key" style="background:#1d70b8"></span>this area <span class="map-key" style="background:#d4351c"></span>borough average <span class="map-key" style="background:#0b0c0c"></span>London average. Higher means greater need.</p>' +
       '<div class="map-bars" id="profile-bars">' + bars + "</div>" +
