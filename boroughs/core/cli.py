@@ -53,7 +53,16 @@ def serve(
     if migrate:
         upgrade()
     console.print(f"Boroughs is running at [bold]http://{host}:{port}/[/] (database {get_settings().database_url.split('@')[-1]})")
-    uvicorn.run(create_app(), host=host, port=port, log_level="info", proxy_headers=True)
+    worker = None
+    if get_settings().notify_worker_in_serve:  # issue 15: send the outbox from a background thread
+        from boroughs.core.notify import BackgroundWorker
+
+        worker = BackgroundWorker().start()
+    try:
+        uvicorn.run(create_app(), host=host, port=port, log_level="info", proxy_headers=True)
+    finally:
+        if worker is not None:
+            worker.stop()
 
 
 # ---------------------------------------------------------------- data

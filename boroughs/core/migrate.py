@@ -31,6 +31,8 @@ def load_all_models() -> None:
         for info in pkgutil.iter_modules(pkg.__path__):
             if info.name == "models" or info.name.endswith("_models"):
                 importlib.import_module(f"{pkg_name}.{info.name}")
+            elif info.ispkg and (Path(pkg.__path__[0]) / info.name / "models.py").exists():
+                importlib.import_module(f"{pkg_name}.{info.name}.models")  # a sub-package's models
     assert boroughs  # keep the import used
 
 

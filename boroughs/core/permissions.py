@@ -103,3 +103,4 @@ register("member.invite", ORG_ADMINS, "own", "invite people to this organisation
 register("member.change_role", ORG_ADMINS, "own", "change roles in this organisation", platform=True)
 register("audit.view", ADMIN, "any", "read the audit trail")
 register("geography.view", set(Role), "public", "see geography")
+register("notify.view", ORG_ADMINS, "own", "see the messages sent to this organisation's people", platform=True)

@@ -17,4 +17,5 @@ EXPECTED: dict[str, set[Role]] = {
     "member.change_role": ORG_ADMINS | {R.PLATFORM_ADMIN},
     "audit.view": {R.PLATFORM_ADMIN},
     "geography.view": set(Role),
+    "notify.view": ORG_ADMINS | {R.PLATFORM_ADMIN},  # issue 15: the outbox page (no message bodies)
 }
