@@ -79,10 +79,10 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     # GOV.UK Frontend's stylesheet asks for its fonts and images under /assets/
     app.mount("/assets", StaticFiles(directory=STATIC / "vendor" / "govuk-frontend" / "assets"), name="assets")
 
-    from boroughs.web.routes import admin, api, auth, pages
+    from boroughs.web.routes import admin, api, auth, notifications, pages
 
     nav: list[dict[str, str]] = [{"text": "Home", "href": "/"}]
-    for router in (pages.router, auth.router, admin.router, api.router):
+    for router in (pages.router, auth.router, admin.router, api.router, notifications.router):
         app.include_router(router)
     for _area, module in _area_routers():
         app.include_router(module.router)
