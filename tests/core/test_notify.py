@@ -283,3 +283,16 @@ def test_backend_from_settings(monkeypatch, tmp_path):
     reset_settings()
     with pytest.raises(ValueError, match="local, smtp or govuk_notify"):
         notify.backend_from_settings()
+
+
+def test_every_message_template_is_documented():
+    import boroughs.fund.messages  # noqa: F401
+    import boroughs.support.referral_messages  # noqa: F401
+    from tests.core.test_project import ROOT
+
+    doc = (ROOT / "docs" / "notifications.md").read_text()
+    for key, template in notify.TEMPLATES.items():
+        assert f"`{key}`" in doc, f"document the message template {key} in docs/notifications.md"
+        row = next(line for line in doc.splitlines() if line.startswith(f"| `{key}`"))
+        documented = {f.strip().strip("`") for f in row.rsplit("|", 2)[1].split(",")}
+        assert documented == set(template.fields), f"{key}: docs say {sorted(documented)}"
