@@ -296,3 +296,58 @@ def test_every_message_template_is_documented():
         row = next(line for line in doc.splitlines() if line.startswith(f"| `{key}`"))
         documented = {f.strip().strip("`") for f in row.rsplit("|", 2)[1].split(",")}
         assert documented == set(template.fields), f"{key}: docs say {sorted(documented)}"
+
+
+def test_notify_run_once_and_status_commands(engine, monkeypatch, tmp_path, smtp_server):  # noqa: F811
+    from typer.testing import CliRunner
+
+    from boroughs.cli import app
+
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("BOROUGHS_NOTIFY_BACKEND", "smtp")
+    monkeypatch.setenv("BOROUGHS_SMTP_HOST", smtp_server.host)
+    monkeypatch.setenv("BOROUGHS_SMTP_PORT", str(smtp_server.port))
+    monkeypatch.setenv("BOROUGHS_SMTP_STARTTLS", "false")
+    monkeypatch.setenv("BOROUGHS_NOTIFY_EMAIL_FROM", "Newham Boroughs <boroughs@newham.gov.uk>")
+    _queue(engine, n=2)
+    runner = CliRunner()
+    result = runner.invoke(app, ["notify", "run", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "Sent 2 message(s) through smtp; 0 to try again later, 0 failed." in " ".join(result.output.split())
+    assert sorted(m["To"] for m in smtp_server.messages) == ["officer+0@newham.gov.uk", "officer+1@newham.gov.uk"]
+    assert smtp_server.messages[0]["From"] == "Newham Boroughs <boroughs@newham.gov.uk>"
+    status = " ".join(runner.invoke(app, ["notify", "status"]).output.split())
+    assert "Delivered: 2" in status and "Waiting to send: 0" in status
+    monkeypatch.setenv("BOROUGHS_NOTIFY_BACKEND", "carrier-pigeon")
+    from boroughs.config import reset_settings
+
+    reset_settings()
+    bad = runner.invoke(app, ["notify", "run", "--once"])
+    assert bad.exit_code == 1 and "local, smtp or govuk_notify" in " ".join(bad.output.split())
+
+
+def test_serve_runs_the_worker_in_a_background_thread(engine, monkeypatch, tmp_path):
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from boroughs.cli import app
+
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("BOROUGHS_NOTIFY_WORKER_IN_SERVE", "true")
+    monkeypatch.setenv("BOROUGHS_NOTIFY_OUTBOX", str(tmp_path))
+    monkeypatch.setenv("BOROUGHS_NOTIFY_POLL_SECONDS", "0.05")
+    [mid] = _queue(engine)
+    seen: dict[str, object] = {}
+
+    def fake_run(app_, **kwargs):  # the server itself is not under test: only that the worker runs beside it
+        deadline = time.monotonic() + 20
+        while not (tmp_path / f"message-{mid:08d}.json").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        seen["threads"] = [t.name for t in threading.enumerate()]
+
+    monkeypatch.setattr(uvicorn, "run", fake_run)
+    result = CliRunner().invoke(app, ["serve", "--no-migrate"])
+    assert result.exit_code == 0, result.output
+    assert "boroughs-notify" in seen["threads"]
+    assert _statuses(engine)[mid] == ("delivered", 1)
+    assert "boroughs-notify" not in [t.name for t in threading.enumerate()]  # stopped with the server
