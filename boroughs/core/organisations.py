@@ -14,7 +14,16 @@ from boroughs.core.auth import hash_password, token_hash
 from boroughs.core.datasets import slugify
 from boroughs.core.db import utcnow
 from boroughs.core.errors import NotFound, ValidationFailed
-from boroughs.core.models import ROLE_LABELS, ROLES_BY_KIND, Invitation, Membership, Organisation, OrgKind, Role, User
+from boroughs.core.models import (
+    ROLE_LABELS,
+    ROLES_BY_KIND,
+    Invitation,
+    Membership,
+    Organisation,
+    OrgKind,
+    Role,
+    User,
+)
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 ONS_COUNCIL = re.compile(r"E0[6-9]\d{6}|W06\d{6}|S12\d{6}|N09\d{6}")

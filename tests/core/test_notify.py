@@ -16,16 +16,22 @@ from sqlalchemy.orm import Session
 from boroughs.core import notify
 from boroughs.core.db import session_factory, utcnow
 from boroughs.core.models import OrgKind, Role
-from boroughs.core.notify import FileBackend, NotifyBackend, Outgoing, OutboxAttempt, OutboxMessage, Policy, SmtpBackend
+from boroughs.core.notify import (
+    FileBackend,
+    NotifyBackend,
+    OutboxAttempt,
+    OutboxMessage,
+    Outgoing,
+    Policy,
+    SmtpBackend,
+)
 from boroughs.core.organisations import add_membership, create_organisation, create_user, invite
-from tests.core.notify_servers import (  # noqa: F401  (fixtures)
+from tests.core.notify_servers import (
     API_KEY,
     BAD_REQUEST,
     SERVER_ERROR,
     SERVICE_ID,
     free_port,
-    notify_standin,
-    smtp_server,
 )
 
 FAST = Policy(max_attempts=3, retry_seconds=60, retry_max_seconds=600, lease_seconds=300, batch_size=5)
@@ -286,7 +292,7 @@ def test_backend_from_settings(monkeypatch, tmp_path):
 
 
 def test_every_message_template_is_documented():
-    import boroughs.fund.messages  # noqa: F401
+    import boroughs.fund.messages
     import boroughs.support.referral_messages  # noqa: F401
     from tests.core.test_project import ROOT
 
@@ -298,7 +304,7 @@ def test_every_message_template_is_documented():
         assert documented == set(template.fields), f"{key}: docs say {sorted(documented)}"
 
 
-def test_notify_run_once_and_status_commands(engine, monkeypatch, tmp_path, smtp_server):  # noqa: F811
+def test_notify_run_once_and_status_commands(engine, monkeypatch, tmp_path, smtp_server):
     from typer.testing import CliRunner
 
     from boroughs.cli import app

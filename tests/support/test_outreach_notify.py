@@ -10,12 +10,11 @@ import pytest
 
 from boroughs.config import reset_settings
 from boroughs.support import notify
-from tests.core.notify_servers import (  # noqa: F401  (fixture)
+from tests.core.notify_servers import (
     API_KEY,
     BAD_REQUEST,
     SERVICE_ID,
     free_port,
-    notify_standin,
 )
 
 TEMPLATES = {"outreach_intro": "f33517ff-2a88-4f6e-b855-c550268ce08a"}

@@ -14,7 +14,6 @@ from boroughs.core import notify
 from boroughs.core.db import session_factory, utcnow
 from boroughs.core.notify import OutboxAttempt, OutboxMessage, Policy, SmtpBackend
 from boroughs.support import referral
-from tests.core.notify_servers import smtp_server  # noqa: F401  (fixture)
 
 from .referral_factories import world
 from .test_referral_flow import _consent
@@ -29,7 +28,7 @@ def _send(db: Session, w, who: str = "bo", services: tuple[str, ...] = ("food",)
                                    reason="Bo Synthetic at 10 Synthetic Street has had no food since Tuesday")
 
 
-def test_a_sent_referral_is_delivered_by_smtp_with_a_delivery_record(engine, smtp_server):  # noqa: F811
+def test_a_sent_referral_is_delivered_by_smtp_with_a_delivery_record(engine, smtp_server):
     with session_factory(engine)() as db, db.begin():
         w = world(db)
         ref = _send(db, w).referrals[0]
@@ -53,7 +52,7 @@ def test_a_sent_referral_is_delivered_by_smtp_with_a_delivery_record(engine, smt
         assert db.scalar(select(OutboxAttempt).where(OutboxAttempt.message_id == rows[0].id)).ok
 
 
-def test_a_rolled_back_referral_sends_nothing(engine, smtp_server):  # noqa: F811
+def test_a_rolled_back_referral_sends_nothing(engine, smtp_server):
     with session_factory(engine)() as db, db.begin():
         w = world(db)
         officer_id = w.users["officer"].id
