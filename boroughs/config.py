@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     smtp_username: str = ""
     smtp_password: str = ""
     smtp_timeout: float = 30.0
+    smtp_ca_file: Path | None = None
     report_due_days: int = 14
 
     @field_validator("database_url")

@@ -357,3 +357,30 @@ def test_serve_runs_the_worker_in_a_background_thread(engine, monkeypatch, tmp_p
     assert "boroughs-notify" in seen["threads"]
     assert _statuses(engine)[mid] == ("delivered", 1)
     assert "boroughs-notify" not in [t.name for t in threading.enumerate()]  # stopped with the server
+
+
+def test_smtp_with_starttls_and_a_council_ca(engine, starttls_smtp_server, monkeypatch):
+    server, ca_file = starttls_smtp_server
+    _queue(engine)
+    # without the council's CA the server's certificate is not trusted: nothing is sent, the message waits
+    untrusted = SmtpBackend(server.host, server.port, sender="b@newham.gov.uk", starttls=True,
+                            username="boroughs", password="s3cret", timeout=10)
+    counts = notify.run_once(engine, untrusted, FAST)
+    assert counts.retrying == 1 and "CERTIFICATE_VERIFY_FAILED" in counts.errors[0]
+    # a server that insists on STARTTLS refuses a plain session
+    plain = SmtpBackend(server.host, server.port, sender="b@newham.gov.uk", starttls=False, timeout=10)
+    with pytest.raises(notify.SendFailure, match="530") as refused:
+        plain.send(Outgoing(1, "email", "a@newham.gov.uk", "core.invitation", "s", "b"))
+    assert not refused.value.permanent  # Boroughs' set-up is at fault, not the message: it will be retried
+    monkeypatch.setenv("BOROUGHS_NOTIFY_BACKEND", "smtp")
+    monkeypatch.setenv("BOROUGHS_SMTP_HOST", server.host)
+    monkeypatch.setenv("BOROUGHS_SMTP_PORT", str(server.port))
+    monkeypatch.setenv("BOROUGHS_SMTP_CA_FILE", ca_file)
+    monkeypatch.setenv("BOROUGHS_SMTP_USERNAME", "boroughs")
+    monkeypatch.setenv("BOROUGHS_SMTP_PASSWORD", "s3cret")
+    from boroughs.config import reset_settings
+
+    reset_settings()
+    counts = notify.run_once(engine, notify.backend_from_settings(), FAST, now=utcnow() + dt.timedelta(hours=1))
+    assert counts.delivered == 1, counts.errors
+    assert [m["To"] for m in server.messages] == ["officer@newham.gov.uk"]

@@ -121,8 +121,11 @@ class SmtpBackend:
             raise SendFailure(f"the mail server refused the user name or password ({exc.smtp_code})") from None
         except smtplib.SMTPResponseException as exc:
             text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+            # a refusal of this message is final; one of Boroughs' own set-up (sender, TLS, sign-in) is not:
+            # the messages wait for the administrator to fix it
+            setup = isinstance(exc, smtplib.SMTPSenderRefused) or exc.smtp_code in (530, 534, 535, 538)
             raise SendFailure(f"the mail server answered {exc.smtp_code} {text}",
-                              permanent=500 <= exc.smtp_code < 600) from None
+                              permanent=500 <= exc.smtp_code < 600 and not setup) from None
         except (smtplib.SMTPException, OSError) as exc:
             raise SendFailure(f"could not reach the mail server {self.host}:{self.port}: {exc}") from None
         return msgid
@@ -192,9 +195,10 @@ def backend_from_settings(settings: Settings | None = None) -> Backend:
     if s.notify_backend == "local":
         return FileBackend(s.notify_outbox)
     if s.notify_backend == "smtp":
+        context = ssl.create_default_context(cafile=str(s.smtp_ca_file)) if s.smtp_ca_file else None
         return SmtpBackend(s.smtp_host, s.smtp_port, sender=s.notify_email_from, starttls=s.smtp_starttls,
                            use_ssl=s.smtp_ssl, username=s.smtp_username, password=s.smtp_password,
-                           timeout=s.smtp_timeout)
+                           timeout=s.smtp_timeout, context=context)
     if s.notify_backend == "govuk_notify":
         if not s.notify_api_key:
             raise ValueError("BOROUGHS_NOTIFY_BACKEND is govuk_notify but BOROUGHS_NOTIFY_API_KEY is not set")
