@@ -256,7 +256,7 @@ def test_notify_refusals_and_outages(engine, notify_standin):
                           email_template_id="e")
     later = utcnow() + dt.timedelta(hours=1)
     counts = notify.run_once(engine, wrong, FAST, now=later)
-    assert counts.failed == 1 and "(403)" in counts.errors[0] and "signature" in counts.errors[0]
+    assert counts.retrying == 1 and "(403)" in counts.errors[0] and "signature" in counts.errors[0]
     offline = NotifyBackend(API_KEY, base_url=f"http://127.0.0.1:{free_port()}", email_template_id="e")
     with pytest.raises(notify.SendFailure, match="could not reach GOV.UK Notify") as exc:
         offline.send(Outgoing(1, "email", "a@b.org", "core.invitation", "s", "b"))

@@ -162,7 +162,7 @@ class NotifyBackend:
                                else {"body": message.body})
         if not template_id:
             raise SendFailure(f"no GOV.UK Notify template for {message.template!r}: set "
-                              f"BOROUGHS_NOTIFY_{message.channel.upper()}_TEMPLATE_ID", permanent=True)
+                              f"BOROUGHS_NOTIFY_{message.channel.upper()}_TEMPLATE_ID")
         try:
             if message.channel == "email":
                 answer = self.client().send_email_notification(
@@ -178,7 +178,9 @@ class NotifyBackend:
 
 
 def notify_failure(exc: APIError) -> SendFailure:
-    """Notify's error as a plain sentence; 400 and 403 cannot succeed on a retry, 429 and 5xx may."""
+    """Notify's error as a plain sentence. A 400 (this recipient, this template) cannot succeed on a retry;
+    a 403 (the API key, the clock) is Boroughs' set-up, so the message waits for it to be fixed; 429 and 5xx
+    may pass."""
     detail = exc.message
     if isinstance(detail, list):
         detail = "; ".join(f"{e.get('error')}: {e.get('message')}" for e in detail if isinstance(e, dict))
@@ -186,7 +188,7 @@ def notify_failure(exc: APIError) -> SendFailure:
     if status == 503 and exc.response is None:
         return SendFailure(f"could not reach GOV.UK Notify: {detail}")
     return SendFailure(f"GOV.UK Notify refused the message ({status}): {detail}",
-                       permanent=status in (400, 403))
+                       permanent=status == 400)
 
 
 def backend_from_settings(settings: Settings | None = None) -> Backend:
