@@ -93,13 +93,18 @@ def record(engine: Engine, token: str, message: Outgoing, backend: str, *, provi
     policy = policy or Policy()
     now = now or utcnow()
     with Session(engine) as db, db.begin():
-        row = db.scalar(select(M).where(M.id == message.id, M.claim_token == token).with_for_update())
-        if row is None:
+        # release the claim first, in one conditional write: only the holder of the claim gets a row back
+        held = db.execute(update(M).where(M.id == message.id, M.claim_token == token)
+                          .values(claim_token=None, lease_until=None).returning(M.id)
+                          .execution_options(synchronize_session=False)).first()
+        if held is None:
             return "lost"
+        row = db.get(M, message.id)
+        assert row is not None
         db.add(OutboxAttempt(message_id=row.id, at=now, backend=backend, ok=failure is None,
                              permanent=bool(failure and failure.permanent), provider_id=provider_id,
                              error=str(failure) if failure else None))
-        row.backend, row.claim_token, row.lease_until = backend, None, None
+        row.backend = backend
         if failure is None:
             row.status, row.provider_id, row.delivered_at, row.last_error = "delivered", provider_id, now, None
         else:
