@@ -241,7 +241,7 @@ def admin_invite(
     role: Annotated[str, typer.Option(help="Role in that organisation")],
     base_url: Annotated[str, typer.Option(help="Where the app is served")] = "http://127.0.0.1:8000",
 ) -> None:
-    """Invite someone: prints a one-time link where they set their password."""
+    """Invite someone: emails (and prints) a one-time link where they set their password."""
     from boroughs.core.organisations import invite, organisation_by
 
     upgrade()
@@ -251,7 +251,8 @@ def admin_invite(
             _, token = invite(db, organisation, email, name, role)
     except BoroughsError as exc:
         fail(str(exc))
-    console.print(f"Send this link to {email} (valid for 7 days, once): {base_url.rstrip('/')}/invitations/{token}")
+    console.print(f"Invitation queued for {email} (`boroughs notify run` sends it). The link, valid for 7 days, once: "
+                  f"{base_url.rstrip('/')}/invitations/{token}")
 
 
 @admin_app.command("set-role")
