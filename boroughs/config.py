@@ -54,6 +54,35 @@ class Settings(BaseSettings):
     # Issue 12: where `boroughs inclusion build` caches parsed inputs (unset: ~/.cache/boroughs/inclusion).
     inclusion_cache_dir: Path | None = None
 
+    # Notifications (issue 15): the outbox, its worker and the backends (docs/notifications.md).
+    notify_backend: str = "local"  # local | smtp | govuk_notify
+    notify_public_url: str = "http://127.0.0.1:8000"
+    notify_outbox: Path = Path("out") / "notifications"
+    notify_email_from: str = "Boroughs <no-reply@boroughs.invalid>"
+    notify_worker_in_serve: bool = False
+    notify_poll_seconds: float = 10.0
+    notify_batch_size: int = 20
+    notify_max_attempts: int = 6
+    notify_retry_seconds: float = 60.0
+    notify_retry_max_seconds: float = 3600.0
+    notify_lease_seconds: float = 300.0
+    notify_api_key: str = ""
+    notify_url: str = "https://api.notifications.service.gov.uk"
+    notify_email_template_id: str = ""
+    notify_sms_template_id: str = ""
+    notify_template_ids: dict[str, str] = Field(default_factory=dict)
+    notify_template_outreach_intro: str = ""
+    notify_template_outreach_missed: str = ""
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    smtp_ssl: bool = False
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_timeout: float = 30.0
+    smtp_ca_file: Path | None = None
+    report_due_days: int = 14
+
     @field_validator("database_url")
     @classmethod
     def _normalise_pg(cls, v: str) -> str:

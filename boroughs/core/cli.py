@@ -53,7 +53,16 @@ def serve(
     if migrate:
         upgrade()
     console.print(f"Boroughs is running at [bold]http://{host}:{port}/[/] (database {get_settings().database_url.split('@')[-1]})")
-    uvicorn.run(create_app(), host=host, port=port, log_level="info", proxy_headers=True)
+    worker = None
+    if get_settings().notify_worker_in_serve:  # issue 15: send the outbox from a background thread
+        from boroughs.core.notify import BackgroundWorker
+
+        worker = BackgroundWorker().start()
+    try:
+        uvicorn.run(create_app(), host=host, port=port, log_level="info", proxy_headers=True)
+    finally:
+        if worker is not None:
+            worker.stop()
 
 
 # ---------------------------------------------------------------- data
@@ -280,7 +289,7 @@ def admin_invite(
     role: Annotated[str, typer.Option(help="Role in that organisation")],
     base_url: Annotated[str, typer.Option(help="Where the app is served")] = "http://127.0.0.1:8000",
 ) -> None:
-    """Invite someone: prints a one-time link where they set their password."""
+    """Invite someone: emails (and prints) a one-time link where they set their password."""
     from boroughs.core.organisations import invite, organisation_by
 
     upgrade()
@@ -290,7 +299,8 @@ def admin_invite(
             _, token = invite(db, organisation, email, name, role)
     except BoroughsError as exc:
         fail(str(exc))
-    console.print(f"Send this link to {email} (valid for 7 days, once): {base_url.rstrip('/')}/invitations/{token}")
+    console.print(f"Invitation queued for {email} (`boroughs notify run` sends it). The link, valid for 7 days, once: "
+                  f"{base_url.rstrip('/')}/invitations/{token}")
 
 
 @admin_app.command("set-role")

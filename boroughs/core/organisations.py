@@ -9,12 +9,21 @@ import secrets
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from boroughs.core import audit
+from boroughs.core import audit, notify
 from boroughs.core.auth import hash_password, token_hash
 from boroughs.core.datasets import slugify
 from boroughs.core.db import utcnow
 from boroughs.core.errors import NotFound, ValidationFailed
-from boroughs.core.models import ROLES_BY_KIND, Invitation, Membership, Organisation, OrgKind, Role, User
+from boroughs.core.models import (
+    ROLE_LABELS,
+    ROLES_BY_KIND,
+    Invitation,
+    Membership,
+    Organisation,
+    OrgKind,
+    Role,
+    User,
+)
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 ONS_COUNCIL = re.compile(r"E0[6-9]\d{6}|W06\d{6}|S12\d{6}|N09\d{6}")
@@ -156,6 +165,11 @@ def invite(
     db.flush()
     audit.record(db, "member.invite", actor=actor, organisation_id=org.id, object_type="invitation",
                  object_id=inv.id, detail={"email": email, "role": role.value})
+    notify.enqueue(db, "core.invitation", email, {  # issue 15: the link goes by email
+        "name": inv.name or "there", "inviter": getattr(actor, "name", None) or "An administrator",
+        "organisation": org.name, "role": ROLE_LABELS.get(role, role.value).lower(),
+        "expires": f"{inv.expires_at:%d %B %Y}", "link": notify.link(f"/invitations/{token}")},
+        organisation_id=org.id, reference=f"invitation-{inv.id}")
     return inv, token
 
 

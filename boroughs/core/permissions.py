@@ -104,3 +104,4 @@ register("member.change_role", ORG_ADMINS, "own", "change roles in this organisa
 register("audit.view", ADMIN, "any", "read the audit trail")
 register("org.sso.approve", ORG_ADMINS, "own", "approve first sign-ins through single sign-on", platform=True)
 register("geography.view", set(Role), "public", "see geography")
+register("notify.view", ORG_ADMINS, "own", "see the messages sent to this organisation's people", platform=True)

@@ -19,6 +19,7 @@ from boroughs.core.db import utcnow
 from boroughs.core.errors import NotFound, PermissionDenied, ValidationFailed
 from boroughs.core.models import Membership, Organisation, Role, User
 from boroughs.core.permissions import can, require
+from boroughs.fund import messages
 from boroughs.fund._common import log
 from boroughs.fund.models import Assignment, Call, Conflict, Criterion, Proposal, Score
 from boroughs.fund.proposals import org_ids
@@ -96,6 +97,7 @@ def assign(session: Session, user: Any, proposal: Proposal, member_id: int) -> A
     session.add(a)
     session.flush()
     log(session, "fund.panel.assign", user, call.fund_body_id, proposal, member_id=member.id)
+    messages.panel_assigned(session, a, proposal)  # issue 15
     return a
 
 

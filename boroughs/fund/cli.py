@@ -161,3 +161,19 @@ def list_calls(
         for s in r["strands"]:
             console.print(f"  {s['title']}: {gbp(s['awarded'])} of {gbp(s['budget'])} awarded "
                           f"(award limit {gbp(s['award_limit'])})")
+
+
+@app.command("remind-reports")
+def remind_reports(
+    days: Annotated[int | None, typer.Option(help="Remind this many days before a report is due "
+                                                  "(default BOROUGHS_REPORT_DUE_DAYS)")] = None,
+) -> None:
+    """Queue emails for progress reports due soon and overdue (once each); run it daily."""
+    from boroughs.core.migrate import upgrade
+    from boroughs.fund.messages import remind_reports as remind
+
+    upgrade()
+    with session_scope() as db:
+        counts = remind(db, days_ahead=days)
+    console.print(f"Queued {counts['due']} reminder(s) of reports due and {counts['overdue']} of reports overdue. "
+                  "`boroughs notify run` sends them.")

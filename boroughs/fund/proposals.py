@@ -475,7 +475,15 @@ def sign_off(session: Session, user: Any, proposal: Proposal, organisation_id: i
     partner.signed_off_by_id = getattr(user, "id", None)
     session.flush()
     log(session, "fund.proposal.signoff", user, organisation_id, proposal, version=proposal.version)
+    request_sign_offs(session, proposal)  # issue 15: ask the partners still to sign off this version
     return partner
+
+
+def request_sign_offs(session: Session, proposal: Proposal) -> int:
+    """Email every signing partner that has not signed off the current version (once per version)."""
+    from boroughs.fund import messages
+
+    return messages.request_sign_offs(session, proposal)
 
 
 def missing_sign_offs(proposal: Proposal) -> list[Partner]:

@@ -2,29 +2,30 @@
 
 * ``LocalBackend``: keeps messages in memory (and, when given a folder, writes each as a JSON file); for
   tests, demos and councils not yet on a messaging service. It never contacts anyone.
-* ``GovUkNotifyBackend``: GOV.UK Notify's REST API (``POST /v2/notifications/{email,sms,letter}``),
-  authenticated with a JSON Web Token signed with the service's API key, as Notify documents. Its HTTP is
-  tested only against recorded responses (``httpx.MockTransport``).
+* ``GovUkNotifyBackend``: GOV.UK Notify through GDS's ``notifications-python-client``, which signs each
+  request's JSON Web Token. Tested against a local stand-in for Notify's API on 127.0.0.1 (issue 15).
 
-``backend_from_env()`` picks one: ``BOROUGHS_NOTIFY_API_KEY`` set → Notify (template ids from
-``BOROUGHS_NOTIFY_TEMPLATE_<NAME>``, e.g. ``BOROUGHS_NOTIFY_TEMPLATE_OUTREACH_INTRO``); otherwise local
+``backend_from_env()`` picks one from the settings: ``BOROUGHS_NOTIFY_API_KEY`` set → Notify (template ids
+from ``BOROUGHS_NOTIFY_TEMPLATE_OUTREACH_INTRO`` / ``..._OUTREACH_MISSED``); otherwise local
 (``BOROUGHS_NOTIFY_OUTBOX`` names an optional folder).
+
+These messages to residents are sent while the officer waits, and recorded as outreach notifications;
+messages to staff go through the outbox in ``boroughs.core.notify``.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
-import os
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-import httpx
+from notifications_python_client.errors import APIError
+from notifications_python_client.notifications import NotificationsAPIClient
+
+from boroughs.config import get_settings
+from boroughs.core.notify.backends import notify_failure
 
 CHANNELS = ("email", "sms", "letter")
 NOTIFY_URL = "https://api.notifications.service.gov.uk"
@@ -88,35 +89,19 @@ class LocalBackend:
         return SendResult(self.name, msg_id, "sent", {"body": message["body"]})
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def notify_token(service_id: str, secret: str, now: float | None = None) -> str:
-    """The JWT Notify expects: HS256, ``iss`` the service id, ``iat`` now (seconds)."""
-    header = _b64(json.dumps({"typ": "JWT", "alg": "HS256"}, separators=(",", ":")).encode())
-    payload = _b64(json.dumps({"iss": service_id, "iat": int(now if now is not None else time.time())},
-                              separators=(",", ":")).encode())
-    signature = hmac.new(secret.encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest()
-    return f"{header}.{payload}.{_b64(signature)}"
-
-
-def split_api_key(api_key: str) -> tuple[str, str]:
-    """A Notify API key is ``{name}-{service id (uuid)}-{secret (uuid)}``."""
-    if len(api_key) < 74:
-        raise NotifyError("the GOV.UK Notify API key is too short: copy the whole key from Notify's API page")
-    return api_key[-73:-37], api_key[-36:]
-
-
 class GovUkNotifyBackend:
+    """GOV.UK Notify through GDS's ``notifications-python-client`` (which signs the request's JWT)."""
+
     name = "govuk_notify"
 
     def __init__(self, api_key: str, template_ids: dict[str, str], *, base_url: str = NOTIFY_URL,
-                 client: httpx.Client | None = None, timeout: float = 10.0) -> None:
-        self.service_id, self.secret = split_api_key(api_key)
+                 timeout: float = 10.0) -> None:
+        if len(api_key) < 74:
+            raise NotifyError("the GOV.UK Notify API key is too short: copy the whole key from Notify's API page")
+        self.api_key = api_key
         self.template_ids = template_ids
         self.base_url = base_url.rstrip("/")
-        self.client = client or httpx.Client(timeout=timeout)
+        self.timeout = timeout
 
     def send(self, channel: str, template: str, to: str | dict[str, str], personalisation: dict[str, str],
              reference: str) -> SendResult:
@@ -126,41 +111,37 @@ class GovUkNotifyBackend:
         if not template_id:
             raise NotifyError(f"no GOV.UK Notify template id for {template!r}: set "
                               f"BOROUGHS_NOTIFY_TEMPLATE_{template.upper()}")
-        body: dict[str, Any] = {"template_id": template_id, "reference": reference}
-        if channel == "email":
-            body["email_address"] = to
-            body["personalisation"] = personalisation
-        elif channel == "sms":
-            body["phone_number"] = to
-            body["personalisation"] = personalisation
-        else:
-            if not isinstance(to, dict):
-                raise NotifyError("a letter needs an address (address_line_1 ... and postcode)")
-            body["personalisation"] = {**to, **personalisation}
-        headers = {"Authorization": f"Bearer {notify_token(self.service_id, self.secret)}",
-                   "Content-Type": "application/json", "User-Agent": "boroughs-notify/1.0"}
+        # the client is not thread-safe: one per message
+        client = NotificationsAPIClient(self.api_key, base_url=self.base_url, timeout=self.timeout)
         try:
-            response = self.client.post(f"{self.base_url}/v2/notifications/{channel}", json=body, headers=headers)
-        except httpx.HTTPError as exc:
-            raise NotifyError(f"could not reach GOV.UK Notify: {exc}") from None
-        try:
-            data = response.json()
-        except ValueError:
-            data = {}
-        if response.status_code != 201:
-            errors = "; ".join(f"{e.get('error')}: {e.get('message')}" for e in data.get("errors", [])) or \
-                response.text[:200]
-            raise NotifyError(f"GOV.UK Notify refused the message ({response.status_code}): {errors}")
+            if channel == "email":
+                data = client.send_email_notification(email_address=to, template_id=template_id,
+                                                      personalisation=personalisation, reference=reference)
+            elif channel == "sms":
+                data = client.send_sms_notification(phone_number=to, template_id=template_id,
+                                                    personalisation=personalisation, reference=reference)
+            else:
+                if not isinstance(to, dict):
+                    raise NotifyError("a letter needs an address (address_line_1 ... and postcode)")
+                data = client.send_letter_notification(template_id=template_id,
+                                                       personalisation={**to, **personalisation},
+                                                       reference=reference)
+        except APIError as exc:
+            raise NotifyError(str(notify_failure(exc))) from None
         return SendResult(self.name, str(data.get("id")), "sent", {"notify_reference": data.get("reference")})
 
 
 def backend_from_env() -> NotificationBackend:
-    key = os.environ.get("BOROUGHS_NOTIFY_API_KEY")
-    if key:
-        ids = {name: os.environ.get(f"BOROUGHS_NOTIFY_TEMPLATE_{name.upper()}", "") for name in TEMPLATES}
-        return GovUkNotifyBackend(key, ids, base_url=os.environ.get("BOROUGHS_NOTIFY_URL", NOTIFY_URL))
-    outbox = os.environ.get("BOROUGHS_NOTIFY_OUTBOX")
-    return _local(outbox)
+    """Notify when ``BOROUGHS_NOTIFY_API_KEY`` is set (template ids from ``BOROUGHS_NOTIFY_TEMPLATE_<NAME>`` or
+    ``BOROUGHS_NOTIFY_TEMPLATE_IDS``); otherwise the local backend (a folder only if ``BOROUGHS_NOTIFY_OUTBOX``
+    is set)."""
+    s = get_settings()
+    if s.notify_api_key:
+        ids = {"outreach_intro": s.notify_template_outreach_intro,
+               "outreach_missed": s.notify_template_outreach_missed}
+        ids.update({k: v for k, v in s.notify_template_ids.items() if k in TEMPLATES})
+        return GovUkNotifyBackend(s.notify_api_key, ids, base_url=s.notify_url)
+    return _local(str(s.notify_outbox) if "notify_outbox" in s.model_fields_set else None)
 
 
 _LOCALS: dict[str, LocalBackend] = {}

@@ -32,6 +32,7 @@ from boroughs.core.models import Organisation
 from boroughs.core.permissions import can, orgs_where
 from boroughs.support import (
     governance,
+    referral_messages,
     referral_permissions,  # noqa: F401  (registers the actions)
 )
 from boroughs.support.directory import get_service, needs, owner_of, service_needs
@@ -234,6 +235,7 @@ def send_referrals(db: Session, user: Any, *, council_id: int, resident_id: int,
                      detail={"resident_id": resident_id, "recipient_org_id": d.recipient_id,
                              "agreement": d.permit.agreement.reference, "purpose": d.permit.purpose.key,
                              "fields": sorted(d.shared)})
+        referral_messages.new_referral(db, ref)
     if outreach_case_id is not None:
         from boroughs.support import outreach
 
@@ -329,6 +331,7 @@ def accept(db: Session, user: Any, ref: Referral, note: str = "", now: dt.dateti
                                "no longer in force), so the referral cannot be accepted.")
     ref.status, ref.accepted_at, ref.handled_by_id = "accepted", now, getattr(user, "id", None)
     _event(ref, "accepted", user, note.strip() or None, now)
+    referral_messages.update_for_referrer(db, ref, "accepted")
     audit.record(db, "support.referral.accept", actor=user, organisation_id=ref.vcs_org_id,
                  object_type="referral", object_id=ref.id, purpose=PURPOSE_READ)
 
@@ -342,6 +345,7 @@ def decline(db: Session, user: Any, ref: Referral, reason: str, now: dt.datetime
     ref.decline_reason = reason.strip()
     ref.handled_by_id = getattr(user, "id", None)
     _event(ref, "declined", user, reason.strip(), now)
+    referral_messages.update_for_referrer(db, ref, "declined")
     audit.record(db, "support.referral.decline", actor=user, organisation_id=ref.vcs_org_id,
                  object_type="referral", object_id=ref.id, purpose=PURPOSE_READ)
 
@@ -368,6 +372,7 @@ def record_outcome(db: Session, user: Any, ref: Referral, outcome: str, note: st
     ref.status, ref.outcome, ref.outcome_at, ref.closed_at = "closed", outcome, now, now
     ref.outcome_note = note.strip() or None
     _event(ref, "outcome", user, OUTCOMES[outcome] + (f": {note.strip()}" if note.strip() else ""), now)
+    referral_messages.update_for_referrer(db, ref, "outcome")
     audit.record(db, "support.referral.outcome", actor=user, organisation_id=ref.vcs_org_id,
                  object_type="referral", object_id=ref.id, purpose=PURPOSE_READ, detail={"outcome": outcome})
 
@@ -419,12 +424,14 @@ def process_overdue(db: Session, now: dt.datetime | None = None) -> dict[str, in
             ref.officer_unseen = True
             audit.record(db, "support.referral.return", organisation_id=ref.council_id, object_type="referral",
                          object_id=ref.id, detail={"vcs_org_id": ref.vcs_org_id})
+            referral_messages.update_for_referrer(db, ref, "returned")
             counts["returned"] += 1
         elif ref.reminded_at is None:
             ref.reminded_at = now
             ref.events.append(ReferralEvent(kind="reminder", at=now, note=(
                 f"Reminder: waiting longer than the promised {promise.days} day(s) for a response.")))
             ref.officer_unseen = True
+            referral_messages.reminder(db, ref)
             counts["reminded"] += 1
     db.flush()
     return counts

@@ -79,10 +79,11 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     # GOV.UK Frontend's stylesheet asks for its fonts and images under /assets/
     app.mount("/assets", StaticFiles(directory=STATIC / "vendor" / "govuk-frontend" / "assets"), name="assets")
 
-    from boroughs.web.routes import admin, api, api_docs, auth, pages, sso
+    from boroughs.web.routes import admin, api, api_docs, auth, notifications, pages, sso
 
     nav: list[dict[str, str]] = [{"text": "Home", "href": "/"}]
-    for router in (pages.router, auth.router, sso.router, admin.router, api.router, api_docs.router):
+    for router in (pages.router, auth.router, sso.router, admin.router, api.router, api_docs.router,
+                   notifications.router):
         app.include_router(router)
     for _area, module in _area_routers():
         app.include_router(module.router)

@@ -18,4 +18,5 @@ EXPECTED: dict[str, set[Role]] = {
     "audit.view": {R.PLATFORM_ADMIN},
     "org.sso.approve": ORG_ADMINS | {R.PLATFORM_ADMIN},
     "geography.view": set(Role),
+    "notify.view": ORG_ADMINS | {R.PLATFORM_ADMIN},  # issue 15: the outbox page (no message bodies)
 }

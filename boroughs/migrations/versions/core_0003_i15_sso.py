@@ -1,7 +1,7 @@
 """i15 single sign-on
 
 Revision ID: core_i15_sso
-Revises: core_0001
+Revises: core_i15_notify_outbox
 Create Date: 2026-12-01 09:57:35.528096
 """
 
@@ -16,7 +16,7 @@ import boroughs.core.db
 
 
 revision: str = 'core_i15_sso'
-down_revision: str | Sequence[str] | None = 'core_0001'
+down_revision: str | Sequence[str] | None = 'core_i15_notify_outbox'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
