@@ -19,6 +19,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import boroughs
@@ -41,6 +42,14 @@ def _error(request: Request, status: int, title: str, message: str) -> Response:
     if _wants_json(request):
         return JSONResponse({"detail": message}, status_code=status)
     return render(request, "errors/error.html", {"status": status, "title": title, "message": message}, status)
+
+
+def _busy_response(request: Request) -> Response:
+    """503: the service is at capacity (every database connection or request slot is in use)."""
+    response = _error(request, 503, "Sorry, the service is busy",
+                      "Too many people are using the service at the moment. Wait a minute and try again.")
+    response.headers["Retry-After"] = "30"
+    return response
 
 
 def _area_routers() -> list[tuple[str, Any]]:
@@ -73,7 +82,9 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1000)
 
     app.add_middleware(BoroughsMiddleware, sessions=app.state.sessions, anon_cookie=deps.ANON_COOKIE,
-                       secure=settings.secure_cookies)
+                       secure=settings.secure_cookies, max_concurrent=settings.max_concurrent_requests,
+                       queue_seconds=settings.request_queue_seconds, busy=_busy_response,
+                       thread_pool_size=settings.thread_pool_size)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # GOV.UK Frontend's stylesheet asks for its fonts and images under /assets/
@@ -91,31 +102,31 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.state.nav = nav
 
     @app.exception_handler(deps.NotSignedIn)
-    async def _not_signed_in(request: Request, exc: deps.NotSignedIn) -> Response:
+    def _not_signed_in(request: Request, exc: deps.NotSignedIn) -> Response:
         if _wants_json(request):
             return JSONResponse({"detail": "Sign in first."}, status_code=401)
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/sign-in?next={quote(target)}", status_code=303)
 
     @app.exception_handler(deps.CsrfFailed)
-    async def _csrf(request: Request, exc: deps.CsrfFailed) -> Response:
+    def _csrf(request: Request, exc: deps.CsrfFailed) -> Response:
         return _error(request, 400, "Your form has expired",
                       "The form was open too long or was sent from another site. Go back, refresh the page and try again.")
 
     @app.exception_handler(PermissionDenied)
-    async def _forbidden(request: Request, exc: PermissionDenied) -> Response:
+    def _forbidden(request: Request, exc: PermissionDenied) -> Response:
         return _error(request, 403, "You cannot see this page", str(exc) or "You do not have permission.")
 
     @app.exception_handler(NotFound)
-    async def _not_found(request: Request, exc: NotFound) -> Response:
+    def _not_found(request: Request, exc: NotFound) -> Response:
         return _error(request, 404, "Page not found", str(exc))
 
     @app.exception_handler(ValidationFailed)
-    async def _invalid(request: Request, exc: ValidationFailed) -> Response:
+    def _invalid(request: Request, exc: ValidationFailed) -> Response:
         return _error(request, 422, "There is a problem", str(exc))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+    def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if _wants_json(request):
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
         if exc.status_code == 404:
@@ -126,14 +137,19 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         return _error(request, exc.status_code, "There is a problem", str(exc.detail))
 
     @app.exception_handler(RequestValidationError)
-    async def _request_invalid(request: Request, exc: RequestValidationError) -> Response:
+    def _request_invalid(request: Request, exc: RequestValidationError) -> Response:
         if _wants_json(request):
             return JSONResponse({"detail": exc.errors()}, status_code=422)
         fields = ", ".join(".".join(str(p) for p in e["loc"][1:]) for e in exc.errors())
         return _error(request, 422, "There is a problem", f"Check these fields and try again: {fields}.")
 
+    @app.exception_handler(SQLAlchemyTimeoutError)
+    def _busy(request: Request, exc: SQLAlchemyTimeoutError) -> Response:
+        log.warning("no database connection free within %ss on %s", settings.db_pool_timeout, request.url.path)
+        return _busy_response(request)
+
     @app.exception_handler(Exception)
-    async def _server_error(request: Request, exc: Exception) -> Response:
+    def _server_error(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s", request.url.path)
         return _error(request, 500, "Sorry, there is a problem with the service",
                       "Try again later. If it keeps happening, tell your administrator the time it happened.")

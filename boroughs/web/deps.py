@@ -14,10 +14,11 @@ import secrets
 from fastapi import Depends, Request, Response
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from boroughs.config import get_settings
 from boroughs.core import auth, permissions
-from boroughs.core.errors import PermissionDenied
+from boroughs.core.errors import PermissionDenied, ValidationFailed
 from boroughs.core.models import User
 
 SESSION_COOKIE = "boroughs_session"
@@ -59,7 +60,51 @@ def _anon_csrf(anon: str) -> str:
     return hmac.new(get_settings().secret_key.encode(), f"csrf:{anon}".encode(), hashlib.sha256).hexdigest()
 
 
-async def load_context(request: Request, response: Response, db: Session = Depends(get_db)) -> None:
+async def submitted_csrf(request: Request) -> str | None:
+    """The CSRF token a state-changing request sent (header or form field), read on the event loop.
+
+    No database work here: ``load_context`` (a plain ``def``, run in the thread pool) does that.
+    """
+    if request.method not in UNSAFE:
+        return None
+    sent = request.headers.get("x-csrf-token")
+    if sent is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        value = form.get("csrf_token")
+        sent = value if isinstance(value, str) else None
+    return sent
+
+
+DB_INT_MIN, DB_INT_MAX = -(2**31), 2**31 - 1  # PostgreSQL's ``integer`` (SQLite's is wider)
+
+
+def check_path_ids(request: Request) -> None:
+    """Refuse (422) an integer path parameter outside the database's integer range.
+
+    Without this a very large id reaches the database and fails there (a 500 page).
+    """
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    for field in dependant.path_params:
+        if field.field_info.annotation is not int:
+            continue
+        raw = str(request.path_params.get(field.name, "")).strip()
+        try:
+            value = int(raw)
+        except ValueError:
+            continue  # not a number at all: FastAPI's own validation answers 422
+        if not DB_INT_MIN <= value <= DB_INT_MAX:
+            raise ValidationFailed(f"There is nothing with the number {raw[:30]}{'...' if len(raw) > 30 else ''}: "
+                                   "check the web address.")
+
+
+def load_context(request: Request, response: Response, db: Session = Depends(get_db),
+                 sent: str | None = Depends(submitted_csrf)) -> None:
+    check_path_ids(request)
     request.state.user = None
     request.state.session_token = None
     token = None
@@ -82,16 +127,8 @@ async def load_context(request: Request, response: Response, db: Session = Depen
             anon = secrets.token_urlsafe(24)
             request.state.new_anon_cookie = anon
         request.state.csrf_token = _anon_csrf(anon)
-    if request.method in UNSAFE:
-        sent = request.headers.get("x-csrf-token")
-        if sent is None and request.headers.get("content-type", "").startswith(
-            ("application/x-www-form-urlencoded", "multipart/form-data")
-        ):
-            form = await request.form()
-            value = form.get("csrf_token")
-            sent = value if isinstance(value, str) else None
-        if not sent or not hmac.compare_digest(sent, request.state.csrf_token):
-            raise CsrfFailed()
+    if request.method in UNSAFE and (not sent or not hmac.compare_digest(sent, request.state.csrf_token)):
+        raise CsrfFailed()
 
 
 def require_user(request: Request) -> User:
@@ -128,3 +165,8 @@ def set_session_cookie(response: Response, token: str) -> None:
 
 def clear_session_cookie(response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+async def form_data(request: Request) -> FormData:
+    """The submitted form, read on the event loop so that the route itself can be a plain (threaded) ``def``."""
+    return await request.form()
