@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     audit_key: str = ""
     audit_key_file: Path | None = None
     audit_checkpoint_file: Path = Path("audit-checkpoints.jsonl")
-    audit_checkpoint_every: int = 100
+    audit_checkpoint_every: int = 20
     audit_checkpoint_minutes: int = 5
     trusted_proxies: str = ""
 

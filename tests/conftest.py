@@ -120,8 +120,14 @@ def session(engine: Engine) -> Iterator[Session]:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Each test starts from the environment's settings; a test may monkeypatch BOROUGHS_* freely."""
+def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """Each test starts from the environment's settings; a test may monkeypatch BOROUGHS_* freely.
+
+    The audit trail's key is a test-only one, and each test has its own audit checkpoint file (issue 11).
+    """
+    if not os.environ.get("BOROUGHS_AUDIT_KEY") and not os.environ.get("BOROUGHS_AUDIT_KEY_FILE"):
+        monkeypatch.setenv("BOROUGHS_AUDIT_KEY", "test-only-audit-key-for-the-boroughs-test-suite")
+    monkeypatch.setenv("BOROUGHS_AUDIT_CHECKPOINT_FILE", str(tmp_path / "audit-checkpoints.jsonl"))
     reset_settings()
     yield
     reset_settings()

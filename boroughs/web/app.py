@@ -7,8 +7,11 @@ service navigation). See ``docs/developing.md``.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -20,10 +23,12 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import boroughs
 from boroughs.config import get_settings
+from boroughs.core import audit, audit_checkpoints
 from boroughs.core.db import get_engine, session_factory
 from boroughs.core.errors import NotFound, PermissionDenied, ValidationFailed
 from boroughs.web import deps
@@ -64,8 +69,29 @@ def _area_routers() -> list[tuple[str, Any]]:
     return found
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """While serving: a signed audit checkpoint every minute when one is due, and a last one on the way out."""
+
+    async def every_minute() -> None:
+        while True:
+            await asyncio.sleep(60)
+            await run_in_threadpool(audit_checkpoints.maybe_write, app.state.engine)
+
+    task = asyncio.create_task(every_minute())
+    try:
+        yield
+    finally:
+        task.cancel()
+        try:
+            await run_in_threadpool(audit_checkpoints.write_checkpoint, app.state.engine)
+        except Exception:
+            log.exception("could not write the audit checkpoint at shut-down")
+
+
 def create_app(engine: Engine | None = None) -> FastAPI:
     settings = get_settings()
+    audit.audit_key()  # refuse to start without an audit key (outside demo mode)
     engine = engine or get_engine()
     app = FastAPI(
         title="Boroughs",
@@ -75,6 +101,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
         redoc_url=None,
         dependencies=[Depends(deps.load_context)],
+        lifespan=_lifespan,
     )
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
