@@ -53,7 +53,13 @@ def serve(
     if migrate:
         upgrade()
     console.print(f"Boroughs is running at [bold]http://{host}:{port}/[/] (database {get_settings().database_url.split('@')[-1]})")
-    uvicorn.run(create_app(), host=host, port=port, log_level="info", proxy_headers=True)
+    # X-Forwarded-For is read by boroughs.web.deps.client_ip, from BOROUGHS_TRUSTED_PROXIES only
+    try:
+        app = create_app()
+    except BoroughsError as exc:
+        fail(str(exc))
+        return
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
 
 
 # ---------------------------------------------------------------- data

@@ -31,7 +31,7 @@ from boroughs.config import get_settings
 from boroughs.core import audit, audit_checkpoints
 from boroughs.core.db import get_engine, session_factory
 from boroughs.core.errors import NotFound, PermissionDenied, ValidationFailed
-from boroughs.web import deps
+from boroughs.web import deps, security_headers
 from boroughs.web.middleware import BoroughsMiddleware
 from boroughs.web.templating import AREAS, PACKAGE_DIR, render
 
@@ -111,7 +111,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.add_middleware(BoroughsMiddleware, sessions=app.state.sessions, anon_cookie=deps.ANON_COOKIE,
                        secure=settings.secure_cookies, max_concurrent=settings.max_concurrent_requests,
                        queue_seconds=settings.request_queue_seconds, busy=_busy_response,
-                       thread_pool_size=settings.thread_pool_size)
+                       thread_pool_size=settings.thread_pool_size, headers=security_headers.headers_for(settings),
+                       docs_csp=security_headers.docs_policy().encode())
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # GOV.UK Frontend's stylesheet asks for its fonts and images under /assets/

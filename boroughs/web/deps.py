@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
+from functools import lru_cache
 
 from fastapi import Depends, Request, Response
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -52,8 +54,35 @@ def get_db(request: Request) -> Session:
     return db
 
 
+@lru_cache(maxsize=8)
+def _trusted_networks(setting: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(p.strip(), strict=False) for p in setting.split(",") if p.strip())
+
+
+def _is_trusted(address: str, networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in n for n in networks)
+
+
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The address a request came from, for the per-address sign-in limit and the session record.
+
+    ``X-Forwarded-For`` is believed only when the peer is one of ``BOROUGHS_TRUSTED_PROXIES`` (addresses or
+    networks, comma-separated; default none): then the right-most address in it that is not itself a trusted
+    proxy is the client. Anyone else could write any address there.
+    """
+    peer = request.client.host if request.client else "unknown"
+    networks = _trusted_networks(get_settings().trusted_proxies)
+    if not networks or not _is_trusted(peer, networks):
+        return peer
+    hops = [h.strip() for h in ",".join(request.headers.getlist("x-forwarded-for")).split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _is_trusted(hop, networks):
+            return hop
+    return hops[0] if hops else peer
 
 
 def _anon_csrf(anon: str) -> str:

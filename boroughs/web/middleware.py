@@ -53,8 +53,11 @@ class RequestState(dict[str, Any]):
 class BoroughsMiddleware:
     def __init__(self, app: ASGIApp, sessions: sessionmaker[Session], anon_cookie: str, secure: bool,
                  max_concurrent: int = 30, queue_seconds: float = 10.0,
-                 busy: Callable[[Request], Response] | None = None, thread_pool_size: int = 40) -> None:
+                 busy: Callable[[Request], Response] | None = None, thread_pool_size: int = 40,
+                 headers: list[tuple[bytes, bytes]] | None = None, docs_csp: bytes = b"") -> None:
         self.app = app
+        self.headers = headers if headers is not None else SECURITY_HEADERS
+        self.docs_csp = docs_csp
         self.sessions = sessions
         self.anon_cookie = anon_cookie
         self.secure = secure
@@ -124,8 +127,10 @@ class BoroughsMiddleware:
                 await finish(int(message["status"]))
                 headers = list(message.get("headers", []))
                 names = {k.lower() for k, _ in headers}
-                for k, v in SECURITY_HEADERS:
+                for k, v in self.headers:
                     if k not in names:
+                        if k == b"content-security-policy" and self.docs_csp and path.startswith("/api/docs"):
+                            v = self.docs_csp
                         headers.append((k, v))
                 if not cacheable and b"cache-control" not in names:
                     headers.append((b"cache-control", b"no-store"))
