@@ -227,8 +227,9 @@ def verify(session: Session, batch: int = 5000, *, since_checkpoint: bool = Fals
                                     "without the audit key)"))
             else:
                 breaks.append(Break(e.id, "its content does not match its seal (it was changed)"))
-            c = by_head.pop(e.id, None)
-            if c is not None:
+            found = by_head.pop(e.id, None)
+            if found is not None:
+                c = found
                 if e.hash != c.head_hash:
                     breaks.append(Break(e.id, f"it differs from the checkpoint of {c.at} (the chain was re-written)"))
                 if count != c.count:
