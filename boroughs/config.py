@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     login_ip_limit_per_hour: int = 50
     # issue 11: capacity, the audit trail's key and checkpoints, trusted proxies
     db_pool_size: int = 20
-    db_max_overflow: int = 10
+    db_max_overflow: int = 15
     db_pool_timeout: float = 5.0
     thread_pool_size: int = 40
     max_concurrent_requests: int = 30
