@@ -82,6 +82,19 @@ class Settings(BaseSettings):
     smtp_timeout: float = 30.0
     smtp_ca_file: Path | None = None
     report_due_days: int = 14
+    # issue 11: capacity, the audit trail's key and checkpoints, trusted proxies
+    db_pool_size: int = 20
+    db_max_overflow: int = 15
+    db_pool_timeout: float = 5.0
+    thread_pool_size: int = 40
+    max_concurrent_requests: int = 30
+    request_queue_seconds: float = 10.0
+    audit_key: str = ""
+    audit_key_file: Path | None = None
+    audit_checkpoint_file: Path = Path("audit-checkpoints.jsonl")
+    audit_checkpoint_every: int = 20
+    audit_checkpoint_minutes: int = 5
+    trusted_proxies: str = ""
 
     @field_validator("database_url")
     @classmethod

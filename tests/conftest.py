@@ -8,6 +8,7 @@ that cannot be reached is a failure, not a skip.
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,13 @@ from boroughs.core.db import make_engine, reset_engines, session_factory
 from boroughs.core.migrate import upgrade
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# issue 11: the audit trail needs a key outside demo mode; tests use this test-only one, and write their audit
+# checkpoints to a scratch folder (each test then gets its own file: see _isolated_settings)
+TEST_AUDIT_KEY = "test-only-audit-key-for-the-boroughs-test-suite"
+if not os.environ.get("BOROUGHS_AUDIT_KEY_FILE"):
+    os.environ.setdefault("BOROUGHS_AUDIT_KEY", TEST_AUDIT_KEY)
+os.environ.setdefault("BOROUGHS_AUDIT_CHECKPOINT_FILE",
+                      str(Path(tempfile.mkdtemp(prefix="boroughs-audit-")) / "audit-checkpoints.jsonl"))
 PG_ADMIN_URL = os.environ.get("BOROUGHS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -120,8 +128,12 @@ def session(engine: Engine) -> Iterator[Session]:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Each test starts from the environment's settings; a test may monkeypatch BOROUGHS_* freely."""
+def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """Each test starts from the environment's settings; a test may monkeypatch BOROUGHS_* freely.
+
+    Each test has its own audit checkpoint file (issue 11).
+    """
+    monkeypatch.setenv("BOROUGHS_AUDIT_CHECKPOINT_FILE", str(tmp_path / "audit-checkpoints.jsonl"))
     reset_settings()
     yield
     reset_settings()

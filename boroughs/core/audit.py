@@ -1,27 +1,75 @@
-"""The append-only, hash-chained audit trail.
+"""The append-only, keyed (HMAC) hash-chained audit trail, anchored by signed checkpoints outside the database.
 
-Every entry stores the SHA-256 of its own content together with the previous entry's hash, so that
-changing or deleting any row breaks the chain from that row on. ``verify`` walks the chain and reports the
-first broken link (``boroughs admin verify-audit``). Reads of personal data must give a ``purpose``.
+Every entry stores an HMAC-SHA-256, under the audit key (``BOROUGHS_AUDIT_KEY`` or ``BOROUGHS_AUDIT_KEY_FILE``,
+kept outside the database), of its own content together with the previous entry's seal, so that changing,
+inserting or deleting any row breaks the chain, and nobody without the key can re-compute it. Entries
+written before issue 11 carry a plain SHA-256 (``legacy``); they are accepted only before the first keyed
+entry, whose seal covers the last of them. ``boroughs.core.audit_checkpoints`` writes signed checkpoints
+(head, count, time) to an append-only file, so that deleting the newest entries, or all of them, is caught
+too. ``verify`` walks the chain, checks it against every checkpoint and reports every break
+(``boroughs admin verify-audit``). Reads of personal data must give a ``purpose``.
+
+Appends are serialised on every backend (``_lock_chain``), so concurrent requests cannot fork the chain.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from boroughs.config import get_settings
+from boroughs.core import audit_checkpoints
 from boroughs.core.db import utcnow
+from boroughs.core.errors import BoroughsError
 from boroughs.core.models import AuditEvent
 
 GENESIS = "0" * 64
+# The key used in demo mode when none is set. It is published here, so a demo deployment's trail is not
+# protected against anyone who can write to its database: set BOROUGHS_AUDIT_KEY wherever that matters.
+DEMO_AUDIT_KEY = "boroughs-demo-audit-key-published-not-secret"
 
 
-def _digest(e: AuditEvent) -> str:
+class AuditKeyMissing(BoroughsError):
+    """No audit key outside demo mode: Boroughs refuses to start."""
+
+
+@lru_cache
+def _key_for(value: str, path: str | None, demo: bool) -> bytes:
+    if value:
+        key = value.encode()
+    elif path:
+        try:
+            key = open(path, "rb").read().strip()  # noqa: SIM115
+        except OSError as exc:
+            raise AuditKeyMissing(f"cannot read the audit key file {path}: {exc.strerror}") from exc
+        if not key:
+            raise AuditKeyMissing(f"the audit key file {path} is empty")
+    elif demo:
+        key = DEMO_AUDIT_KEY.encode()
+    else:
+        raise AuditKeyMissing(
+            "no audit key: set BOROUGHS_AUDIT_KEY (or BOROUGHS_AUDIT_KEY_FILE) to a long random value kept "
+            "outside the database, e.g. python -c \"import secrets; print(secrets.token_urlsafe(48))\""
+        )
+    if len(key) < 16 and not demo:
+        raise AuditKeyMissing("the audit key is too short: use at least 32 random characters")
+    return key
+
+
+def audit_key() -> bytes:
+    """The audit trail's HMAC key; raises ``AuditKeyMissing`` outside demo mode when none is configured."""
+    s = get_settings()
+    return _key_for(s.audit_key, str(s.audit_key_file) if s.audit_key_file else None, s.demo_mode)
+
+
+def _payload(e: AuditEvent) -> bytes:
     payload = {
         "at": e.at.isoformat(timespec="microseconds"),
         "actor_id": e.actor_id,
@@ -34,14 +82,30 @@ def _digest(e: AuditEvent) -> str:
         "detail": e.detail,
         "prev_hash": e.prev_hash,
     }
-    blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+
+def _digest(e: AuditEvent) -> str:
+    """The plain SHA-256 of an entry (how entries were sealed before issue 11)."""
+    return hashlib.sha256(_payload(e)).hexdigest()
+
+
+def _seal(e: AuditEvent, key: bytes) -> str:
+    return hmac.new(key, _payload(e), hashlib.sha256).hexdigest()
 
 
 def _lock_chain(session: Session) -> None:
-    """Serialise appends so two writers cannot fork the chain."""
-    if session.get_bind().dialect.name == "postgresql":
+    """Serialise appends so two writers cannot fork the chain.
+
+    PostgreSQL: a transaction-level advisory lock. SQLite: take the database's write lock now, before the
+    last entry is read (a no-op ``UPDATE`` begins the write transaction; SQLite allows one writer at a
+    time, so the next appender waits for this transaction to commit and then reads its entry).
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(7243001)"))
+    elif dialect == "sqlite":
+        session.execute(text("UPDATE core_audit_event SET id = id WHERE id < 0"))
 
 
 def record(
@@ -56,8 +120,9 @@ def record(
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append an entry in the caller's transaction (it lands or rolls back with the work it records)."""
-    _lock_chain(session)
+    key = audit_key()
     session.flush()
+    _lock_chain(session)
     prev = session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()
     event = AuditEvent(
         at=utcnow(),
@@ -71,10 +136,17 @@ def record(
         detail=detail,
         prev_hash=prev or GENESIS,
     )
-    event.hash = _digest(event)
+    event.hash = _seal(event, key)
     session.add(event)
     session.flush()
+    session.info["audit_appended"] = session.info.get("audit_appended", 0) + 1
     return event
+
+
+@dataclass
+class Break:
+    entry_id: int | None
+    reason: str
 
 
 @dataclass
@@ -83,34 +155,98 @@ class VerifyResult:
     checked: int
     broken_id: int | None = None
     reason: str | None = None
+    breaks: list[Break] = field(default_factory=list)
+    checkpoints: int = 0
+    legacy: int = 0
+    since_id: int = 0
 
     def message(self) -> str:
+        scope = f" (from entry {self.since_id + 1} on, after the latest checkpoint)" if self.since_id else ""
+        anchor = f"; it matches {self.checkpoints:,} signed checkpoint(s)" if self.checkpoints else ""
         if self.ok:
-            return f"The audit trail is intact: {self.checked:,} entries checked."
-        return (
-            f"The audit trail is broken at entry {self.broken_id}: {self.reason}. "
-            f"{self.checked:,} entries before it are intact. Restore the database from a backup "
-            "taken before that entry and investigate who had write access."
-        )
+            return f"The audit trail is intact: {self.checked:,} entries checked{scope}{anchor}."
+        lines = [f"The audit trail is broken in {len(self.breaks):,} place(s); {self.checked:,} entries checked{scope}:"]
+        lines += [f"- {'entry ' + str(b.entry_id) if b.entry_id is not None else 'the trail'}: {b.reason}"
+                  for b in self.breaks[:200]]
+        if len(self.breaks) > 200:
+            lines.append(f"- ... and {len(self.breaks) - 200:,} more")
+        lines.append("Restore the database from a backup taken before the first break and investigate who had "
+                     "write access.")
+        return "\n".join(lines)
 
 
-def verify(session: Session, batch: int = 5000) -> VerifyResult:
+def verify(session: Session, batch: int = 5000, *, since_checkpoint: bool = False) -> VerifyResult:
+    """Check every entry's seal and link and the chain against the signed checkpoints; report every break.
+
+    ``since_checkpoint``: trust the entries up to the latest checkpoint once its head entry, seal and count
+    match, and walk only the entries after it (fast on a long trail; run a full check regularly too).
+    """
+    key = audit_key()
+    breaks: list[Break] = []
+    cps, cp_problems = audit_checkpoints.read_checkpoints(key)
+    breaks += [Break(None, p) for p in cp_problems]
+    by_head = {c.head_id: c for c in cps}
+    latest = cps[-1] if cps else None
     prev = GENESIS
     checked = 0
     last_id = 0
+    count = 0  # entries with id <= last_id
+    keyed_seen = False
+    legacy = 0
+    since_id = 0
+    if since_checkpoint and latest is not None and latest.head_id:
+        head = session.get(AuditEvent, latest.head_id)
+        below = session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.id <= latest.head_id))
+        if head is not None and head.hash == latest.head_hash and below == latest.count:
+            prev, last_id, count, since_id, keyed_seen = head.hash, head.id, latest.count, head.id, True
+            by_head = {}
+        else:
+            breaks.append(Break(latest.head_id, "the latest checkpoint does not match the database: run a full "
+                                "check (without --since-checkpoint)"))
     while True:
         rows = session.execute(
             select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
         ).scalars().all()
         if not rows:
-            return VerifyResult(True, checked)
+            break
         for e in rows:
+            # checkpoints whose head lies in a gap before this entry: that entry was deleted
+            for cp_id in [i for i in by_head if last_id < i < e.id]:
+                c = by_head.pop(cp_id)
+                breaks.append(Break(cp_id, f"it is missing, but the checkpoint of {c.at} names it as the newest "
+                                    "entry then (entries were deleted)"))
+            count += 1
             if e.prev_hash != prev:
-                return VerifyResult(False, checked, e.id, "it does not point at the entry before it "
-                                    "(an entry was deleted or inserted)")
-            if _digest(e) != e.hash:
-                return VerifyResult(False, checked, e.id, "its content does not match its hash (it was changed)")
+                breaks.append(Break(e.id, "it does not point at the entry before it (an entry was deleted or inserted)"))
+            if hmac.compare_digest(_seal(e, key), e.hash):
+                keyed_seen = True
+            elif not keyed_seen and _digest(e) == e.hash:
+                legacy += 1
+            elif _digest(e) == e.hash:
+                breaks.append(Break(e.id, "it is sealed with plain SHA-256 after keyed entries (it was re-written "
+                                    "without the audit key)"))
+            else:
+                breaks.append(Break(e.id, "its content does not match its seal (it was changed)"))
+            found = by_head.pop(e.id, None)
+            if found is not None:
+                c = found
+                if e.hash != c.head_hash:
+                    breaks.append(Break(e.id, f"it differs from the checkpoint of {c.at} (the chain was re-written)"))
+                if count != c.count:
+                    breaks.append(Break(e.id, f"{count:,} entries up to here, but the checkpoint of {c.at} counted "
+                                        f"{c.count:,} (entries were deleted or inserted)"))
             prev = e.hash
             checked += 1
             last_id = e.id
         session.expunge_all()
+    for c in by_head.values():
+        if c.head_id:
+            breaks.append(Break(c.head_id, f"it is missing, but the checkpoint of {c.at} counted {c.count:,} entries "
+                                "up to it (the newest entries, or all of them, were deleted)"))
+    if latest is None and count and legacy < count:
+        breaks.append(Break(None, "there is no signed checkpoint (the checkpoint file "
+                            f"{audit_checkpoints.checkpoint_path()} is missing or empty), so deleting the newest "
+                            "entries could not be detected"))
+    first = next((b for b in breaks if b.entry_id is not None), breaks[0] if breaks else None)
+    return VerifyResult(not breaks, checked, first.entry_id if first else None, first.reason if first else None,
+                        breaks, len(cps), legacy, since_id)

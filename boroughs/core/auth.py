@@ -1,12 +1,15 @@
 """Passwords, sign-in sessions and throttling. No web framework here: ``boroughs.web`` uses these.
 
-- Passwords are hashed with Argon2id (argon2-cffi defaults), at least 12 characters, not on the shipped
-  list of common passwords, and not the user's own email or name.
+- Passwords are hashed with Argon2id (argon2-cffi defaults), 12 to 128 characters, not on the shipped
+  list of common passwords, not the published demo password, not the user's own email or name, not a few
+  characters repeated, and hard to guess by zxcvbn's estimate (score 3 or more).
 - A session is a random token; the browser holds it signed (``itsdangerous``) in an HttpOnly, SameSite=Lax
   cookie; the database holds only its SHA-256, its CSRF token and its expiry. Signing in always creates a
   new session (rotation), and signing out deletes it.
 - Throttling: after ``login_max_failures`` failed attempts an account is locked for ``login_lock_minutes``;
-  one address may try at most ``login_ip_limit_per_hour`` times an hour.
+  one address may try at most ``login_ip_limit_per_hour`` times an hour (the address is the peer's, or the
+  one a proxy in ``BOROUGHS_TRUSTED_PROXIES`` reports). A locked account gets the same message as a wrong
+  password; the lock is logged and audited for administrators.
 - Single sign-on later: ``User.sso_issuer``/``sso_subject`` hold an OIDC identity; ``start_session`` is
   what an OIDC callback would call after validating the ID token.
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
+import logging
 import secrets
 from functools import lru_cache
 from importlib import resources
@@ -31,6 +35,7 @@ from boroughs.core.errors import ValidationFailed
 from boroughs.core.models import LoginAttempt, LoginSession, User
 
 MIN_PASSWORD_LENGTH = 12
+log = logging.getLogger("boroughs.auth")
 _hasher = PasswordHasher()
 
 
@@ -40,24 +45,73 @@ def common_passwords() -> frozenset[str]:
     return frozenset(gzip.decompress(data).decode().split())
 
 
-def password_problems(password: str, *, email: str = "", name: str = "") -> list[str]:
+MAX_PASSWORD_LENGTH = 128  # long enough for any passphrase; stops a huge one costing the server
+MIN_ZXCVBN_SCORE = 3  # zxcvbn's "safely unguessable" (about 10^8 guesses or more)
+DEPLOYMENT_WORDS = ("boroughs", "london", "council", "borough")
+
+
+def _published_passwords() -> set[str]:
+    from boroughs.core.demo import DEMO_PASSWORD
+
+    return {DEMO_PASSWORD}
+
+
+def password_problems(password: str, *, email: str = "", name: str = "", extra_words: tuple[str, ...] = ()) -> list[str]:
+    """Why ``password`` is too weak (empty when it is fine).
+
+    The shipped list of common passwords, zxcvbn's estimate of how guessable it is (fed the user's own
+    name and email and the deployment's words, so passwords built from them score low), repeated or
+    sequential characters, the demo password published in the README, and a maximum length.
+    """
+    import zxcvbn
+
     problems = []
     if len(password) < MIN_PASSWORD_LENGTH:
         problems.append(f"Password must be at least {MIN_PASSWORD_LENGTH} characters long")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return [f"Password must be {MAX_PASSWORD_LENGTH} characters or fewer"]
     lowered = password.lower()
     if lowered in common_passwords() or lowered.rstrip("0123456789!") in common_passwords():
         problems.append("Password is too common: choose one that is not on lists of leaked passwords")
+    if password in _published_passwords():
+        problems.append("Password is the published demo password: choose your own")
     local = email.split("@")[0].lower()
-    if (local and len(local) >= 4 and local in lowered) or (name and name.lower().replace(" ", "") == lowered):
+    name_parts = [p for p in name.lower().replace("-", " ").split() if len(p) >= 3]
+    squashed = "".join(c for c in lowered if c.isalnum())
+    if ((local and len(local) >= 4 and local in lowered) or (name and name.lower().replace(" ", "") == lowered)
+            or (name_parts and "".join(name_parts) in squashed)):
         problems.append("Password must not contain your email address or name")
+    if len(set(password)) < 5 or len(password.strip()) == 0:
+        problems.append("Password must not be made of the same few characters repeated")
+    words = [w for w in (local, *email.lower().replace("@", " ").replace(".", " ").split(), *name_parts,
+                         *DEPLOYMENT_WORDS, *(x.lower() for x in extra_words)) if len(w) >= 3]
+    rest = lowered
+    for w in sorted(words, key=len, reverse=True):
+        rest = rest.replace(w, "")
+    if not problems and sum(c.isalpha() for c in rest) < 4:
+        problems.append("Password must not be made of the service's name, your name or your email address")
+    if not problems and len(password) >= MIN_PASSWORD_LENGTH:
+        result = zxcvbn.zxcvbn(password[:100], user_inputs=words)
+        if result["score"] < MIN_ZXCVBN_SCORE:
+            why = result["feedback"].get("warning") or ""
+            problems.append("Password is too easy to guess" + (f" ({why.rstrip('.').lower()})" if why else "")
+                            + ": use three or four unrelated words, or a password manager")
     return problems
 
 
-def hash_password(password: str, *, email: str = "", name: str = "") -> str:
-    problems = password_problems(password, email=email, name=name)
+def hash_password(password: str, *, email: str = "", name: str = "", extra_words: tuple[str, ...] = ()) -> str:
+    problems = password_problems(password, email=email, name=name, extra_words=extra_words)
     if problems:
         raise ValidationFailed(". ".join(problems) + ".")
     return _hasher.hash(password)
+
+
+def hash_demo_password() -> str:
+    """The demo accounts' hash of the published demo password (only ``boroughs.core.demo`` uses this; the
+    demo seed refuses to run outside demo mode). Every other new password equal to it is refused."""
+    from boroughs.core.demo import DEMO_PASSWORD
+
+    return _hasher.hash(DEMO_PASSWORD)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
@@ -96,12 +150,11 @@ def authenticate(db: Session, email: str, password: str, ip: str) -> User:
         raise SignInRefused("Too many attempts to sign in from your network. Try again in an hour.")
     user = db.scalar(select(User).where(func.lower(User.email) == email))
     if user is not None and user.locked_until is not None and user.locked_until > now:
+        # the same message (and the same time spent) as a wrong password: it must not tell which accounts exist
+        verify_password(None, password)
         db.add(LoginAttempt(ip=ip, email=email, success=False, at=now))
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        raise SignInRefused(
-            f"This account is locked after too many failed attempts. Try again in {minutes} minutes, "
-            "or ask your administrator to unlock it."
-        )
+        log.info("sign-in refused for %s: the account is locked until %s", email, user.locked_until.isoformat())
+        raise SignInRefused(GENERIC_FAILURE)
     ok = verify_password(user.password_hash if user else None, password)
     db.add(LoginAttempt(ip=ip, email=email, success=ok and user is not None and user.is_active, at=now))
     if user is None or not ok or not user.is_active:
@@ -110,6 +163,13 @@ def authenticate(db: Session, email: str, password: str, ip: str) -> User:
             if user.failed_logins >= settings.login_max_failures:
                 user.locked_until = now + dt.timedelta(minutes=settings.login_lock_minutes)
                 user.failed_logins = 0
+                # administrators see the lock (admin pages, audit trail, log); the person signing in does not
+                log.warning("account %s locked for %s minutes after %s failed sign-ins", email,
+                            settings.login_lock_minutes, settings.login_max_failures)
+                from boroughs.core import audit
+
+                audit.record(db, "auth.account_locked", object_type="user", object_id=user.id,
+                             organisation_id=None, detail={"email": email, "minutes": settings.login_lock_minutes})
         raise SignInRefused(GENERIC_FAILURE)
     user.failed_logins = 0
     user.locked_until = None

@@ -27,7 +27,7 @@ AREAS_WITH_DATA = ("inclusion", "support", "fund")
 
 
 def fail(message: str, code: int = 1) -> None:
-    err.print(f"[bold red]Error:[/] {message}")
+    err.print(f"[bold red]Error:[/] {message}", soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -53,13 +53,19 @@ def serve(
     if migrate:
         upgrade()
     console.print(f"Boroughs is running at [bold]http://{host}:{port}/[/] (database {get_settings().database_url.split('@')[-1]})")
+    # X-Forwarded-For is read by boroughs.web.deps.client_ip, from BOROUGHS_TRUSTED_PROXIES only
+    try:
+        app = create_app()
+    except BoroughsError as exc:
+        fail(str(exc))
+        return
     worker = None
     if get_settings().notify_worker_in_serve:  # issue 15: send the outbox from a background thread
         from boroughs.core.notify import BackgroundWorker
 
         worker = BackgroundWorker().start()
     try:
-        uvicorn.run(create_app(), host=host, port=port, log_level="info", proxy_headers=True)
+        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
     finally:
         if worker is not None:
             worker.stop()
@@ -354,15 +360,41 @@ def admin_unlock(email: str) -> None:
 
 
 @admin_app.command("verify-audit")
-def admin_verify_audit() -> None:
-    """Check the audit trail's hash chain and report the first broken link."""
+def admin_verify_audit(
+    since_checkpoint: Annotated[bool, typer.Option(
+        "--since-checkpoint", help="Check only the entries after the latest signed checkpoint (fast)")] = False,
+) -> None:
+    """Check the audit trail's keyed chain against its signed checkpoints and report every break."""
     upgrade()
-    with session_scope() as db:
-        result = audit.verify(db)
+    try:
+        with session_scope() as db:
+            result = audit.verify(db, since_checkpoint=since_checkpoint)
+    except BoroughsError as exc:
+        fail(str(exc))
+        return
     if result.ok:
-        console.print(result.message())
+        console.print(result.message(), soft_wrap=True)
     else:
         fail(result.message(), code=2)
+
+
+@admin_app.command("audit-checkpoint")
+def admin_audit_checkpoint() -> None:
+    """Append a signed checkpoint of the audit trail's newest entry to the checkpoint file."""
+    from boroughs.core import audit_checkpoints
+    from boroughs.core.db import get_engine
+
+    upgrade()
+    try:
+        cp = audit_checkpoints.write_checkpoint(get_engine())
+    except BoroughsError as exc:
+        fail(str(exc))
+        return
+    path = audit_checkpoints.checkpoint_path()
+    if cp is None:
+        console.print(f"No new entries since the last checkpoint in {path}.", soft_wrap=True)
+    else:
+        console.print(f"Checkpoint written to {path}: {cp.count:,} entries up to entry {cp.head_id}.", soft_wrap=True)
 
 
 # ---------------------------------------------------------------- demo

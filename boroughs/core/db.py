@@ -55,9 +55,21 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def _pool_args(url: str) -> dict[str, object]:
+    """Pool sizes from the settings (``BOROUGHS_DB_POOL_SIZE``, ``..._MAX_OVERFLOW``, ``..._POOL_TIMEOUT``).
+
+    A request that cannot get a connection within the timeout fails fast (the app answers 503) instead of
+    waiting for ever. In-memory SQLite keeps SQLAlchemy's default (one connection per thread).
+    """
+    if url.startswith("sqlite") and (":memory:" in url or url.rstrip("/").endswith("sqlite:")):
+        return {}
+    s = get_settings()
+    return {"pool_size": s.db_pool_size, "max_overflow": s.db_max_overflow, "pool_timeout": s.db_pool_timeout}
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **_pool_args(url))
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
@@ -67,7 +79,7 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, **_pool_args(url))
 
 
 @lru_cache

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from boroughs.core import geography
-from boroughs.core.auth import hash_password
+from boroughs.core.auth import hash_demo_password
 from boroughs.core.datasets import slugify
 from boroughs.core.models import Organisation, OrgKind, Role, User
 from boroughs.core.organisations import add_membership, create_organisation, create_user
@@ -59,7 +59,7 @@ ACCOUNTS = [
 @lru_cache
 def _demo_password_hash() -> str:
     """One Argon2id hash shared by every demo account (hashing is deliberately slow)."""
-    return hash_password(DEMO_PASSWORD)
+    return hash_demo_password()
 
 
 def _org(db: Session, slug: str) -> Organisation | None:

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from boroughs.core.errors import BoroughsError, NotFound, PermissionDenied, ValidationFailed
 from boroughs.core.models import Organisation, OrgKind, User
@@ -34,7 +35,7 @@ from boroughs.fund import permissions as _permissions
 from boroughs.fund.models import Call, Output, Proposal
 from boroughs.fund.proposals import FORM_FIELDS, PARTNER_KINDS, EditConflict
 from boroughs.fund.workflows import CALL, PROJECT, PROPOSAL
-from boroughs.web.deps import get_db, require_user
+from boroughs.web.deps import form_data, get_db, require_user
 from boroughs.web.templating import render
 
 assert _permissions
@@ -72,8 +73,7 @@ def _go(url: str, done: str) -> RedirectResponse:
     return RedirectResponse(f"{url}?done={done}", status_code=303)
 
 
-async def _form(request: Request) -> dict[str, Any]:
-    form = await request.form()
+def _form(form: FormData) -> dict[str, Any]:
     return {k: v for k, v in form.multi_items() if k != "csrf_token" and isinstance(v, str)}
 
 
@@ -161,9 +161,9 @@ def call_page(request: Request, slug: str, db: Session = Depends(get_db)) -> Res
 
 
 @router.post("/fund/calls/{slug}/transition")
-async def call_transition(request: Request, slug: str, db: Session = Depends(get_db),
-                          user: User = Depends(require_user)) -> Response:
-    form = await _form(request)
+def call_transition(request: Request, slug: str, db: Session = Depends(get_db),
+                          user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    form = _form(data)
     call = _call(db, slug)
     try:
         calls.transition_call(db, user, call, form.get("name", ""))
@@ -187,9 +187,9 @@ def submitted_proposals(request: Request, slug: str, db: Session = Depends(get_d
 
 
 @router.post("/fund/calls/{slug}/proposals")
-async def start_proposal(request: Request, slug: str, db: Session = Depends(get_db),
-                         user: User = Depends(require_user)) -> Response:
-    form = await _form(request)
+def start_proposal(request: Request, slug: str, db: Session = Depends(get_db),
+                         user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    form = _form(data)
     call = _call(db, slug)
     try:
         p = proposals.create_proposal(db, user, call, lead_org_id=int(form.get("lead_org_id") or 0),
@@ -268,9 +268,9 @@ def _changes_from_form(form: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.post("/fund/proposals/{pid}/edit")
-async def save_proposal(request: Request, pid: int, db: Session = Depends(get_db),
-                        user: User = Depends(require_user)) -> Response:
-    form = await _form(request)
+def save_proposal(request: Request, pid: int, db: Session = Depends(get_db),
+                        user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    form = _form(data)
     p = _proposal(db, pid)
     try:
         proposals.save_draft(db, user, p, _changes_from_form(form), base_version=int(form.get("base_version") or 0))
@@ -305,9 +305,9 @@ def autosave(pid: int, body: AutosaveIn, request: Request, db: Session = Depends
 
 
 @router.post("/fund/proposals/{pid}/partners")
-async def add_partner(request: Request, pid: int, db: Session = Depends(get_db),
-                      user: User = Depends(require_user)) -> Response:
-    form = await _form(request)
+def add_partner(request: Request, pid: int, db: Session = Depends(get_db),
+                      user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    form = _form(data)
     p = _proposal(db, pid)
     try:
         proposals.add_partner(db, user, p, organisation_id=int(form.get("organisation_id") or 0),
@@ -321,9 +321,9 @@ async def add_partner(request: Request, pid: int, db: Session = Depends(get_db),
 
 
 @router.post("/fund/proposals/{pid}/partners/{partner_id}")
-async def update_partner(request: Request, pid: int, partner_id: int, db: Session = Depends(get_db),
-                         user: User = Depends(require_user)) -> Response:
-    form = await _form(request)
+def update_partner(request: Request, pid: int, partner_id: int, db: Session = Depends(get_db),
+                         user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    form = _form(data)
     p = _proposal(db, pid)
     try:
         if form.get("remove") == "yes":
@@ -338,9 +338,9 @@ async def update_partner(request: Request, pid: int, partner_id: int, db: Sessio
 
 
 @router.post("/fund/proposals/{pid}/sign-off")
-async def sign_off(request: Request, pid: int, db: Session = Depends(get_db),
-                   user: User = Depends(require_user)) -> Response:
-    form = await _form(request)
+def sign_off(request: Request, pid: int, db: Session = Depends(get_db),
+                   user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    form = _form(data)
     p = _proposal(db, pid)
     try:
         if int(form.get("version") or 0) != p.version:
@@ -354,9 +354,9 @@ async def sign_off(request: Request, pid: int, db: Session = Depends(get_db),
 
 
 @router.post("/fund/proposals/{pid}/transition")
-async def proposal_transition(request: Request, pid: int, db: Session = Depends(get_db),
-                              user: User = Depends(require_user)) -> Response:
-    form = await _form(request)
+def proposal_transition(request: Request, pid: int, db: Session = Depends(get_db),
+                              user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    form = _form(data)
     p = _proposal(db, pid)
     name = form.get("name", "")
     try:
@@ -402,9 +402,9 @@ def manage(request: Request, slug: str, db: Session = Depends(get_db), user: Use
 
 
 @router.post("/fund/proposals/{pid}/manage-transition")
-async def manage_transition(request: Request, pid: int, db: Session = Depends(get_db),
-                            user: User = Depends(require_user)) -> Response:
-    form = await _form(request)
+def manage_transition(request: Request, pid: int, db: Session = Depends(get_db),
+                            user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    form = _form(data)
     p = _proposal(db, pid)
     try:
         PROPOSAL.transition(form.get("name", ""))
@@ -451,9 +451,9 @@ def assess(request: Request, pid: int, db: Session = Depends(get_db), user: User
 
 
 @router.post("/fund/proposals/{pid}/assess")
-async def score(request: Request, pid: int, db: Session = Depends(get_db),
-                user: User = Depends(require_user)) -> Response:
-    form = await _form(request)
+def score(request: Request, pid: int, db: Session = Depends(get_db),
+                user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    form = _form(data)
     p = _proposal(db, pid)
     try:
         for c in p.call.criteria:
@@ -465,9 +465,9 @@ async def score(request: Request, pid: int, db: Session = Depends(get_db),
 
 
 @router.post("/fund/proposals/{pid}/conflict")
-async def declare(request: Request, pid: int, db: Session = Depends(get_db),
-                  user: User = Depends(require_user)) -> Response:
-    form = await _form(request)
+def declare(request: Request, pid: int, db: Session = Depends(get_db),
+                  user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    form = _form(data)
     p = _proposal(db, pid)
     try:
         assessment.declare_conflict(db, user, p, form.get("reason", ""))
@@ -502,9 +502,9 @@ def moderation(request: Request, slug: str, db: Session = Depends(get_db),
 
 
 @router.post("/fund/proposals/{pid}/moderate")
-async def moderate(request: Request, pid: int, db: Session = Depends(get_db),
-                   user: User = Depends(require_user)) -> Response:
-    form = await _form(request)
+def moderate(request: Request, pid: int, db: Session = Depends(get_db),
+                   user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    form = _form(data)
     p = _proposal(db, pid)
     try:
         assessment.moderate(db, user, p, form.get("note", ""))
@@ -536,9 +536,9 @@ def decisions_page(request: Request, slug: str, db: Session = Depends(get_db),
 
 
 @router.post("/fund/calls/{slug}/decisions")
-async def decide(request: Request, slug: str, db: Session = Depends(get_db),
-                 user: User = Depends(require_user)) -> Response:
-    form = await _form(request)
+def decide(request: Request, slug: str, db: Session = Depends(get_db),
+                 user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    form = _form(data)
     call = _call(db, slug)
     awards, declines = [], []
     for key, value in form.items():
@@ -597,8 +597,9 @@ def project_page(request: Request, project_id: int, db: Session = Depends(get_db
     return _project_page(request, db, project_id)
 
 
-async def _project_action(request: Request, db: Session, project_id: int, done: str, fn: Any) -> Response:
-    form = await _form(request)
+def _project_action(request: Request, db: Session, project_id: int, done: str, fn: Any,
+                    data: FormData) -> Response:
+    form = _form(data)
     project = projects.get_project(db, project_id)
     user = request.state.user
     try:
@@ -610,32 +611,32 @@ async def _project_action(request: Request, db: Session, project_id: int, done: 
 
 
 @router.post("/fund/projects/{project_id}/evidence")
-async def add_evidence(request: Request, project_id: int, db: Session = Depends(get_db),
-                       user: User = Depends(require_user)) -> Response:
-    return await _project_action(request, db, project_id, "evidence", lambda d, u, pr, f: projects.add_evidence(
+def add_evidence(request: Request, project_id: int, db: Session = Depends(get_db),
+                       user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    return _project_action(request, db, project_id, "evidence", lambda d, u, pr, f: projects.add_evidence(
         d, u, pr, stage=f.get("stage", ""), title=f.get("title", ""), url=f.get("url") or None,
-        description=f.get("description", "")))
+        description=f.get("description", "")), data=data)
 
 
 @router.post("/fund/projects/{project_id}/gate")
-async def pass_gate(request: Request, project_id: int, db: Session = Depends(get_db),
-                    user: User = Depends(require_user)) -> Response:
-    return await _project_action(request, db, project_id, "gate",
-                                 lambda d, u, pr, f: projects.pass_gate(d, u, pr, f.get("note", "")))
+def pass_gate(request: Request, project_id: int, db: Session = Depends(get_db),
+                    user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    return _project_action(request, db, project_id, "gate",
+                                 lambda d, u, pr, f: projects.pass_gate(d, u, pr, f.get("note", "")), data=data)
 
 
 @router.post("/fund/projects/{project_id}/ig")
-async def sign_off_ig(request: Request, project_id: int, db: Session = Depends(get_db),
-                      user: User = Depends(require_user)) -> Response:
-    return await _project_action(request, db, project_id, "ig",
-                                 lambda d, u, pr, f: projects.sign_off_ig(d, u, pr, f.get("note", "")))
+def sign_off_ig(request: Request, project_id: int, db: Session = Depends(get_db),
+                      user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    return _project_action(request, db, project_id, "ig",
+                                 lambda d, u, pr, f: projects.sign_off_ig(d, u, pr, f.get("note", "")), data=data)
 
 
 @router.post("/fund/projects/{project_id}/dpia")
-async def record_dpia(request: Request, project_id: int, db: Session = Depends(get_db),
-                      user: User = Depends(require_user)) -> Response:
-    return await _project_action(request, db, project_id, "saved",
-                                 lambda d, u, pr, f: projects.record_dpia(d, u, pr, f.get("status", "")))
+def record_dpia(request: Request, project_id: int, db: Session = Depends(get_db),
+                      user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    return _project_action(request, db, project_id, "saved",
+                                 lambda d, u, pr, f: projects.record_dpia(d, u, pr, f.get("status", "")), data=data)
 
 
 @router.get("/fund/projects/{project_id}/reports/{period}")
@@ -660,9 +661,9 @@ def _report_page(request: Request, db: Session, project_id: int, period: int, er
 
 
 @router.post("/fund/projects/{project_id}/reports/{period}")
-async def file_report(request: Request, project_id: int, period: int, db: Session = Depends(get_db),
-                      user: User = Depends(require_user)) -> Response:
-    form = await _form(request)
+def file_report(request: Request, project_id: int, period: int, db: Session = Depends(get_db),
+                      user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    form = _form(data)
     project = projects.get_project(db, project_id)
     values = {m.id: form.get(f"value_{m.id}", "") for m in project.proposal.measures}
     notes = {m.id: form.get(f"note_{m.id}", "") for m in project.proposal.measures}
@@ -676,32 +677,32 @@ async def file_report(request: Request, project_id: int, period: int, db: Sessio
 
 
 @router.post("/fund/projects/{project_id}/lessons")
-async def add_lesson(request: Request, project_id: int, db: Session = Depends(get_db),
-                     user: User = Depends(require_user)) -> Response:
-    return await _project_action(request, db, project_id, "lesson", lambda d, u, pr, f: projects.add_lesson(
+def add_lesson(request: Request, project_id: int, db: Session = Depends(get_db),
+                     user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    return _project_action(request, db, project_id, "lesson", lambda d, u, pr, f: projects.add_lesson(
         d, u, pr, title=f.get("title", ""), body=f.get("body", ""),
-        tags=[t for t in f.get("tags", "").split(",") if t.strip()]))
+        tags=[t for t in f.get("tags", "").split(",") if t.strip()]), data=data)
 
 
 @router.post("/fund/projects/{project_id}/outputs")
-async def add_output(request: Request, project_id: int, db: Session = Depends(get_db),
-                     user: User = Depends(require_user)) -> Response:
-    return await _project_action(request, db, project_id, "output", lambda d, u, pr, f: projects.add_output(
+def add_output(request: Request, project_id: int, db: Session = Depends(get_db),
+                     user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    return _project_action(request, db, project_id, "output", lambda d, u, pr, f: projects.add_output(
         d, u, pr, kind=f.get("kind", ""), title=f.get("title", ""), url=f.get("url") or None,
-        description=f.get("description", ""), licence=f.get("licence", "")))
+        description=f.get("description", ""), licence=f.get("licence", "")), data=data)
 
 
 @router.post("/fund/projects/{project_id}/links")
-async def add_link(request: Request, project_id: int, db: Session = Depends(get_db),
-                   user: User = Depends(require_user)) -> Response:
-    return await _project_action(request, db, project_id, "link", lambda d, u, pr, f: projects.link_area(
-        d, u, pr, area=f.get("area", ""), url=f.get("url", ""), label=f.get("label", ""), ref=f.get("ref", "")))
+def add_link(request: Request, project_id: int, db: Session = Depends(get_db),
+                   user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    return _project_action(request, db, project_id, "link", lambda d, u, pr, f: projects.link_area(
+        d, u, pr, area=f.get("area", ""), url=f.get("url", ""), label=f.get("label", ""), ref=f.get("ref", "")), data=data)
 
 
 @router.post("/fund/outputs/{output_id}/adoptions")
-async def record_adoption(request: Request, output_id: int, db: Session = Depends(get_db),
-                          user: User = Depends(require_user)) -> Response:
-    form = await _form(request)
+def record_adoption(request: Request, output_id: int, db: Session = Depends(get_db),
+                          user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    form = _form(data)
     out = db.get(Output, output_id)
     if out is None:
         raise NotFound("There is no such output.")

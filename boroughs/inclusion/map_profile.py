@@ -424,10 +424,7 @@ def search(index: MapIndex, query: str, limit: int = 10) -> list[dict[str, Any]]
 SORTS = ("rank", "name", "code", "ward", "borough", "score", "residents")
 
 
-def selection(index: MapIndex, *, weights: dict[str, float], borough: str | None = None, ward: str | None = None,
-              query: str | None = None, min_decile: int | None = None, sort: str = "rank",
-              descending: bool = False) -> pd.DataFrame:
-    """The table's rows: one per LSOA in the selection, with scores under ``weights``."""
+def _selection_frame(index: MapIndex, weights: dict[str, float]) -> pd.DataFrame:
     frame = index.frame
     scores, ranks = index.evaluate(weights)
     bnames = dict(zip(index.boroughs["code"], index.boroughs["name"], strict=True))
@@ -453,6 +450,25 @@ def selection(index: MapIndex, *, weights: dict[str, float], borough: str | None
     if cols.get("area_type"):
         out["area_type"] = frame[cols["area_type"]].map(
             lambda v: index.area_types.get(str(v), {}).get("name", "") if v is not None else "")
+    return out
+
+
+def selection(index: MapIndex, *, weights: dict[str, float], borough: str | None = None, ward: str | None = None,
+              query: str | None = None, min_decile: int | None = None, sort: str = "rank",
+              descending: bool = False) -> pd.DataFrame:
+    """The table's rows: one per LSOA in the selection, with scores under ``weights``."""
+    # the unfiltered table depends only on the weights: build it once per weighting (issue 11: a hot spot
+    # under load), keeping the last few; filtering and sorting below copy it, never change it
+    cache_key = "_selection:" + repr(sorted(weights.items()))
+    cached = index.cache.get(cache_key)
+    if cached is None:
+        cached = _selection_frame(index, weights)
+        keys = [k for k in list(index.cache) if k.startswith("_selection:")]
+        for old in keys[:-7]:
+            index.cache.pop(old, None)
+        index.cache[cache_key] = cached
+    out = cached
+    bnames = dict(zip(index.boroughs["code"], index.boroughs["name"], strict=True))
     mask = np.ones(len(out), dtype=bool)
     if borough:
         if borough not in bnames:

@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from boroughs.core.csv_safety import safe_row
 from boroughs.core.errors import BoroughsError
 
 app = typer.Typer(help="The service directory (Open Referral UK).", no_args_is_help=True)
@@ -77,5 +78,5 @@ def import_oruk(
             w = csv.DictWriter(fh, fieldnames=["record", "name", "field", "value", "problem", "action"])
             w.writeheader()
             for f in result.faults:
-                w.writerow(f.as_dict())
+                w.writerow(safe_row(f.as_dict()))
         console.print(f"Every fault is listed in {report}")

@@ -15,6 +15,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from boroughs.core.csv_safety import safe_frame
 from boroughs.support import rules as rl
 
 DAYS = (0, 30, 60, 90)
@@ -116,4 +117,4 @@ def evaluation_csv(result: dict[str, Any]) -> str:
             row[f"reached_mean_arrears_day_{d}"] = r["trajectory"]["reached"][i]
             row[f"comparison_mean_arrears_day_{d}"] = r["trajectory"]["comparison"][i]
         rows.append(row)
-    return pd.DataFrame(rows).to_csv(index=False)
+    return safe_frame(pd.DataFrame(rows)).to_csv(index=False)

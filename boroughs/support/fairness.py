@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from boroughs.core.csv_safety import safe_frame
 from boroughs.core.models import Organisation
 from boroughs.support import rules as rl
 
@@ -94,7 +95,7 @@ def report_csv(report: dict[str, Any]) -> str:
     for col, items in report["tables"].items():
         for it in items:
             rows.append({"characteristic": rl.GROUP_LABELS[col], **{k: v for k, v in it.items()}})
-    return pd.DataFrame(rows).to_csv(index=False)
+    return safe_frame(pd.DataFrame(rows)).to_csv(index=False)
 
 
 # --------------------------------------------------------------------------------------------------------

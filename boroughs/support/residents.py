@@ -468,9 +468,17 @@ def resident_timeline(session: Session, resident_id: int) -> list[RecordEvent]:
     ).scalars())
 
 
-def resident_link_evidence(session: Session, resident_id: int) -> list[tuple[LinkPair, list[dict[str, Any]]]]:
+def resident_link_evidence(session: Session, resident_id: int,
+                           limit: int | None = None) -> list[tuple[LinkPair, list[dict[str, Any]]]]:
     ids = list(session.execute(select(ResidentRecord.source_record_id)
                                .where(ResidentRecord.resident_id == resident_id)).scalars())
-    pairs = session.execute(select(LinkPair).where(LinkPair.record_a_id.in_(ids), LinkPair.record_b_id.in_(ids))
-                            .order_by(LinkPair.match_probability.desc())).scalars()
-    return [(p, explain_pair(session, p)) for p in pairs]
+    query = (select(LinkPair).where(LinkPair.record_a_id.in_(ids), LinkPair.record_b_id.in_(ids))
+             .order_by(LinkPair.match_probability.desc(), LinkPair.id))
+    pairs = list(session.execute(query if limit is None else query.limit(limit)).scalars())
+    # load each run (its model is large) and record once, and hold them so explain_pair finds them in the
+    # session instead of loading them again for every pair (issue 11: the resident page's hot spot)
+    held = [*session.scalars(select(LinkRun).where(LinkRun.id.in_({p.link_run_id for p in pairs}))),
+            *session.scalars(select(SourceRecord).where(SourceRecord.id.in_(ids)))]
+    out = [(p, explain_pair(session, p)) for p in pairs]
+    del held
+    return out

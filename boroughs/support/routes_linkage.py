@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from boroughs.core import audit, permissions
 from boroughs.core.errors import NotFound, ValidationFailed
@@ -21,7 +22,7 @@ from boroughs.support import linkage_permissions, residents
 from boroughs.support.models import LinkRun, Resident, ResidentRecord, SourceRecord
 from boroughs.support.referral import shares_for_resident
 from boroughs.support.schemas import SCHEMAS
-from boroughs.web.deps import get_db, require_user
+from boroughs.web.deps import form_data, get_db, require_user
 from boroughs.web.templating import render
 
 assert linkage_permissions  # registers the actions
@@ -48,8 +49,7 @@ def _see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-async def _form(request: Request) -> dict[str, Any]:
-    form = await request.form()
+def _form(form: FormData) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k in form:
         values = form.getlist(k)
@@ -108,7 +108,7 @@ def resident_view(request: Request, slug: str, rid: int, purpose: str = "", aske
     records = residents.resident_records(db, rid)
     timeline = residents.resident_timeline(db, rid)
     by_id = {r.id: r for rs in records.values() for r in rs}
-    evidence = residents.resident_link_evidence(db, rid)
+    evidence = residents.resident_link_evidence(db, rid, limit=30)
     shares = shares_for_resident(db, rid)
     return render(request, "support/linkage_resident.html", _ctx(
         org, user, resident=resident, records=records, timeline=timeline[-200:], timeline_total=len(timeline),
@@ -118,10 +118,10 @@ def resident_view(request: Request, slug: str, rid: int, purpose: str = "", aske
 
 
 @router.post("/support/{slug}/residents/{rid}/split")
-async def resident_split(request: Request, slug: str, rid: int, db: Session = Depends(get_db),
-                         user: User = Depends(require_user)) -> Response:
+def resident_split(request: Request, slug: str, rid: int, db: Session = Depends(get_db),
+                         user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
     org = _council(db, slug, user, "support.linkage.review")
-    form = await _form(request)
+    form = _form(data)
     ids = [int(x) for x in form.get("record_ids", []) if str(x).isdigit()]
     new = residents.split_resident(db, org.id, rid, ids, user=user, reason=(form.get("reason") or None))
     return _see_other(f"/support/{org.slug}/residents/{new.id}?purpose=review")
@@ -142,10 +142,10 @@ def review(request: Request, slug: str, db: Session = Depends(get_db), user: Use
 
 
 @router.post("/support/{slug}/review")
-async def review_decide(request: Request, slug: str, db: Session = Depends(get_db),
-                        user: User = Depends(require_user)) -> Response:
+def review_decide(request: Request, slug: str, db: Session = Depends(get_db),
+                        user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
     org = _council(db, slug, user, "support.linkage.review")
-    form = await _form(request)
+    form = _form(data)
     try:
         a, b = int(form.get("record_a", "")), int(form.get("record_b", ""))
     except ValueError:

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from boroughs.core import audit, permissions
 from boroughs.core.errors import NotFound, ValidationFailed
@@ -22,7 +23,7 @@ from boroughs.support import fairness as fairness_mod
 from boroughs.support import outreach, outreach_permissions, rules_service
 from boroughs.support import rules as rl
 from boroughs.support.rules_models import OptOut, RuleStatus
-from boroughs.web.deps import get_db, require_user
+from boroughs.web.deps import form_data, get_db, require_user
 from boroughs.web.templating import render
 
 assert outreach_permissions  # registers the actions
@@ -47,8 +48,7 @@ def _ctx(org: Organisation, user: User, **extra: Any) -> dict[str, Any]:
     return {"org": org, "can": can, "base": f"/support/{org.slug}", **extra}
 
 
-async def _form(request: Request) -> dict[str, Any]:
-    form = await request.form()
+def _form(form: FormData) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k in form:
         values = form.getlist(k)
@@ -137,11 +137,11 @@ def rule_file(slug: str, vid: int, db: Session = Depends(get_db), user: User = D
 
 
 @router.post("/support/{slug}/rules/{vid}")
-async def rule_action(request: Request, slug: str, vid: int, db: Session = Depends(get_db),
-                      user: User = Depends(require_user)) -> Response:
+def rule_action(request: Request, slug: str, vid: int, db: Session = Depends(get_db),
+                      user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
     org = _council(db, slug, user, "support.rules.view")
     v = _version(db, org, vid)
-    form = await _form(request)
+    form = _form(data)
     action = form.get("action", "")
     if action in ("save", "preview", "submit"):
         permissions.require(user, "support.rules.edit", org.id)
@@ -214,10 +214,10 @@ def worklist(request: Request, slug: str, show: str = "mine", severity: str = ""
 
 
 @router.post("/support/{slug}/outreach/assign")
-async def assign_cases(request: Request, slug: str, db: Session = Depends(get_db),
-                       user: User = Depends(require_user)) -> Response:
+def assign_cases(request: Request, slug: str, db: Session = Depends(get_db),
+                       user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
     org = _council(db, slug, user, "support.outreach.assign")
-    form = await _form(request)
+    form = _form(data)
     raw = form.get("case_ids") or []
     ids = [int(x) for x in (raw if isinstance(raw, list) else [raw]) if str(x).isdigit()]
     officer = str(form.get("officer_id") or "")
@@ -268,13 +268,13 @@ def case_page(request: Request, slug: str, cid: int, db: Session = Depends(get_d
 
 
 @router.post("/support/{slug}/outreach/cases/{cid}/{what}")
-async def case_action(request: Request, slug: str, cid: int, what: str, db: Session = Depends(get_db),
-                      user: User = Depends(require_user)) -> Response:
+def case_action(request: Request, slug: str, cid: int, what: str, db: Session = Depends(get_db),
+                      user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
     from boroughs.support.notify import backend_from_env
 
     org = _council(db, slug, user, "support.outreach.view")
     case = _case(db, org, cid)
-    form = await _form(request)
+    form = _form(data)
     if what == "assign":
         permissions.require(user, "support.outreach.assign", org.id)
         officer = str(form.get("officer_id") or "")
@@ -329,10 +329,10 @@ def opt_outs(request: Request, slug: str, db: Session = Depends(get_db), user: U
 
 
 @router.post("/support/{slug}/opt-outs")
-async def add_opt_out(request: Request, slug: str, db: Session = Depends(get_db),
-                      user: User = Depends(require_user)) -> Response:
+def add_opt_out(request: Request, slug: str, db: Session = Depends(get_db),
+                      user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
     org = _council(db, slug, user, "support.optout.record")
-    form = await _form(request)
+    form = _form(data)
     rid = str(form.get("resident_id") or "").strip()
     if not rid.isdigit():
         raise ValidationFailed("Enter the resident's number, as shown on their record.")

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from boroughs.core import audit, permissions
 from boroughs.core.db import utcnow
@@ -31,7 +32,7 @@ from boroughs.support.directory_models import DirChange, DirImport, DirOrganisat
 from boroughs.support.governance_models import Agreement, Consent
 from boroughs.support.referral_models import Referral
 from boroughs.support.routes_oruk import router as oruk_router
-from boroughs.web.deps import get_db, require_user
+from boroughs.web.deps import form_data, get_db, require_user
 from boroughs.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -134,10 +135,9 @@ def directory_edit(request: Request, sid: int, db: Session = Depends(get_db),
 
 
 @router.post("/support/directory/services/{sid}/edit", response_model=None)
-async def directory_edit_post(request: Request, sid: int, db: Session = Depends(get_db),
-                              user: User = Depends(require_user)) -> Response:
+def directory_edit_post(request: Request, sid: int, db: Session = Depends(get_db),
+                              user: User = Depends(require_user), form: FormData = Depends(form_data)) -> Response:
     svc = _owned_service(db, user, sid, "support.directory.edit")
-    form = await request.form()
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
     for k in ("name", "description", "url", "email", "eligibility", "fees"):
@@ -261,12 +261,11 @@ def _agreement_form_ctx(db: Session, councils: set[int], errors: dict[str, str],
 
 
 @router.post("/support/agreements/new", response_model=None)
-async def agreement_new_post(request: Request, db: Session = Depends(get_db),
-                             user: User = Depends(require_user)) -> Response:
+def agreement_new_post(request: Request, db: Session = Depends(get_db),
+                             user: User = Depends(require_user), form: FormData = Depends(form_data)) -> Response:
     councils = permissions.orgs_where(user, "support.agreement.manage")
     if not councils:
         raise PermissionDenied("Only council managers and administrators can create agreements.")
-    form = await request.form()
     v = {k: str(form.get(k) or "").strip() for k in ("reference", "title", "summary", "art6_basis", "art6_detail",
                                                       "art9_condition", "start", "end", "review", "purpose_key",
                                                       "purpose_description", "retention_days", "retention_action",
@@ -467,9 +466,8 @@ def referral_choose(request: Request, rid: int, db: Session = Depends(get_db), u
 
 
 @router.post("/support/residents/{rid}/refer/preview", response_model=None)
-async def referral_preview(request: Request, rid: int, db: Session = Depends(get_db),
-                           user: User = Depends(require_user)) -> Response:
-    form = await request.form()
+def referral_preview(request: Request, rid: int, db: Session = Depends(get_db),
+                           user: User = Depends(require_user), form: FormData = Depends(form_data)) -> Response:
     case = _int(str(form.get("case") or ""))
     needs_selected = [str(n) for n in form.getlist("need")]
     service_ids = [int(str(s)) for s in form.getlist("service") if str(s).isdigit()]
@@ -488,9 +486,8 @@ async def referral_preview(request: Request, rid: int, db: Session = Depends(get
 
 
 @router.post("/support/residents/{rid}/refer/send", response_model=None)
-async def referral_send(request: Request, rid: int, db: Session = Depends(get_db),
-                        user: User = Depends(require_user)) -> Response:
-    form = await request.form()
+def referral_send(request: Request, rid: int, db: Session = Depends(get_db),
+                        user: User = Depends(require_user), form: FormData = Depends(form_data)) -> Response:
     r = _resident(db, user, rid, "support.referral.create", "send a referral")
     batch = referral.send_referrals(
         db, user, council_id=r.organisation_id, resident_id=r.id,

@@ -7,8 +7,11 @@ service navigation). See ``docs/developing.md``.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -19,13 +22,16 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import boroughs
 from boroughs.config import get_settings
+from boroughs.core import audit, audit_checkpoints
 from boroughs.core.db import get_engine, session_factory
 from boroughs.core.errors import NotFound, PermissionDenied, ValidationFailed
-from boroughs.web import deps
+from boroughs.web import deps, security_headers
 from boroughs.web.middleware import BoroughsMiddleware
 from boroughs.web.templating import AREAS, PACKAGE_DIR, render
 
@@ -43,6 +49,14 @@ def _error(request: Request, status: int, title: str, message: str) -> Response:
     return render(request, "errors/error.html", {"status": status, "title": title, "message": message}, status)
 
 
+def _busy_response(request: Request) -> Response:
+    """503: the service is at capacity (every database connection or request slot is in use)."""
+    response = _error(request, 503, "Sorry, the service is busy",
+                      "Too many people are using the service at the moment. Wait a minute and try again.")
+    response.headers["Retry-After"] = "30"
+    return response
+
+
 def _area_routers() -> list[tuple[str, Any]]:
     found = []
     for area in AREAS:
@@ -55,8 +69,29 @@ def _area_routers() -> list[tuple[str, Any]]:
     return found
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """While serving: a signed audit checkpoint every minute when one is due, and a last one on the way out."""
+
+    async def every_minute() -> None:
+        while True:
+            await asyncio.sleep(60)
+            await run_in_threadpool(audit_checkpoints.maybe_write, app.state.engine)
+
+    task = asyncio.create_task(every_minute())
+    try:
+        yield
+    finally:
+        task.cancel()
+        try:
+            await run_in_threadpool(audit_checkpoints.write_checkpoint, app.state.engine)
+        except Exception:
+            log.exception("could not write the audit checkpoint at shut-down")
+
+
 def create_app(engine: Engine | None = None) -> FastAPI:
     settings = get_settings()
+    audit.audit_key()  # refuse to start without an audit key (outside demo mode)
     engine = engine or get_engine()
     app = FastAPI(
         title="Boroughs",
@@ -66,6 +101,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
         redoc_url=None,
         dependencies=[Depends(deps.load_context)],
+        lifespan=_lifespan,
     )
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
@@ -73,7 +109,10 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1000)
 
     app.add_middleware(BoroughsMiddleware, sessions=app.state.sessions, anon_cookie=deps.ANON_COOKIE,
-                       secure=settings.secure_cookies)
+                       secure=settings.secure_cookies, max_concurrent=settings.max_concurrent_requests,
+                       queue_seconds=settings.request_queue_seconds, busy=_busy_response,
+                       thread_pool_size=settings.thread_pool_size, headers=security_headers.headers_for(settings),
+                       docs_csp=security_headers.docs_policy().encode())
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # GOV.UK Frontend's stylesheet asks for its fonts and images under /assets/
@@ -92,31 +131,31 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.state.nav = nav
 
     @app.exception_handler(deps.NotSignedIn)
-    async def _not_signed_in(request: Request, exc: deps.NotSignedIn) -> Response:
+    def _not_signed_in(request: Request, exc: deps.NotSignedIn) -> Response:
         if _wants_json(request):
             return JSONResponse({"detail": "Sign in first."}, status_code=401)
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/sign-in?next={quote(target)}", status_code=303)
 
     @app.exception_handler(deps.CsrfFailed)
-    async def _csrf(request: Request, exc: deps.CsrfFailed) -> Response:
+    def _csrf(request: Request, exc: deps.CsrfFailed) -> Response:
         return _error(request, 400, "Your form has expired",
                       "The form was open too long or was sent from another site. Go back, refresh the page and try again.")
 
     @app.exception_handler(PermissionDenied)
-    async def _forbidden(request: Request, exc: PermissionDenied) -> Response:
+    def _forbidden(request: Request, exc: PermissionDenied) -> Response:
         return _error(request, 403, "You cannot see this page", str(exc) or "You do not have permission.")
 
     @app.exception_handler(NotFound)
-    async def _not_found(request: Request, exc: NotFound) -> Response:
+    def _not_found(request: Request, exc: NotFound) -> Response:
         return _error(request, 404, "Page not found", str(exc))
 
     @app.exception_handler(ValidationFailed)
-    async def _invalid(request: Request, exc: ValidationFailed) -> Response:
+    def _invalid(request: Request, exc: ValidationFailed) -> Response:
         return _error(request, 422, "There is a problem", str(exc))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+    def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if _wants_json(request):
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
         if exc.status_code == 404:
@@ -127,14 +166,19 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         return _error(request, exc.status_code, "There is a problem", str(exc.detail))
 
     @app.exception_handler(RequestValidationError)
-    async def _request_invalid(request: Request, exc: RequestValidationError) -> Response:
+    def _request_invalid(request: Request, exc: RequestValidationError) -> Response:
         if _wants_json(request):
             return JSONResponse({"detail": exc.errors()}, status_code=422)
         fields = ", ".join(".".join(str(p) for p in e["loc"][1:]) for e in exc.errors())
         return _error(request, 422, "There is a problem", f"Check these fields and try again: {fields}.")
 
+    @app.exception_handler(SQLAlchemyTimeoutError)
+    def _busy(request: Request, exc: SQLAlchemyTimeoutError) -> Response:
+        log.warning("no database connection free within %ss on %s", settings.db_pool_timeout, request.url.path)
+        return _busy_response(request)
+
     @app.exception_handler(Exception)
-    async def _server_error(request: Request, exc: Exception) -> Response:
+    def _server_error(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s", request.url.path)
         return _error(request, 500, "Sorry, there is a problem with the service",
                       "Try again later. If it keeps happening, tell your administrator the time it happened.")

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
+from functools import lru_cache
 
 from fastapi import Depends, Request, Response
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -18,7 +20,7 @@ from starlette.datastructures import FormData
 
 from boroughs.config import get_settings
 from boroughs.core import auth, permissions
-from boroughs.core.errors import PermissionDenied
+from boroughs.core.errors import PermissionDenied, ValidationFailed
 from boroughs.core.models import User
 
 SESSION_COOKIE = "boroughs_session"
@@ -52,15 +54,86 @@ def get_db(request: Request) -> Session:
     return db
 
 
+@lru_cache(maxsize=8)
+def _trusted_networks(setting: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(p.strip(), strict=False) for p in setting.split(",") if p.strip())
+
+
+def _is_trusted(address: str, networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in n for n in networks)
+
+
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The address a request came from, for the per-address sign-in limit and the session record.
+
+    ``X-Forwarded-For`` is believed only when the peer is one of ``BOROUGHS_TRUSTED_PROXIES`` (addresses or
+    networks, comma-separated; default none): then the right-most address in it that is not itself a trusted
+    proxy is the client. Anyone else could write any address there.
+    """
+    peer = request.client.host if request.client else "unknown"
+    networks = _trusted_networks(get_settings().trusted_proxies)
+    if not networks or not _is_trusted(peer, networks):
+        return peer
+    hops = [h.strip() for h in ",".join(request.headers.getlist("x-forwarded-for")).split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _is_trusted(hop, networks):
+            return hop
+    return hops[0] if hops else peer
 
 
 def _anon_csrf(anon: str) -> str:
     return hmac.new(get_settings().secret_key.encode(), f"csrf:{anon}".encode(), hashlib.sha256).hexdigest()
 
 
-async def load_context(request: Request, response: Response, db: Session = Depends(get_db)) -> None:
+async def submitted_csrf(request: Request) -> str | None:
+    """The CSRF token a state-changing request sent (header or form field), read on the event loop.
+
+    No database work here: ``load_context`` (a plain ``def``, run in the thread pool) does that.
+    """
+    if request.method not in UNSAFE:
+        return None
+    sent = request.headers.get("x-csrf-token")
+    if sent is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        value = form.get("csrf_token")
+        sent = value if isinstance(value, str) else None
+    return sent
+
+
+DB_INT_MIN, DB_INT_MAX = -(2**31), 2**31 - 1  # PostgreSQL's ``integer`` (SQLite's is wider)
+
+
+def check_path_ids(request: Request) -> None:
+    """Refuse (422) an integer path parameter outside the database's integer range.
+
+    Without this a very large id reaches the database and fails there (a 500 page).
+    """
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    for field in dependant.path_params:
+        if field.field_info.annotation is not int:
+            continue
+        raw = str(request.path_params.get(field.name, "")).strip()
+        try:
+            value = int(raw)
+        except ValueError:
+            continue  # not a number at all: FastAPI's own validation answers 422
+        if not DB_INT_MIN <= value <= DB_INT_MAX:
+            raise ValidationFailed(f"There is nothing with the number {raw[:30]}{'...' if len(raw) > 30 else ''}: "
+                                   "check the web address.")
+
+
+def load_context(request: Request, response: Response, db: Session = Depends(get_db),
+                 sent: str | None = Depends(submitted_csrf)) -> None:
+    check_path_ids(request)
     request.state.user = None
     request.state.session_token = None
     token = None
@@ -83,16 +156,8 @@ async def load_context(request: Request, response: Response, db: Session = Depen
             anon = secrets.token_urlsafe(24)
             request.state.new_anon_cookie = anon
         request.state.csrf_token = _anon_csrf(anon)
-    if request.method in UNSAFE:
-        sent = request.headers.get("x-csrf-token")
-        if sent is None and request.headers.get("content-type", "").startswith(
-            ("application/x-www-form-urlencoded", "multipart/form-data")
-        ):
-            form = await request.form()
-            value = form.get("csrf_token")
-            sent = value if isinstance(value, str) else None
-        if not sent or not hmac.compare_digest(sent, request.state.csrf_token):
-            raise CsrfFailed()
+    if request.method in UNSAFE and (not sent or not hmac.compare_digest(sent, request.state.csrf_token)):
+        raise CsrfFailed()
 
 
 def require_user(request: Request) -> User:

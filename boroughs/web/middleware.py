@@ -7,11 +7,17 @@ costs nothing here. It is committed when the response status is below 400 and ro
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Callable
 from http.cookies import SimpleCookie
 from typing import Any
 
+import anyio.to_thread
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 SECURITY_HEADERS = [
@@ -21,16 +27,58 @@ SECURITY_HEADERS = [
 ]
 
 
+log = logging.getLogger("boroughs.web")
+# Requests that need no database session and no request slot.
+UNLIMITED = ("/static/", "/assets/", "/healthz")
+
+
+def _close_after_error(db: Session, user: Any) -> None:
+    """Roll back, then reload the signed-in user so that the error page can still show who is signed in
+    (a rollback expires every loaded object, and a closed session cannot reload them)."""
+    try:
+        db.rollback()
+        if user is not None:
+            try:
+                db.refresh(user)
+            except Exception:  # the database itself may be what failed
+                log.warning("could not reload the signed-in user for the error page", exc_info=True)
+    finally:
+        db.close()
+
+
 class RequestState(dict[str, Any]):
     """``scope["state"]``: what ``request.state`` reads and writes."""
 
 
 class BoroughsMiddleware:
-    def __init__(self, app: ASGIApp, sessions: sessionmaker[Session], anon_cookie: str, secure: bool) -> None:
+    def __init__(self, app: ASGIApp, sessions: sessionmaker[Session], anon_cookie: str, secure: bool,
+                 max_concurrent: int = 30, queue_seconds: float = 10.0,
+                 busy: Callable[[Request], Response] | None = None, thread_pool_size: int = 40,
+                 headers: list[tuple[bytes, bytes]] | None = None, docs_csp: bytes = b"") -> None:
         self.app = app
+        self.headers = headers if headers is not None else SECURITY_HEADERS
+        self.docs_csp = docs_csp
         self.sessions = sessions
         self.anon_cookie = anon_cookie
         self.secure = secure
+        # At most ``max_concurrent`` requests run at once (keep it at or below the connection pool's size,
+        # so that an admitted request always gets a connection); the rest wait on the event loop, holding
+        # no thread and no connection, for up to ``queue_seconds``, then get a 503 page.
+        self.max_concurrent = max_concurrent
+        self.queue_seconds = queue_seconds
+        self.busy = busy
+        self.thread_pool_size = thread_pool_size
+        self._slots: asyncio.Semaphore | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _slots_for_loop(self) -> asyncio.Semaphore:
+        # created inside the running event loop (a test client may start a new loop per request)
+        loop = asyncio.get_running_loop()
+        if self._slots is None or self._loop is not loop:
+            anyio.to_thread.current_default_thread_limiter().total_tokens = self.thread_pool_size
+            self._slots = asyncio.Semaphore(self.max_concurrent)
+            self._loop = loop
+        return self._slots
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -40,6 +88,27 @@ class BoroughsMiddleware:
         state["session_factory"] = self.sessions
         path: str = scope.get("path", "")
         cacheable = path.startswith(("/static/", "/assets/", "/api/docs"))
+        if path.startswith(UNLIMITED):
+            await self._handle(scope, receive, send, state, path, cacheable)
+            return
+        slots = self._slots_for_loop()
+        try:
+            await asyncio.wait_for(slots.acquire(), timeout=self.queue_seconds)
+        except TimeoutError:
+            log.warning("request slots all busy for %ss; answered 503 to %s", self.queue_seconds, path)
+            if self.busy is None:
+                response: Response = Response("Service busy", status_code=503, headers={"Retry-After": "30"})
+            else:
+                response = await run_in_threadpool(self.busy, Request(scope, receive))
+            await response(scope, receive, send)
+            return
+        try:
+            await self._handle(scope, receive, send, state, path, cacheable)
+        finally:
+            slots.release()
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send, state: dict[str, Any], path: str,
+                      cacheable: bool) -> None:
 
         async def finish(status: int) -> None:
             db: Session | None = state.pop("db", None)
@@ -58,8 +127,10 @@ class BoroughsMiddleware:
                 await finish(int(message["status"]))
                 headers = list(message.get("headers", []))
                 names = {k.lower() for k, _ in headers}
-                for k, v in SECURITY_HEADERS:
+                for k, v in self.headers:
                     if k not in names:
+                        if k == b"content-security-policy" and self.docs_csp and path.startswith("/api/docs"):
+                            v = self.docs_csp
                         headers.append((k, v))
                 if not cacheable and b"cache-control" not in names:
                     headers.append((b"cache-control", b"no-store"))
@@ -82,6 +153,5 @@ class BoroughsMiddleware:
         except BaseException:
             db = state.pop("db", None)
             if db is not None:
-                await run_in_threadpool(db.rollback)
-                await run_in_threadpool(db.close)
+                await run_in_threadpool(_close_after_error, db, state.get("user"))
             raise

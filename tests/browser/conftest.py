@@ -107,6 +107,16 @@ def sign_in(live_server: LiveServer) -> Callable[..., None]:
     return _sign_in
 
 
+def wait_until(page: Any, expression: str, timeout: float = 30_000) -> None:
+    """Like ``page.wait_for_function``, which the pages' Content-Security-Policy (no ``eval``) refuses:
+    poll ``page.evaluate`` (a DevTools call, which the policy does not govern) instead."""
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout / 1000:.0f} s waiting for {expression}")
+        page.wait_for_timeout(50)
+
+
 def axe_violations(page: Any) -> list[dict[str, Any]]:
     from axe_playwright_python.sync_playwright import Axe
 

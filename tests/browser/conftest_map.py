@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from boroughs.config import reset_settings
+from tests.browser.conftest import wait_until
 from tests.conftest import skip_or_fail
 
 _built: dict[str, Path] = {}
@@ -72,4 +73,4 @@ def map_server(live_server: Any, map_env: Path) -> Any:
 def open_map(page: Any, url: str, timeout: float = 30_000) -> None:
     """Open the map and wait until it has drawn everything once (MapLibre's first ``idle``)."""
     page.goto(url)
-    page.wait_for_function("document.body.dataset.mapReady === '1'", timeout=timeout)
+    wait_until(page, "document.body.dataset.mapReady === '1'", timeout=timeout)

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from boroughs.inclusion.map_data import MapIndex, get_index
+from tests.browser.conftest import wait_until
 from tests.browser.conftest_map import map_env, map_index_dir, map_server, open_map  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
@@ -108,14 +109,14 @@ def test_a_slider_changes_an_areas_colour_and_rank(page: Any, map_server: Any, i
     slider = page.locator(f"#weight-{first.id}")
     slider.focus()
     page.keyboard.press("Home")  # weight 0
-    page.wait_for_function(f"window.boroughsMap.rankOf('{code}') === {int(rank_after[row])}")
+    wait_until(page, f"window.boroughsMap.rankOf('{code}') === {int(rank_after[row])}")
     assert page.evaluate(f"window.boroughsMap.colourOf('{code}')") != colour
     assert page.evaluate(f"window.boroughsMap.scoreOf('{code}')") == pytest.approx(float(after[row]), abs=1e-3)
     assert page.locator("#profile-rank").inner_text().startswith(f"{int(rank_after[row]):,} of")
     assert page.evaluate("window.boroughsMap.state.lastUpdateMs") < 200
     assert f"w={first.id}:0" in page.url
     page.locator("#reset-weights").click()
-    page.wait_for_function(f"window.boroughsMap.rankOf('{code}') === {int(rank_before[row])}")
+    wait_until(page, f"window.boroughsMap.rankOf('{code}') === {int(rank_before[row])}")
     assert "w=" not in page.url
 
 
@@ -128,7 +129,7 @@ def test_the_address_restores_the_view(page: Any, map_server: Any, index: MapInd
     slider.focus()
     page.keyboard.press("End")
     page.evaluate(f"window.boroughsMap.select('{KNOWN}', false)")
-    page.wait_for_function("location.search.includes('area=')")
+    wait_until(page, "location.search.includes('area=')")
     shared = page.url
     fresh = page.context.new_page()
     open_map(fresh, shared)
@@ -147,7 +148,7 @@ def test_search_finds_a_ward_and_a_borough(page: Any, map_server: Any) -> None: 
     page.keyboard.press("Enter")
     ward = page.get_by_role("button", name="Beckton (ward, Newham)")
     ward.click()
-    page.wait_for_function("document.getElementById('map-status').textContent.includes('Beckton ward')")
+    wait_until(page, "document.getElementById('map-status').textContent.includes('Beckton ward')")
     assert page.evaluate("window.boroughsMap.map.getZoom()") > 12
     page.fill("#search", "Hackney")
     page.locator("#search-button").click()
@@ -155,7 +156,7 @@ def test_search_finds_a_ward_and_a_borough(page: Any, map_server: Any) -> None: 
     assert page.locator("#borough").input_value() == "E09000012"
     page.fill("#search", KNOWN)
     page.keyboard.press("Enter")
-    page.wait_for_function("location.search.includes('area=E01003480')")
+    wait_until(page, "location.search.includes('area=E01003480')")
     assert page.locator("#profile-heading").inner_text() == "Newham 033A"
 
 
@@ -257,7 +258,7 @@ def test_keyboard_alone_reaches_every_control(page: Any, map_server: Any, index:
     page.locator("#search").focus()
     page.keyboard.type("Newham 033A")
     page.keyboard.press("Enter")
-    page.wait_for_function("location.search.includes('area=E01003480')")
+    wait_until(page, "location.search.includes('area=E01003480')")
     page.keyboard.press("Tab")
     page.locator("#profile-close").focus()
     page.keyboard.press("Enter")

@@ -38,7 +38,7 @@ def test_changed_row_is_caught(session):
     result = audit.verify(session)
     assert not result.ok
     assert result.broken_id == third.id
-    assert result.checked == 2
+    assert result.checked == 5 and len(result.breaks) == 1
     assert "changed" in result.message()
 
 
@@ -69,7 +69,7 @@ def test_rolled_back_work_leaves_no_audit_entry(session):
     assert session.query(AuditEvent).count() == 0
 
 
-def test_verify_audit_command_reports_first_broken_link(engine, monkeypatch, session):
+def test_verify_audit_command_reports_the_broken_link(engine, monkeypatch, session):
     from boroughs.cli import app
 
     monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
@@ -84,4 +84,4 @@ def test_verify_audit_command_reports_first_broken_link(engine, monkeypatch, ses
     session.commit()
     bad = runner.invoke(app, ["admin", "verify-audit"])
     assert bad.exit_code == 2
-    assert f"broken at entry {target.id}" in bad.output
+    assert f"entry {target.id}: its content does not match its seal" in bad.output

@@ -126,7 +126,11 @@ def test_lockout_through_the_web(client, session):
     for _ in range(5):
         sign_in(client, "officer@newham.demo.boroughs.test", "not the right one")
     r = sign_in(client, "officer@newham.demo.boroughs.test")
-    assert r.status_code == 400 and "locked" in r.text
+    # the right password on a locked account: the same message as a wrong one (issue 11)
+    assert r.status_code == 400 and "locked" not in r.text
+    assert "Enter a correct email address and password" in r.text
+    session.expire_all()
+    assert session.scalar(select(AuditEvent).where(AuditEvent.action == "auth.account_locked")) is not None
 
 
 def test_admin_pages_need_sign_in_and_permission(client):

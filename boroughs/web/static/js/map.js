@@ -8,6 +8,15 @@
 (function () {
   "use strict";
 
+  // Inline style attributes are refused by the Content-Security-Policy: set them through the CSSOM.
+  function applyDataStyles(root) {
+    root.querySelectorAll("[data-style-background],[data-style-width],[data-style-left]").forEach(function (n) {
+      if (n.dataset.styleBackground) n.style.background = n.dataset.styleBackground;
+      if (n.dataset.styleWidth) n.style.width = n.dataset.styleWidth;
+      if (n.dataset.styleLeft) n.style.left = n.dataset.styleLeft;
+    });
+  }
+
   var config = JSON.parse(document.getElementById("map-config").textContent);
   var API = config.api;
   // ColorBrewer YlGnBu (5 classes): safe for colour-blind readers and in greyscale print.
@@ -330,9 +339,10 @@
     }
     if (counts[-1]) items.push([NO_DATA, "No figure", counts[-1]]);
     el("legend-list").innerHTML = items.map(function (it) {
-      return '<li><span class="map-swatch" style="background:' + it[0] + '" aria-hidden="true"></span>' + esc(it[1]) +
+      return '<li><span class="map-swatch" data-style-background="' + it[0] + '" aria-hidden="true"></span>' + esc(it[1]) +
         ' <span class="govuk-body-s govuk-!-margin-0">(' + it[2].toLocaleString("en-GB") + " areas)</span></li>";
     }).join("");
+    applyDataStyles(el("legend-list"));
   }
 
   function update() {
@@ -430,9 +440,9 @@
     var bars = p.needs.map(function (t) {
       return '<div class="map-bar"><p class="govuk-body-s govuk-!-margin-bottom-1"><strong>' + esc(t.name) + "</strong>: " + fmt(t.value) +
         " (borough " + fmt(t.borough) + ", London " + fmt(t.london) + ")</p>" +
-        '<div class="map-bar__track" aria-hidden="true"><span class="map-bar__fill" style="width:' + pct(t.value) + '%"></span>' +
-        '<span class="map-bar__mark map-bar__mark--borough" style="left:' + pct(t.borough) + '%"></span>' +
-        '<span class="map-bar__mark map-bar__mark--london" style="left:' + pct(t.london) + '%"></span></div></div>';
+        '<div class="map-bar__track" aria-hidden="true"><span class="map-bar__fill" data-style-width="' + pct(t.value) + '%"></span>' +
+        '<span class="map-bar__mark map-bar__mark--borough" data-style-left="' + pct(t.borough) + '%"></span>' +
+        '<span class="map-bar__mark map-bar__mark--london" data-style-left="' + pct(t.london) + '%"></span></div></div>';
     }).join("");
     var r = p.residents || {}, type = p.area_type;
     var residents = r.estimate === null || r.estimate === undefined ? "No estimate" :
@@ -453,9 +463,10 @@
       ((p.lowers && p.lowers.length) ? '<h3 class="govuk-heading-s govuk-!-margin-bottom-1">What lowers its risk</h3><ul class="govuk-list govuk-list--bullet govuk-body-s" id="profile-lowers">' +
       p.lowers.map(function (x) { return "<li>" + esc(x) + "</li>"; }).join("") + "</ul>" : "") +
       '<h3 class="govuk-heading-s govuk-!-margin-bottom-1">Types of need</h3>' +
-      '<p class="govuk-body-s"><span class="map-key" style="background:#1d70b8"></span>this area <span class="map-key" style="background:#d4351c"></span>borough average <span class="map-key" style="background:#0b0c0c"></span>London average. Higher means greater need.</p>' +
+      '<p class="govuk-body-s"><span class="map-key map-key--area"></span>this area <span class="map-key map-key--borough"></span>borough average <span class="map-key map-key--london"></span>London average. Higher means greater need.</p>' +
       '<div class="map-bars" id="profile-bars">' + bars + "</div>" +
       '<p class="govuk-body"><a class="govuk-link" id="profile-link" href="' + link + '">Printable profile of ' + esc(p.name) + "</a></p>";
+    applyDataStyles(el("profile-body"));
     renderProfileFigures();
   }
 
