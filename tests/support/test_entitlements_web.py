@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from boroughs.core.auth import hash_password
+from boroughs.core.auth import hash_demo_password
 from boroughs.core.demo import DEMO_PASSWORD
 from boroughs.core.models import AuditEvent, Role, User
 from boroughs.support.entitlements.models import EntitlementEstimate, EntitlementOutcome
@@ -20,7 +20,7 @@ from boroughs.support.rules_data import load_synth_into_db
 from boroughs.web.app import create_app
 from tests.support.outreach_factories import council, person, synth_folder
 
-PW = hash_password(DEMO_PASSWORD)
+PW = hash_demo_password()
 
 
 @pytest.fixture(scope="module")
