@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_lock_minutes: int = 15
     login_ip_limit_per_hour: int = 50
+    # issue 17: the public concern form's spam defences (no CAPTCHA)
+    concern_public_limit_per_hour: int = 5
+    concern_min_seconds: int = 3
+    concern_max_form_age_hours: int = 4
 
     @field_validator("database_url")
     @classmethod
