@@ -32,3 +32,7 @@ router.include_router(concern_routes.router)
 from boroughs.support.ig import routes as ig_routes  # noqa: E402  subject access and retention (issue 17)
 
 router.include_router(ig_routes.router)
+
+from boroughs.support import routes_rule_builder  # noqa: E402  the rule builder and reference (issue 17)
+
+router.include_router(routes_rule_builder.router)
