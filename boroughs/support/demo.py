@@ -2,7 +2,8 @@
 
 1. linkage (``demo_linkage``): SYNTHETIC residents of Newham and Hackney, imported and linked;
 2. early-warning rules and outreach (``demo_rules``), which use those residents;
-3. the service directory, agreements and referrals (``demo_referrals``).
+3. the service directory, agreements and referrals (``demo_referrals``);
+4. referrals from outreach cases with their outcomes, and concerns (``demo_activity``, issue 17).
 
 Each step is idempotent.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from boroughs.support.demo_activity import seed_demo_activity
 from boroughs.support.demo_linkage import seed_demo_linkage
 from boroughs.support.demo_referrals import seed_demo_referrals
 from boroughs.support.demo_rules import seed_demo_rules
@@ -19,7 +21,7 @@ from boroughs.support.demo_rules import seed_demo_rules
 def seed_demo(db: Session) -> dict[str, int]:
     done: dict[str, int] = {}
     for name, step in (("linkage", seed_demo_linkage), ("rules", seed_demo_rules),
-                       ("referrals", seed_demo_referrals)):
+                       ("referrals", seed_demo_referrals), ("activity", seed_demo_activity)):
         for key, value in step(db).items():
             done[f"{name}_{key}"] = value
         db.flush()
