@@ -12,6 +12,7 @@ of ATRS v3.0); ``atrs_markdown`` renders it as clean Markdown (headings, bullet 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import statistics
 from typing import Any
 
@@ -36,7 +37,7 @@ def _runs(db: Session, organisation_id: int) -> dict[str, Any]:
                            .order_by(FlagRun.run_at)))
     if not runs:
         return {"runs": 0, "summary": "The rules have not been run yet."}
-    gaps = [(b.run_at - a.run_at).total_seconds() / 86400 for a, b in zip(runs, runs[1:], strict=False)]
+    gaps = [(b.run_at - a.run_at).total_seconds() / 86400 for a, b in itertools.pairwise(runs)]
     by_hand = sum(1 for r in runs if r.run_by_id is not None)
     summary = (f"{len(runs)} run(s) from {runs[0].run_at.date().isoformat()} to {runs[-1].run_at.date().isoformat()}: "
                f"{by_hand} started by a person on the web, {len(runs) - by_hand} from the command line "

@@ -141,7 +141,7 @@ def _audit_refused_import(council: str, dataset: str, path: Path, exc: Exception
                          purpose="import a council dataset for linkage and early warning",
                          detail={"dataset": dataset, "file": path.name, "channel": "command line",
                                  "error": str(exc)[:500]})
-    except Exception:  # noqa: BLE001  (no council, no database: the import error is what the user needs)
+    except Exception:
         return
 
 

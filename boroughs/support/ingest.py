@@ -31,8 +31,8 @@ from sqlalchemy.orm import Session
 
 from boroughs.core import audit
 from boroughs.core.db import utcnow
-from boroughs.core.models import User
 from boroughs.core.errors import DataError
+from boroughs.core.models import User
 from boroughs.support.models import ImportBatch, RecordEvent, SourceRecord
 from boroughs.support.schemas import (
     MAX_CELL_CHARS,

@@ -97,7 +97,7 @@ def builder_submit(request: Request, slug: str, vid: int, db: Session = Depends(
 @router.post("/support/{slug}/rules/{vid}/builder/check")
 def builder_check(slug: str, vid: int, db: Session = Depends(get_db), user: User = Depends(require_user),
                   form: FormData = Depends(form_data)) -> Response:
-    org, v = _draft(db, slug, vid, user)
+    _org, v = _draft(db, slug, vid, user)
     built = _build(form, v.body)
     return JSONResponse({"yaml": built.yaml, "errors": built.errors, "protected": built.protected,
                          "ok": built.rule is not None})

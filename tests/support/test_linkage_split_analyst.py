@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 from boroughs.core.db import session_scope
 from boroughs.core.models import AuditEvent
 from boroughs.support.models import ResidentRecord
-from tests.support.test_linkage_web import _biggest_resident, _csrf, _login, borough, client
+from tests.support.test_linkage_web import _biggest_resident, _csrf, _login, borough
 
 assert borough  # the module's fixtures, shared with the resident-page tests
 

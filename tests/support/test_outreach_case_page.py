@@ -51,7 +51,7 @@ def _login(c: TestClient, email: str) -> str:
 
 
 def test_empty_contact_form_shows_an_error_summary_and_keeps_the_case(setup, session: Session) -> None:
-    c, w, cid = setup
+    c, _w, cid = setup
     token = _login(c, "officer@newham.test")
     r = c.post(f"/support/newham/outreach/cases/{cid}/contact", data={"csrf_token": token, "note": "tried twice"})
     assert r.status_code == 422

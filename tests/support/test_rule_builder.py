@@ -48,7 +48,7 @@ def test_the_form_names_each_problem_by_field() -> None:
 
 
 def test_officer_builds_a_rule_into_a_draft_through_the_pages(client) -> None:
-    c, ids, session = client
+    c, _ids, session = client
     token = login(c, "officer")
     r = c.post("/support/newham/rules/drafts", data={"csrf_token": token}, follow_redirects=False)
     vid = int(r.headers["location"].rsplit("/", 1)[1])

@@ -31,7 +31,7 @@ from boroughs.core.db import utcnow
 from boroughs.core.errors import NotFound, ValidationFailed
 from boroughs.core.models import Organisation, OrgKind
 from boroughs.support.concern_models import Concern
-from boroughs.support.schemas import EMAIL, UK_PHONE, UK_POSTCODE, SCHEMAS
+from boroughs.support.schemas import EMAIL, SCHEMAS, UK_PHONE, UK_POSTCODE
 
 CATEGORIES: tuple[str, ...] = SCHEMAS["vcs_concern"].field("category").choices
 STATUSES = {"new": "New", "in_review": "Being looked at", "closed": "Closed"}
