@@ -186,8 +186,8 @@ def atrs_record(db: Session, organisation_id: int, *, report: dict[str, Any] | N
                                                            "status": "", "ends": "", "purposes": []}],
                 "data_access_and_storage": "Council staff only, by role; every read of personal data is audited.",
                 "protected_characteristics_used": (
-                    [f"{r['id']}: {'; '.join(r['protected_characteristics'])}. Justification: {r['justification']}"
-                     for r in protected] or ["None: sex, ethnic group, disability and age are used only to "
+                    [f"{r['id']}: {'; '.join(list(r['protected_characteristics'] or []))}. "
+                     f"Justification: {r['justification']}" for r in protected] or ["None: sex, ethnic group, disability and age are used only to "
                                              "monitor fairness."]),
             },
             "6_risks_mitigations_and_impact_assessments": {

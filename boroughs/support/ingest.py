@@ -376,10 +376,10 @@ def import_dataset(
         if accept_valid:
             # History of a quarantined record (including a record id repeated further down the records
             # file) is not imported either: list each such row so that nothing is dropped unreported.
-            first_bad = {}
-            for p in problems:
-                if p.file == str(path):
-                    first_bad.setdefault(str(frame["record_id"].iloc[p.row - 1]), p.row)
+            first_bad: dict[str, int] = {}
+            for prob in problems:
+                if prob.file == str(path):
+                    first_bad.setdefault(str(frame["record_id"].iloc[prob.row - 1]), prob.row)
             kept = []
             for h in history:
                 rid = h["record_id"]

@@ -122,7 +122,7 @@ def resident_view(request: Request, slug: str, rid: int, purpose: str = "", aske
 def resident_split(request: Request, slug: str, rid: int, db: Session = Depends(get_db),
                    user: User = Depends(require_user), form: FormData = Depends(form_data)) -> Response:
     org = _council(db, slug, user, "support.linkage.review")
-    ids = [int(x) for x in form.getlist("record_ids") if str(x).isdigit()]
+    ids = [int(str(x)) for x in form.getlist("record_ids") if str(x).isdigit()]
     reason = str(form.get("reason") or "") or None
     if not ids and form.get("from") == "review":
         resident = residents.get_resident(db, org.id, rid)
