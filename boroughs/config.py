@@ -95,6 +95,10 @@ class Settings(BaseSettings):
     audit_checkpoint_every: int = 20
     audit_checkpoint_minutes: int = 5
     trusted_proxies: str = ""
+    # issue 17: the public concern form's spam defences (no CAPTCHA)
+    concern_public_limit_per_hour: int = 5
+    concern_min_seconds: int = 3
+    concern_max_form_age_hours: int = 4
 
     @field_validator("database_url")
     @classmethod

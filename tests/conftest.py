@@ -138,3 +138,24 @@ def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
     yield
     reset_settings()
     reset_engines()
+
+
+@pytest.fixture(autouse=True)
+def _wide_cli_consoles(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CLI output in tests never wraps (issue 17): whether a long path wrapped at 80 columns depended on the
+    length of pytest's temporary directory, so a test passed or failed by machine. Consoles made from now on
+    read COLUMNS (unless TERM=dumb); the module-level rich consoles already made get a fixed, generous width."""
+    import sys
+
+    from rich.console import Console
+
+    monkeypatch.setenv("COLUMNS", "10000")
+    monkeypatch.setenv("TERMINAL_WIDTH", "10000")
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("boroughs") or module is None:
+            continue
+        for value in list(vars(module).values()):
+            if isinstance(value, Console):
+                # Both are needed: with only a width, a dumb terminal (TERM=dumb) is still 80 columns wide.
+                monkeypatch.setattr(value, "_width", 10000)
+                monkeypatch.setattr(value, "_height", 25)

@@ -53,6 +53,7 @@ ACCOUNTS = [
     DemoAccount("panel1@loti.demo.boroughs.test", "Priya Panel", "loti", Role.PANEL_MEMBER),
     DemoAccount("panel2@loti.demo.boroughs.test", "Paul Panel", "loti", Role.PANEL_MEMBER),
     DemoAccount("panel@newham.demo.boroughs.test", "Nina Panel (Newham)", "newham", Role.COUNCIL_OFFICER),
+    DemoAccount("ig@newham.demo.boroughs.test", "Ines Information Governance", "newham", Role.COUNCIL_IG),
 ]
 
 

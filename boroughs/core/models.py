@@ -30,10 +30,12 @@ class Role(enum.StrEnum):
     FUND_MANAGER = "fund_manager"
     PANEL_MEMBER = "panel_member"
     PLATFORM_ADMIN = "platform_admin"
+    COUNCIL_IG = "council_ig"  # information governance: subject access and retention (issue 17)
 
 
 ROLES_BY_KIND: dict[OrgKind, tuple[Role, ...]] = {
-    OrgKind.COUNCIL: (Role.COUNCIL_ANALYST, Role.COUNCIL_OFFICER, Role.COUNCIL_MANAGER, Role.COUNCIL_ADMIN),
+    OrgKind.COUNCIL: (Role.COUNCIL_ANALYST, Role.COUNCIL_OFFICER, Role.COUNCIL_MANAGER, Role.COUNCIL_ADMIN,
+                      Role.COUNCIL_IG),
     OrgKind.VCS: (Role.VCS_CASEWORKER, Role.VCS_MANAGER),
     OrgKind.FUND_BODY: (Role.FUND_MANAGER, Role.PANEL_MEMBER),
     OrgKind.PLATFORM: (Role.PLATFORM_ADMIN,),
@@ -49,6 +51,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.FUND_MANAGER: "Fund manager",
     Role.PANEL_MEMBER: "Panel member",
     Role.PLATFORM_ADMIN: "Platform administrator",
+    Role.COUNCIL_IG: "Council information governance officer",
 }
 
 

@@ -117,6 +117,7 @@ def import_cmd(
             report = import_dataset(session, _council_id(session, council), dataset, path, history,
                                     accept_valid=accept_valid, quarantine_path=quarantine)
     except (BoroughsError, KeyError) as exc:
+        _audit_refused_import(council, dataset, path, exc)
         _fail(exc)
         return
     if report.already_imported:
@@ -126,6 +127,22 @@ def import_cmd(
                   f"with {report.events:,} dated values from {path}.")
     if report.problems:
         console.print(f"[yellow]{report.quarantined_rows:,} row(s) quarantined[/yellow]: see {report.quarantine_path}")
+
+
+def _audit_refused_import(council: str, dataset: str, path: Path, exc: Exception) -> None:
+    """A refused command-line import is audited too (in its own transaction: the import's was rolled back)."""
+    from boroughs.core import audit
+    from boroughs.core.db import session_scope
+
+    try:
+        with session_scope() as session:
+            org_id = _council_id(session, council)
+            audit.record(session, "support.data.import_refused", organisation_id=org_id, object_type="import",
+                         purpose="import a council dataset for linkage and early warning",
+                         detail={"dataset": dataset, "file": path.name, "channel": "command line",
+                                 "error": str(exc)[:500]})
+    except Exception:
+        return
 
 
 @app.command("link-council")

@@ -3,7 +3,8 @@
 1. linkage (``demo_linkage``): SYNTHETIC residents of Newham and Hackney, imported and linked;
 2. early-warning rules and outreach (``demo_rules``), which use those residents;
 3. the service directory, agreements and referrals (``demo_referrals``);
-4. the benefit take-up campaign (``entitlements.demo``), from those residents' claims.
+4. referrals from outreach cases with their outcomes, and concerns (``demo_activity``, issue 17);
+5. the benefit take-up campaign (``entitlements.demo``), from those residents' claims.
 
 Each step is idempotent.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from boroughs.support.demo_activity import seed_demo_activity
 from boroughs.support.demo_linkage import seed_demo_linkage
 from boroughs.support.demo_referrals import seed_demo_referrals
 from boroughs.support.demo_rules import seed_demo_rules
@@ -21,7 +23,8 @@ from boroughs.support.entitlements.demo import seed_demo_entitlements
 def seed_demo(db: Session) -> dict[str, int]:
     done: dict[str, int] = {}
     for name, step in (("linkage", seed_demo_linkage), ("rules", seed_demo_rules),
-                       ("referrals", seed_demo_referrals), ("entitlements", seed_demo_entitlements)):
+                       ("referrals", seed_demo_referrals), ("activity", seed_demo_activity),
+                       ("entitlements", seed_demo_entitlements)):
         for key, value in step(db).items():
             done[f"{name}_{key}"] = value
         db.flush()

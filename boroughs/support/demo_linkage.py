@@ -37,7 +37,7 @@ def seed_demo_linkage(db: Session, *, residents: int = DEMO_RESIDENTS) -> dict[s
             for key, schema in SCHEMAS.items():
                 hist = folder / f"SYNTHETIC_{key}_history.csv"
                 rep = import_dataset(db, org.id, key, folder / f"SYNTHETIC_{key}.csv",
-                                     hist if schema.measures else None, accept_valid=True,
+                                     hist if schema.measures else None, accept_valid=True, channel="demo",
                                      quarantine_path=folder / f"{key}.quarantine.csv")
                 done["records"] += rep.imported
         run = link_council(db, org.id)

@@ -29,10 +29,19 @@ import pandas as pd
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from boroughs.core import audit
 from boroughs.core.db import utcnow
 from boroughs.core.errors import DataError
+from boroughs.core.models import User
 from boroughs.support.models import ImportBatch, RecordEvent, SourceRecord
-from boroughs.support.schemas import PERSON_FIELDS, SourceSchema, check_value, get_schema
+from boroughs.support.schemas import (
+    MAX_CELL_CHARS,
+    MAX_COLUMNS,
+    PERSON_FIELDS,
+    SourceSchema,
+    check_value,
+    get_schema,
+)
 
 SUFFIXES = (".csv", ".parquet", ".xlsx", ".xlsm")
 DIRECT_COLUMNS = (*PERSON_FIELDS, "sex", "ethnicity", "disability", "lsoa21_code")
@@ -93,12 +102,24 @@ def checksum(paths: Iterable[Path]) -> str:
     return h.hexdigest()
 
 
+def _looks_binary(raw: bytes) -> bool:
+    """NUL bytes, or many control characters, in the first 64 KB: not a text CSV file."""
+    head = raw[:65536]
+    if b"\0" in head:
+        return True
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 13))
+    return controls > max(8, len(head) // 100)
+
+
 def _read_csv(path: Path) -> pd.DataFrame:
     raw = path.read_bytes()
     if not raw.strip():
         raise DataError(path, "the file is empty", hint="Export the dataset again, with its header row")
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
+    if _looks_binary(raw):
+        raise DataError(path, "is not a text CSV file (it holds binary data)",
+                        hint="Export the dataset as CSV (comma-separated text, UTF-8) and import it again")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -114,8 +135,58 @@ def _read_csv(path: Path) -> pd.DataFrame:
                         hint="Save the file as UTF-8 (in Excel: CSV UTF-8) and import it again",
                     ) from None
         raise DataError(path, "the header is not UTF-8 text", hint="Save the file as UTF-8") from None
-    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=True)
-    return frame
+    del raw
+    return _parse_csv_text(path, text)
+
+
+def _parse_csv_text(path: Path, text: str) -> pd.DataFrame:
+    """Parse with the standard library's strict reader, refusing oversized headers, rows and cells at once.
+
+    A cell may not exceed ``MAX_CELL_CHARS`` (an unterminated quote swallows the rest of the file into one
+    cell, so it is caught here too), a header may not have more than ``MAX_COLUMNS`` columns and a row may
+    not have more cells than the header: each stops the import with the file and row named.
+    """
+    first_line = text[: text.find("\n") if "\n" in text else len(text)]
+    if first_line.count(",") >= MAX_COLUMNS:
+        raise DataError(path, f"the header has more than {MAX_COLUMNS:,} columns",
+                        hint="Check that this is the dataset's export, with one header row")
+    previous_limit = csv.field_size_limit()
+    csv.field_size_limit(MAX_CELL_CHARS)
+    rows: list[list[str]] = []
+    in_header = True
+    try:
+        reader = csv.reader(io.StringIO(text), strict=True)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise DataError(path, "the file is empty") from None
+        in_header = False
+        width = len(header)
+        for row in reader:
+            if not row or not any(cell.strip() for cell in row):
+                continue
+            if len(row) > width:
+                raise DataError(path, f"row has {len(row):,} cells but the header has {width:,} columns",
+                                rows=[len(rows) + 1], hint="Check for unquoted commas in this row")
+            if len(row) < width:
+                row = row + [""] * (width - len(row))
+            rows.append(row)
+    except csv.Error as exc:
+        message = str(exc)
+        if "field larger than field limit" in message:
+            problem = (f"a cell is longer than {MAX_CELL_CHARS:,} characters (often a quote that is "
+                       "never closed)")
+        elif "unexpected end of data" in message:
+            problem = "a quoted cell is never closed (the file ends inside quotes)"
+        else:
+            problem = f"is not valid CSV ({message})"
+        if in_header:
+            problem = "the header: " + problem
+        raise DataError(path, problem, rows=None if in_header else [len(rows) + 1],
+                        hint="Check the quotes in that row, or export the dataset again") from None
+    finally:
+        csv.field_size_limit(previous_limit)
+    return pd.DataFrame(rows, columns=[str(c) for c in header], dtype=str)
 
 
 def read_table(path: Path) -> pd.DataFrame:
@@ -141,6 +212,8 @@ def read_table(path: Path) -> pd.DataFrame:
         except Exception as exc:
             raise DataError(path, f"is not a readable Excel workbook ({exc.__class__.__name__})") from None
     frame.columns = [str(c).strip().lower() for c in frame.columns]
+    if len(frame.columns) > MAX_COLUMNS:
+        raise DataError(path, f"the header has more than {MAX_COLUMNS:,} columns")
     if frame.empty:
         raise DataError(path, "the file has a header but no rows")
     return frame.apply(_as_text)
@@ -232,6 +305,7 @@ def _validate_history(path: Path, frame: pd.DataFrame, schema: SourceSchema, kno
         if row_problems:
             problems.extend(row_problems)
         else:
+            values["_row"] = row_no
             good.append(values)
     return good, problems
 
@@ -257,6 +331,7 @@ def import_dataset(
     quarantine_path: Path | None = None,
     user_id: int | None = None,
     today: dt.date | None = None,
+    channel: str = "command line",
 ) -> ImportReport:
     """Check and import one dataset's records (and history) in the caller's transaction."""
     schema = get_schema(dataset)
@@ -297,9 +372,24 @@ def import_dataset(
         quarantined_ids = {str(frame["record_id"].iloc[p.row - 1]) for p in problems if p.file == str(path)}
         history, hproblems = _validate_history(history_path, hframe, schema, known | file_ids | quarantined_ids,
                                                today)
-        if accept_valid:
-            history = [h for h in history if h["record_id"] not in quarantined_ids]
         problems.extend(hproblems)
+        if accept_valid:
+            # History of a quarantined record (including a record id repeated further down the records
+            # file) is not imported either: list each such row so that nothing is dropped unreported.
+            first_bad: dict[str, int] = {}
+            for prob in problems:
+                if prob.file == str(path):
+                    first_bad.setdefault(str(frame["record_id"].iloc[prob.row - 1]), prob.row)
+            kept = []
+            for h in history:
+                rid = h["record_id"]
+                if rid in quarantined_ids:
+                    problems.append(Problem(
+                        str(history_path), h["_row"], "record_id",
+                        f"not imported: record {rid!r} was quarantined (records file row {first_bad[rid]})"))
+                else:
+                    kept.append(h)
+            history = kept
 
     report.problems = problems
     if problems:
@@ -392,6 +482,15 @@ def import_dataset(
     report.events = len(events)
     batch.events = len(events)
     session.flush()
+    audit.record(
+        session, "support.data.import", actor=session.get(User, user_id) if user_id else None,
+        organisation_id=organisation_id, object_type="import", object_id=batch.id,
+        purpose="import a council dataset for linkage and early warning",
+        detail={"dataset": dataset, "file": path.name,
+                "history_file": history_path.name if history_path else None, "channel": channel,
+                "rows": report.rows, "imported": report.imported, "updated": report.updated,
+                "events": report.events, "quarantined_rows": report.quarantined_rows},
+    )
     return report
 
 

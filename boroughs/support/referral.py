@@ -538,3 +538,34 @@ def report_csv(rows: list[dict[str, Any]]) -> str:
     for r in rows:
         w.writerow(safe_row(r))
     return buf.getvalue()
+
+
+@dataclass
+class CaseReferral:
+    """A referral as the outreach case page shows it: where it went, where it stands, what the partner reported."""
+
+    id: int
+    reference: str
+    service: str
+    organisation: str
+    status: str
+    outcome: str | None
+    outcome_note: str | None
+    sent_at: dt.datetime
+    outcome_at: dt.datetime | None
+
+
+def referrals_for_case(db: Session, council_id: int, case_id: int, resident_id: int) -> list[CaseReferral]:
+    """The referrals made from this outreach case (or, when sent without a case, for its resident), newest
+    first, with the outcome each VCS partner reported (issue 17)."""
+    rows = db.execute(
+        select(Referral, DirService.name, Organisation.name)
+        .join(DirService, DirService.id == Referral.service_id)
+        .join(Organisation, Organisation.id == Referral.vcs_org_id)
+        .where(Referral.council_id == council_id,
+               (Referral.outreach_case_id == case_id)
+               | ((Referral.outreach_case_id.is_(None)) & (Referral.resident_id == resident_id)))
+        .order_by(Referral.sent_at.desc(), Referral.id.desc())
+    ).all()
+    return [CaseReferral(r.id, r.reference, service, org, r.status, r.outcome, r.outcome_note, r.sent_at,
+                         r.outcome_at) for r, service, org in rows]

@@ -39,13 +39,18 @@ def due(ref: Referral, retention_days: int, now: dt.datetime) -> bool:
             and ref.closed_at + dt.timedelta(days=retention_days) < now)
 
 
-def run_retention(db: Session, now: dt.datetime | None = None, *, dry_run: bool = False) -> RetentionResult:
+def run_retention(db: Session, now: dt.datetime | None = None, *, dry_run: bool = False,
+                  council_id: int | None = None, actor: object = None) -> RetentionResult:
+    """Apply retention (``council_id``: only that council's referrals, as its information governance
+    officer does from the web; ``actor``: who ran it, for the audit trail)."""
     now = now or utcnow()
     result = RetentionResult()
     purposes = {(p.agreement_id, p.key): p for p in db.scalars(select(AgreementPurpose))}
     agreements = {a.id: a for a in db.scalars(select(Agreement))}
     q = select(Referral).where(Referral.status.in_(TERMINAL), Referral.closed_at.is_not(None),
                                Referral.anonymised_at.is_(None)).order_by(Referral.id)
+    if council_id is not None:
+        q = q.where(Referral.council_id == council_id)
     for ref in list(db.scalars(q)):
         purpose = purposes.get((ref.agreement_id, ref.purpose_key))
         agreement = agreements.get(ref.agreement_id)
@@ -58,7 +63,7 @@ def run_retention(db: Session, now: dt.datetime | None = None, *, dry_run: bool 
         if agreement.retention_action == "delete":
             db.add(RetentionLog(at=now, referral_reference=ref.reference, agreement_id=agreement.id,
                                 action="deleted", fields=fields))
-            audit.record(db, "support.retention.delete", organisation_id=ref.council_id, object_type="referral",
+            audit.record(db, "support.retention.delete", actor=actor, organisation_id=ref.council_id, object_type="referral",
                          object_id=ref.id, purpose="retention period passed",
                          detail={"reference": ref.reference, "agreement": agreement.reference})
             db.delete(ref)
@@ -72,7 +77,7 @@ def run_retention(db: Session, now: dt.datetime | None = None, *, dry_run: bool 
             ref.anonymised_at = now
             db.add(RetentionLog(at=now, referral_reference=ref.reference, agreement_id=agreement.id,
                                 action="anonymised", fields=fields))
-            audit.record(db, "support.retention.anonymise", organisation_id=ref.council_id,
+            audit.record(db, "support.retention.anonymise", actor=actor, organisation_id=ref.council_id,
                          object_type="referral", object_id=ref.id, purpose="retention period passed",
                          detail={"reference": ref.reference, "agreement": agreement.reference})
             result.anonymised.append(ref.reference)

@@ -28,3 +28,15 @@ router.include_router(entitlement_routes.router)
 
 # One entry in the service navigation: /support links to every part of the area the person may use.
 NAV = [{"text": "Support", "href": "/support"}]
+
+from boroughs.support.concerns import routes as concern_routes  # noqa: E402  concern forms and queue (issue 17)
+
+router.include_router(concern_routes.router)
+
+from boroughs.support.ig import routes as ig_routes  # noqa: E402  subject access and retention (issue 17)
+
+router.include_router(ig_routes.router)
+
+from boroughs.support import routes_rule_builder  # noqa: E402  the rule builder and reference (issue 17)
+
+router.include_router(routes_rule_builder.router)

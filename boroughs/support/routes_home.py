@@ -31,6 +31,10 @@ COUNCIL_LINKS = [
      "What happened next for the residents each rule flagged."),
     ("support.optout.record", "Objections to profiling", "/support/{slug}/opt-outs",
      "Residents who objected are never flagged."),
+    ("support.concern.review", "Concerns", "/support/{slug}/concerns",
+     "Concerns raised by VCS partners and by residents through the public form."),
+    ("support.ig.sar", "Subject access and retention", "/support/{slug}/information-governance",
+     "Export everything held on a resident; see and run the retention of shared data."),
 ]
 GENERAL_LINKS = [
     ("support.referral.view_sent", "Referrals sent", "/support/referrals",
@@ -39,6 +43,8 @@ GENERAL_LINKS = [
      "Referrals made to your organisation: accept or decline, record contact and outcomes."),
     ("support.agreement.view", "Data sharing agreements", "/support/agreements",
      "What may be shared, with whom, for which purpose, and for how long."),
+    ("support.concern.raise", "Raise a concern", "/support/concerns/new",
+     "Tell a council about a resident you are worried about."),
 ]
 
 

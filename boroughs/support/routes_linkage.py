@@ -119,12 +119,51 @@ def resident_view(request: Request, slug: str, rid: int, purpose: str = "", aske
 
 @router.post("/support/{slug}/residents/{rid}/split")
 def resident_split(request: Request, slug: str, rid: int, db: Session = Depends(get_db),
-                         user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+                   user: User = Depends(require_user), form: FormData = Depends(form_data)) -> Response:
     org = _council(db, slug, user, "support.linkage.review")
-    form = _form(data)
-    ids = [int(x) for x in form.get("record_ids", []) if str(x).isdigit()]
-    new = residents.split_resident(db, org.id, rid, ids, user=user, reason=(form.get("reason") or None))
-    return _see_other(f"/support/{org.slug}/residents/{new.id}?purpose=review")
+    ids = [int(str(x)) for x in form.getlist("record_ids") if str(x).isdigit()]
+    reason = str(form.get("reason") or "") or None
+    if not ids and form.get("from") == "review":
+        resident = residents.get_resident(db, org.id, rid)
+        return _render_split(request, db, org, user, resident,
+                             {"split-records": "Select the records that belong to a different person"}, 422)
+    new = residents.split_resident(db, org.id, rid, ids, user=user, reason=reason)
+    if permissions.can(user, "support.resident.view", org.id):
+        return _see_other(f"/support/{org.slug}/residents/{new.id}?purpose=review")
+    # Analysts review linkage but do not see residents' pages: they go back to the split page (issue 17).
+    return _see_other(f"/support/{org.slug}/review/split/{rid}?split_into={new.id}")
+
+
+@router.get("/support/{slug}/review/split")
+def split_find(request: Request, slug: str, resident: str = "", db: Session = Depends(get_db),
+               user: User = Depends(require_user)) -> Response:
+    """Analysts (and managers) choose a resident to split by number, from the review page (issue 17)."""
+    org = _council(db, slug, user, "support.linkage.review")
+    if not resident.strip().isdigit():
+        return render(request, "support/linkage_review.html", _ctx(
+            org, user, items=residents.review_queue(db, org.id, limit=20), fields=_REVIEW_FIELDS,
+            errors={"split-resident": "Enter the resident's number, for example 1307"}), 422)
+    return _see_other(f"/support/{org.slug}/review/split/{int(resident)}")
+
+
+@router.get("/support/{slug}/review/split/{rid}")
+def split_page(request: Request, slug: str, rid: int, split_into: int | None = None, db: Session = Depends(get_db),
+               user: User = Depends(require_user)) -> Response:
+    """The resident's linked records only, to split a wrong merge: reachable with ``support.linkage.review``
+    (analysts get 403 on the full resident page). The read is audited as clerical review."""
+    org = _council(db, slug, user, "support.linkage.review")
+    resident = residents.get_resident(db, org.id, rid)
+    return _render_split(request, db, org, user, resident, {}, 200, split_into)
+
+
+def _render_split(request: Request, db: Session, org: Organisation, user: User, resident: Resident,
+                  errors: dict[str, str], status_code: int, split_into: int | None = None) -> Response:
+    audit.record(db, "support.review.split_view", actor=user, organisation_id=org.id, object_type="support_resident",
+                 object_id=resident.id, purpose=PURPOSES["review"])
+    db.commit()
+    return render(request, "support/linkage_split.html", _ctx(
+        org, user, resident=resident, records=residents.resident_records(db, resident.id), errors=errors,
+        split_into=split_into), status_code)
 
 
 @router.get("/support/{slug}/review")
@@ -134,11 +173,14 @@ def review(request: Request, slug: str, db: Session = Depends(get_db), user: Use
     audit.record(db, "support.review.view", actor=user, organisation_id=org.id, object_type="support_link_pair",
                  purpose=PURPOSES["review"], detail={"pairs_shown": [f"{i.pair.record_a_id}-{i.pair.record_b_id}"
                                                                      for i in items]})
-    fields = [("first_name", "First name"), ("last_name", "Last name"), ("dob", "Date of birth"),
-              ("address_line_1", "Address"), ("address_line_2", "Address line 2"), ("postcode", "Postcode"),
-              ("uprn", "UPRN"), ("national_id", "NI number"), ("phone", "Phone"), ("email", "Email"),
-              ("sex", "Sex")]
-    return render(request, "support/linkage_review.html", _ctx(org, user, items=items, fields=fields))
+    return render(request, "support/linkage_review.html", _ctx(org, user, items=items, fields=_REVIEW_FIELDS,
+                                                                errors={}))
+
+
+_REVIEW_FIELDS = [("first_name", "First name"), ("last_name", "Last name"), ("dob", "Date of birth"),
+                  ("address_line_1", "Address"), ("address_line_2", "Address line 2"), ("postcode", "Postcode"),
+                  ("uprn", "UPRN"), ("national_id", "NI number"), ("phone", "Phone"), ("email", "Email"),
+                  ("sex", "Sex")]
 
 
 @router.post("/support/{slug}/review")

@@ -241,10 +241,17 @@ def _case(db: Session, org: Organisation, cid: int) -> Any:
 @router.get("/support/{slug}/outreach/cases/{cid}")
 def case_page(request: Request, slug: str, cid: int, db: Session = Depends(get_db),
               user: User = Depends(require_user)) -> Response:
+    org = _council(db, slug, user, "support.outreach.view")
+    return _render_case(request, db, org, user, _case(db, org, cid))
+
+
+def _render_case(request: Request, db: Session, org: Organisation, user: User, case: Any,
+                 errors: dict[str, str] | None = None, values: dict[str, Any] | None = None,
+                 status_code: int = 200) -> Response:
+    """The case page; on a form error it is shown again with a GOV.UK error summary and what was entered."""
+    from boroughs.support import referral as referral_mod
     from boroughs.support.models import Resident
 
-    org = _council(db, slug, user, "support.outreach.view")
-    case = _case(db, org, cid)
     resident = db.get(Resident, case.resident_id)
     flags = rules_service.flags_of_resident(db, org.id, case.resident_id)
     latest_run_id = flags[0].run_id if flags else None
@@ -254,6 +261,8 @@ def case_page(request: Request, slug: str, cid: int, db: Session = Depends(get_d
     people = {u.id: u.name for u in db.scalars(select(User).where(User.id.in_(
         {case.assigned_to_id, *(c.by_user_id for c in case.contacts), *(n.by_user_id for n in case.notes),
          *(a.to_user_id for a in case.assignments)} - {None})))}
+    details = outreach.contact_details(db, case.resident_id)
+    referrals = referral_mod.referrals_for_case(db, org.id, case.id, case.resident_id)
     audit.record(db, "support.outreach.case_view", actor=user, organisation_id=org.id, object_type="outreach_case",
                  object_id=case.id, purpose="preventative outreach: work the case")
     db.commit()  # release the audit chain's lock before rendering
@@ -264,17 +273,49 @@ def case_page(request: Request, slug: str, cid: int, db: Session = Depends(get_d
         may_work=may_work and case.status != "closed", officers=outreach.officers(db, org.id) if manager else [],
         channels=outreach.CHANNELS, outcomes=outreach.OUTCOMES, needs=outreach.NEEDS, levels=outreach.NEED_LEVELS,
         reasons=outreach.CLOSING_REASONS, statuses=outreach.STATUSES, sources=rules_service.OPT_OUT_SOURCES,
-        current_needs={n.need: n for n in case.needs}, today=dt.date.today().isoformat()))
+        current_needs={n.need: n for n in case.needs}, today=dt.date.today().isoformat(),
+        details=details, referrals=referrals, referral_statuses=referral_mod.STATUS_LABELS,
+        referral_outcomes=referral_mod.OUTCOMES, errors=errors or {}, values=values or {},
+        may_see_resident=permissions.can(user, "support.resident.view", org.id)), status_code)
+
+
+# Which field each case form's error belongs to, for the error summary's links (issue 17).
+_CASE_ERROR_FIELD = {"contact": "channel", "assign": "assign-officer", "opt-out": "objected_on",
+                     "needs": "needs", "note": "note-text", "follow-up": "follow_up_on", "close": "reason"}
 
 
 @router.post("/support/{slug}/outreach/cases/{cid}/{what}")
 def case_action(request: Request, slug: str, cid: int, what: str, db: Session = Depends(get_db),
-                      user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
-    from boroughs.support.notify import backend_from_env
-
+                user: User = Depends(require_user), raw_form: FormData = Depends(form_data)) -> Response:
     org = _council(db, slug, user, "support.outreach.view")
     case = _case(db, org, cid)
-    form = _form(data)
+    form = _form_dict(raw_form)
+    if what not in _CASE_ERROR_FIELD:
+        raise NotFound("There is no such action.")
+    try:
+        _case_action(db, org, user, case, what, form)
+    except ValidationFailed as exc:
+        db.rollback()
+        case = _case(db, org, cid)
+        field = _CASE_ERROR_FIELD[what]
+        if what == "contact" and form.get("channel") in outreach.CHANNELS:
+            field = "outcome" if form.get("outcome") not in outreach.OUTCOMES else "channel"
+        return _render_case(request, db, org, user, case, errors={field: str(exc)}, values={what: form},
+                            status_code=422)
+    return _see_other(f"/support/{org.slug}/outreach/cases/{case.id}")
+
+
+def _form_dict(form: FormData) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k in form:
+        values = form.getlist(k)
+        out[k] = values if len(values) > 1 or k.endswith("[]") or k == "case_ids" else values[0]
+    return out
+
+
+def _case_action(db: Session, org: Organisation, user: User, case: Any, what: str, form: dict[str, Any]) -> None:
+    from boroughs.support.notify import backend_from_env
+
     if what == "assign":
         permissions.require(user, "support.outreach.assign", org.id)
         officer = str(form.get("officer_id") or "")
@@ -312,9 +353,6 @@ def case_action(request: Request, slug: str, cid: int, what: str, db: Session = 
             outreach.set_follow_up(db, case, user, follow)
         elif what == "close":
             outreach.close_case(db, case, user, str(form.get("reason") or ""))
-        else:
-            raise NotFound("There is no such action.")
-    return _see_other(f"/support/{org.slug}/outreach/cases/{case.id}")
 
 
 @router.get("/support/{slug}/opt-outs")

@@ -142,6 +142,40 @@ def record_fields(source: str) -> dict[str, Any]:
 # the rule language
 
 
+# Protected characteristics (Equality Act 2010) a rule may use only with a recorded justification (issue 17),
+# and the proxies for them the rule language can reach. docs/support/early-warning.md lists the same (a test
+# checks it). No dataset holds religion or belief directly.
+PROTECTED_CHARACTERISTICS = {"age": "age", "sex": "sex", "ethnicity": "race (ethnic group)",
+                             "disability": "disability", "religion": "religion or belief"}
+PROXY_SOURCES = {"asc_contact": ("disability", "age")}  # adult social care contacts
+PROXY_WHERE = {  # (source or "*", field, value or "*") -> characteristics
+    ("*", "sex", "*"): ("sex",), ("*", "ethnicity", "*"): ("ethnicity",), ("*", "disability", "*"): ("disability",),
+    ("asc_contact", "reason", "mental health"): ("disability",),
+    ("vcs_concern", "category", "mental health"): ("disability",),
+    ("homelessness", "reason", "domestic abuse"): ("sex",),
+    ("fsm", "school", "*"): ("religion",),  # a school can be a faith school
+}
+MIN_JUSTIFICATION = 20  # characters: a reason, not a placeholder
+
+
+def protected_uses(conditions: Iterable[Condition]) -> list[str]:
+    """Each protected characteristic the conditions use, once, saying whether directly or via a proxy."""
+    found: dict[str, str] = {}
+    for c in conditions:
+        if c.kind == "resident" and c.field in PROTECTED_CHARACTERISTICS:
+            found[c.field] = f"{PROTECTED_CHARACTERISTICS[c.field]} (directly)"
+        for ch in PROXY_SOURCES.get(c.source or "", ()):
+            found.setdefault(ch, f"{PROTECTED_CHARACTERISTICS[ch]} (through {SOURCE_LABELS[c.source or '']}s, "
+                                 "a proxy)")
+        for k, v in c.where:
+            for (src, fname, value), chars in PROXY_WHERE.items():
+                if src in ("*", c.source) and fname == k and value in ("*", v):
+                    for ch in chars:
+                        how = "directly" if src == "*" else f"through {k.replace('_', ' ')} {v!r}, a proxy"
+                        found.setdefault(ch, f"{PROTECTED_CHARACTERISTICS[ch]} ({how})")
+    return [found[k] for k in PROTECTED_CHARACTERISTICS if k in found]
+
+
 @dataclass(frozen=True)
 class Condition:
     kind: str
@@ -195,10 +229,16 @@ class Rule:
     all: tuple[Condition, ...]
     any: tuple[Condition, ...] = ()
     description: str = ""
+    justification: str = ""  # why a rule using a protected characteristic (or a proxy) is fair (issue 17)
 
     @property
     def conditions(self) -> tuple[Condition, ...]:
         return self.all + self.any
+
+    @property
+    def protected(self) -> list[str]:
+        """The protected characteristics the rule uses, directly or through a proxy, in plain English."""
+        return protected_uses(self.conditions)
 
     def describe(self) -> str:
         text = " and ".join(c.describe() for c in self.all)
@@ -480,7 +520,7 @@ def parse_rules(text: str, *, council: str | None = None) -> RuleSet:
         elif rid in seen:
             problems.append(f"{label}: the id is used twice.")
         seen.add(str(rid))
-        extra = sorted(set(r) - {"id", "title", "severity", "description", "all", "any"})
+        extra = sorted(set(r) - {"id", "title", "severity", "description", "all", "any", "justification"})
         if extra:
             problems.append(f"{label}: unknown setting {', '.join(map(repr, extra))}.")
         title = r.get("title")
@@ -514,9 +554,15 @@ def parse_rules(text: str, *, council: str | None = None) -> RuleSet:
         ages = [b for c in conds["all"] if c.kind == "resident" and c.field == "age" for b in c.bounds]
         if ages and not _bounds_possible(ages, 0, 115):
             problems.append(f"{label}: its conditions on age contradict each other, so the rule could never flag anyone.")
+        uses = protected_uses(conds["all"] + conds["any"])
+        justification = str(r.get("justification") or "").strip()
+        if uses and len(justification) < MIN_JUSTIFICATION:
+            problems.append(f"{label}: it uses a protected characteristic ({'; '.join(uses)}). Give a "
+                            "justification: saying why using it is fair and needed for this rule's purpose; it is "
+                            "recorded with the version and shown in the fairness monitor and the ATRS record.")
         if len(problems) == n_before:
             rules.append(Rule(str(rid), str(title).strip(), str(severity), tuple(conds["all"]), tuple(conds["any"]),
-                              str(r.get("description") or "").strip()))
+                              str(r.get("description") or "").strip(), justification))
     if problems:
         raise RuleError(problems)
     meta = {k: raw[k] for k in ("version", "author", "approved_by", "approved_on") if k in raw}

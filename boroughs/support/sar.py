@@ -1,5 +1,8 @@
 """Subject access: everything the platform holds on one resident, including who it was shared with.
 
+What "everything" means is checked: ``COVERAGE`` names the section covering each table about residents, and
+a test compares it with ``personal_data_tables`` (derived from the models' metadata).
+
 ``boroughs support sar --council newham --resident 123 --out FILE.json``. The export says when data is
 synthetic. Producing it is itself audited (purpose: subject access request).
 """
@@ -36,27 +39,101 @@ def _plain(obj: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
     return out
 
 
-def _optional_tables(db: Session, resident_id: int) -> dict[str, Any]:
-    """Records other parts of the support area hold (linked source records, outreach cases), if present."""
-    out: dict[str, Any] = {}
-    try:
-        from boroughs.support.models import ResidentRecord, SourceRecord
+# Every table holding data about a resident, and the section of the export that covers it (issue 17).
+# ``personal_data_tables`` derives the list from the models' metadata; a test fails when the two disagree,
+# so a new table about residents cannot be left out of subject access.
+COVERAGE: dict[str, str] = {
+    "support_resident": "resident",
+    "support_resident_record": "source_records",
+    "support_source_record": "source_records",
+    "support_record_event": "record_histories",
+    "support_link_pair": "linkage_evidence",
+    "support_review_decision": "linkage_review_decisions",
+    "support_flag": "flags",
+    "support_opt_out": "opt_outs",
+    "support_outreach_case": "outreach_cases",
+    "support_case_assignment": "outreach_cases",
+    "support_case_need": "outreach_cases",
+    "support_case_note": "outreach_cases",
+    "support_contact_attempt": "outreach_cases",
+    "support_notification": "notifications",
+    "support_consent": "consents",
+    "support_referral_batch": "referral_batches",
+    "support_referral": "referrals",
+    "support_referral_event": "referrals",
+    "support_share": "shared_with",
+    "support_concern": "concerns",
+}
+PERSON_ROOTS = ("support_resident", "support_source_record")
 
-        recs = db.scalars(select(SourceRecord).join(ResidentRecord, ResidentRecord.source_record_id == SourceRecord.id)
-                          .where(ResidentRecord.resident_id == resident_id)).all()
-        out["source_records"] = [_plain(r) for r in recs]
-    except ImportError:  # pragma: no cover - the linkage tables are part of the area
-        pass
-    try:
-        from boroughs.support.outreach_models import OutreachCase
 
-        cases = db.scalars(select(OutreachCase).where(OutreachCase.resident_id == resident_id)).all()
-        out["outreach_cases"] = [{**_plain(c), "needs": [_plain(n) for n in c.needs],
-                                  "contacts": [_plain(x) for x in c.contacts],
-                                  "notes": [_plain(x) for x in c.notes]} for c in cases]
-    except ImportError:
-        pass
-    return out
+def personal_data_tables(metadata: Any) -> set[str]:
+    """Tables about residents: the resident and source-record tables, every table with a ``resident_id``,
+    and every table that refers (by foreign key, at any depth) to one of those."""
+    tables = metadata.tables
+    found = {t for t in PERSON_ROOTS if t in tables}
+    changed = True
+    while changed:
+        changed = False
+        for t in tables.values():
+            if t.name in found:
+                continue
+            refers = {fk.column.table.name for fk in t.foreign_keys}
+            if refers & found or "resident_id" in t.columns:
+                found.add(t.name)
+                changed = True
+    return found
+
+
+def _linked_records(db: Session, resident_id: int) -> list[Any]:
+    from boroughs.support.models import ResidentRecord, SourceRecord
+
+    return list(db.scalars(select(SourceRecord).join(ResidentRecord, ResidentRecord.source_record_id == SourceRecord.id)
+                           .where(ResidentRecord.resident_id == resident_id).order_by(SourceRecord.id)))
+
+
+def _sections(db: Session, resident_id: int) -> dict[str, Any]:
+    from boroughs.support.concern_models import Concern
+    from boroughs.support.models import LinkPair, RecordEvent, ResidentRecord, ReviewDecision
+    from boroughs.support.outreach_models import Notification, OutreachCase
+    from boroughs.support.referral_models import ReferralBatch
+    from boroughs.support.rules_models import FlagRecord, OptOut
+
+    records = _linked_records(db, resident_id)
+    record_ids = [r.id for r in records]
+    links = {x.source_record_id: x for x in db.scalars(select(ResidentRecord)
+                                                       .where(ResidentRecord.resident_id == resident_id))}
+    either = (or_(LinkPair.record_a_id.in_(record_ids), LinkPair.record_b_id.in_(record_ids)) if record_ids
+              else LinkPair.id.is_(None))
+    decided = (or_(ReviewDecision.record_a_id.in_(record_ids), ReviewDecision.record_b_id.in_(record_ids))
+               if record_ids else ReviewDecision.id.is_(None))
+    cases = list(db.scalars(select(OutreachCase).where(OutreachCase.resident_id == resident_id)
+                            .order_by(OutreachCase.id)))
+    case_ids = [c.id for c in cases]
+    return {
+        "source_records": [{**_plain(r), "match_probability": getattr(links.get(r.id), "match_probability", None)}
+                           for r in records],
+        "record_histories": [_plain(e) for e in db.scalars(
+            select(RecordEvent).where(RecordEvent.source_record_id.in_(record_ids))
+            .order_by(RecordEvent.source_record_id, RecordEvent.event_date, RecordEvent.id))] if record_ids else [],
+        "linkage_evidence": [_plain(p) for p in db.scalars(select(LinkPair).where(either).order_by(LinkPair.id))],
+        "linkage_review_decisions": [_plain(d) for d in db.scalars(
+            select(ReviewDecision).where(decided).order_by(ReviewDecision.id))],
+        "flags": [_plain(f) for f in db.scalars(select(FlagRecord).where(FlagRecord.resident_id == resident_id)
+                                                .order_by(FlagRecord.id))],
+        "opt_outs": [_plain(o) for o in db.scalars(select(OptOut).where(OptOut.resident_id == resident_id)
+                                                   .order_by(OptOut.id))],
+        "outreach_cases": [{**_plain(c), "needs": [_plain(n) for n in c.needs],
+                            "contacts": [_plain(x) for x in c.contacts], "notes": [_plain(x) for x in c.notes],
+                            "assignments": [_plain(x) for x in c.assignments]} for c in cases],
+        "notifications": [_plain(n) for n in db.scalars(
+            select(Notification).where(Notification.case_id.in_(case_ids)).order_by(Notification.id))]
+        if case_ids else [],
+        "referral_batches": [_plain(b) for b in db.scalars(
+            select(ReferralBatch).where(ReferralBatch.resident_id == resident_id).order_by(ReferralBatch.id))],
+        "concerns": [_plain(c, skip=("source_hash",)) for c in db.scalars(
+            select(Concern).where(Concern.resident_id == resident_id).order_by(Concern.id))],
+    }
 
 
 def subject_access_export(db: Session, council_id: int, resident_id: int, actor: Any = None) -> dict[str, Any]:
@@ -69,9 +146,12 @@ def subject_access_export(db: Session, council_id: int, resident_id: int, actor:
     referrals = db.scalars(select(Referral).where(Referral.resident_id == resident_id).order_by(Referral.id)).all()
     consents = db.scalars(select(Consent).where(Consent.resident_id == resident_id).order_by(Consent.id)).all()
     orgs = {o.id: o.name for o in db.scalars(select(Organisation))}
+    sections = _sections(db, resident_id)
+    case_ids = [str(c["id"]) for c in sections["outreach_cases"]]
     reads = db.scalars(select(AuditEvent).where(or_(
-        and_(AuditEvent.object_type == "resident", AuditEvent.object_id == str(resident_id)),
+        and_(AuditEvent.object_type.in_(("resident", "support_resident")), AuditEvent.object_id == str(resident_id)),
         and_(AuditEvent.object_type == "referral", AuditEvent.object_id.in_([str(r.id) for r in referrals])),
+        and_(AuditEvent.object_type == "outreach_case", AuditEvent.object_id.in_(case_ids)),
     )).order_by(AuditEvent.id)).all()
     doc: dict[str, Any] = {
         "about": "Subject access request export from Boroughs",
@@ -80,8 +160,9 @@ def subject_access_export(db: Session, council_id: int, resident_id: int, actor:
                            if resident.synthetic else None),
         "generated_at": utcnow().isoformat(),
         "controller": council.name if council else str(council_id),
+        "covers": sorted(COVERAGE),
         "resident": _plain(resident),
-        **_optional_tables(db, resident_id),
+        **sections,
         "consents": [_plain(c) for c in consents],
         "referrals": [{
             **_plain(r), "status_label": STATUS_LABELS.get(r.status, r.status),

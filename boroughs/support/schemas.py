@@ -32,6 +32,14 @@ EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 OLDEST_AGE = 115  # a date of birth implying an older person is impossible
 
+# Field length limits (issue 17), documented in docs/support/linkage.md: a value longer than its field's
+# ``max_length`` is a row problem; a cell longer than MAX_CELL_CHARS, a header wider than MAX_COLUMNS or a
+# row with more cells than the header stops the whole file at once (before anything is held in memory twice).
+NAME_MAX = 100
+DETAIL_MAX = 2000
+MAX_CELL_CHARS = 10_000
+MAX_COLUMNS = 500
+
 
 @dataclass(frozen=True)
 class Field:
@@ -42,6 +50,8 @@ class Field:
     pattern: str | None = None
     choices: tuple[str, ...] = ()
     is_dob: bool = False
+    # The longest value accepted, in characters (issue 17): longer values are quarantined, not stored.
+    max_length: int = 200
 
 
 @dataclass(frozen=True)
@@ -95,8 +105,8 @@ def _person(*, dob_required: bool, ni_required: bool = False, uprn_required: boo
     return (
         Field("record_id", "string", "The source system's identifier for this record; unique in the file.",
               required=True),
-        Field("first_name", "string", "First (given) name as recorded.", required=True),
-        Field("last_name", "string", "Last (family) name as recorded.", required=True),
+        Field("first_name", "string", "First (given) name as recorded.", required=True, max_length=NAME_MAX),
+        Field("last_name", "string", "Last (family) name as recorded.", required=True, max_length=NAME_MAX),
         Field("dob", "date", "Date of birth (ISO 8601, YYYY-MM-DD).", required=dob_required, is_dob=True),
         Field("address_line_1", "string", "First line of the address (number and street).", required=True),
         Field("address_line_2", "string", "Second line of the address (locality or flat)."),
@@ -214,7 +224,7 @@ _add(SourceSchema(
      Field("category", "choice", "What the concern is about.", required=True,
            choices=("food insecurity", "fuel poverty", "debt", "isolation", "housing", "mental health",
                     "digital exclusion")),
-     Field("detail", "string", "Free text from the partner.")),
+     Field("detail", "string", "Free text from the partner.", max_length=DETAIL_MAX)),
     record_event_date="raised_on", record_event_measures=("category",),
 ))
 
@@ -238,18 +248,19 @@ def get_schema(key: str) -> SourceSchema:
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+_DAY_FIRST = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$")
+
+
 def parse_date(value: str) -> dt.date | None:
-    """ISO dates (2024-03-01), and the UK day-first forms councils export (01/03/2024, 1/3/2024)."""
+    """ISO dates only (2024-03-01, or an ISO date and time). ``01/02/1975`` is refused, never reinterpreted:
+    day-first and month-first exports look the same, so guessing would silently swap days and months."""
     value = value.strip()
     if not value:
         return None
     try:
         if _DATE.match(value):
             return dt.date.fromisoformat(value)
-        m = re.match(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$", value)
-        if m:
-            return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
-        if "T" in value or " " in value:
+        if ("T" in value or " " in value) and _DATE.match(value[:10]):
             return dt.datetime.fromisoformat(value).date()
     except ValueError:
         return None
@@ -263,9 +274,14 @@ def check_value(f: Field, raw: str, *, today: dt.date) -> tuple[object, str | No
         if f.required:
             return None, "is required but empty"
         return None, None
+    if len(raw) > f.max_length:
+        return None, f"is {len(raw):,} characters long; the limit for this field is {f.max_length:,}"
     if f.type == "date":
         d = parse_date(raw)
         if d is None:
+            if _DAY_FIRST.match(raw):
+                return None, (f"{raw!r} is not in the form YYYY-MM-DD (dates like 01/02/1975 could mean "
+                              "1 February or 2 January, so they are not guessed: convert them first)")
             return None, f"{raw!r} is not a date (use YYYY-MM-DD)"
         if f.is_dob:
             if d > today:

@@ -66,6 +66,6 @@ def test_find_and_review_pages(page, live_server, sign_in, assert_accessible, li
     assert_accessible(page)
     if page.get_by_text("Are these the same person?").count():
         page.get_by_label("No, different people").first.check()
-        page.get_by_role("button", name="Save decision on pair 1").click()
+        page.get_by_role("button", name="Save decision on pair 1", exact=True).click()  # not "pair 10"
         assert page.get_by_role("heading", name="Review uncertain record pairs").is_visible()
         assert_accessible(page)

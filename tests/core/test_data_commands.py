@@ -48,6 +48,16 @@ def test_check_on_a_missing_directory(tmp_path):
     assert r.exit_code == 1 and "does not exist" in r.output
 
 
+def test_check_on_a_missing_directory_with_a_long_path(tmp_path, monkeypatch):
+    # Issue 17: the message wrapped at 80 columns ("…/nope does\nnot exist") when pytest's temporary path
+    # was long, so the test above passed or failed by machine. A path far past any terminal width:
+    # (TERM=dumb, as on some CI runners, makes rich ignore COLUMNS and wrap at 80.)
+    monkeypatch.setenv("TERM", "dumb")
+    missing = tmp_path.joinpath(*["a-long-folder-name"] * 12) / "nope"
+    r = runner.invoke(app, ["data", "check", "--data-dir", str(missing)])
+    assert r.exit_code == 1 and f"{missing} does not exist" in r.output
+
+
 def test_fetch_from_a_local_mirror(data_dir, tmp_path):
     keys = [geography.BOROUGHS.key, geography.LOOKUP_11_21.key]
     r = runner.invoke(app, ["data", "fetch", "--from", str(data_dir), "--data-dir", str(tmp_path),

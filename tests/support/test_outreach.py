@@ -101,6 +101,7 @@ rules:
   - id: all-adults
     title: Every adult
     severity: low
+    justification: Adults only, to test the share check; age is the point of the rule.
     all:
       - resident: {field: age, at_least: 18}
 """

@@ -90,6 +90,7 @@ rules:
   - id: older
     title: Older
     severity: low
+    justification: Age is the point of this test rule, which checks exact birthdays.
     all:
       - resident: {field: age, at_least: 70}
 """
@@ -167,6 +168,7 @@ rules:
   - id: everyone-adult
     title: Adults
     severity: low
+    justification: Adults only, to test the share check; age is the point of the rule.
     all:
       - resident: {field: age, at_least: 18}
 """

@@ -1,0 +1,2 @@
+"""Concern forms (issue 17): VCS partners (signed in) and residents (the public form, no sign-in) raise a
+concern about a resident into the council's queue. ``service`` holds the rules, ``routes`` the pages."""
