@@ -63,6 +63,8 @@ COVERAGE: dict[str, str] = {
     "support_referral_event": "referrals",
     "support_share": "shared_with",
     "support_concern": "concerns",
+    "support_entitlement_estimate": "benefit_take_up",
+    "support_entitlement_outcome": "benefit_take_up",
 }
 PERSON_ROOTS = ("support_resident", "support_source_record")
 
@@ -94,6 +96,7 @@ def _linked_records(db: Session, resident_id: int) -> list[Any]:
 
 def _sections(db: Session, resident_id: int) -> dict[str, Any]:
     from boroughs.support.concern_models import Concern
+    from boroughs.support.entitlements.models import EntitlementEstimate, EntitlementOutcome
     from boroughs.support.models import LinkPair, RecordEvent, ResidentRecord, ReviewDecision
     from boroughs.support.outreach_models import Notification, OutreachCase
     from boroughs.support.referral_models import ReferralBatch
@@ -133,6 +136,11 @@ def _sections(db: Session, resident_id: int) -> dict[str, Any]:
             select(ReferralBatch).where(ReferralBatch.resident_id == resident_id).order_by(ReferralBatch.id))],
         "concerns": [_plain(c, skip=("source_hash",)) for c in db.scalars(
             select(Concern).where(Concern.resident_id == resident_id).order_by(Concern.id))],
+        "benefit_take_up": {
+            "estimates": [_plain(e) for e in db.scalars(select(EntitlementEstimate).where(
+                EntitlementEstimate.resident_id == resident_id).order_by(EntitlementEstimate.id))],
+            "outcomes": [_plain(o) for o in db.scalars(select(EntitlementOutcome).where(
+                EntitlementOutcome.resident_id == resident_id).order_by(EntitlementOutcome.id))]},
     }
 
 

@@ -1,7 +1,7 @@
 """i18 entitlements take-up
 
-Revision ID: support_0006
-Revises: support_0005
+Revision ID: support_i18_entitlements
+Revises: support_i17_concern_forms
 Create Date: 2026-12-01 10:16:26.425631
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 import boroughs.core.db
 
 
-revision: str = 'support_0006'
-down_revision: str | Sequence[str] | None = 'support_0005'
+revision: str = 'support_i18_entitlements'
+down_revision: str | Sequence[str] | None = 'support_i17_concern_forms'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
