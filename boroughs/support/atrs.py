@@ -131,6 +131,9 @@ def atrs_record(db: Session, organisation_id: int, *, report: dict[str, Any] | N
                     highlighted.append(f"{rl.GROUP_LABELS[col]} {it['group']}: flagged {it['ratio']:.2f} times the "
                                        f"borough rate ({it['flagged']} of {it['residents']})")
     in_force = [a for a in agreements if a["status"] == "in force"]
+    from boroughs.support.entitlements.campaign import atrs_entries
+
+    take_up = atrs_entries(db, organisation_id)
     return {
         "status": "draft",
         "note": ATRS_NOTE,
@@ -175,12 +178,15 @@ def atrs_record(db: Session, organisation_id: int, *, report: dict[str, Any] | N
             "4_tool_specification": {
                 "system_architecture": "Declarative rules evaluated over linked council records (Boroughs).",
                 "models": rules,
+                "benefit_take_up_estimate": take_up["model"],
                 "settings": {"largest share of residents one rule may flag": f"{rule_set.max_share:.0%}",
                              "disparity threshold": f"{rule_set.disparity_threshold:g}"},
             },
             "5_data_specification": {
                 "source_data": _inputs(db, organisation_id, sources),
                 "resident_attributes_used_by_rules": residents_fields or ["none"],
+                "benefit_take_up_inputs": take_up["inputs"],
+                "benefit_take_up_sharing": take_up["sharing"],
                 "data_linkage": "Probabilistic record linkage (Splink) with clerical review of uncertain pairs.",
                 "data_sharing_agreements": agreements or [{"reference": "none held", "title": "", "lawful_basis": "",
                                                            "status": "", "ends": "", "purposes": []}],
@@ -201,6 +207,7 @@ def atrs_record(db: Session, organisation_id: int, *, report: dict[str, Any] | N
                                 f"{len(in_force)} data sharing agreement(s) in force govern what is shared."],
                 "fairness_figures": figures or ["No fairness report was produced for this record."],
                 "fairness_findings": highlighted or ["No group passed the disparity threshold in the latest run."],
+                "benefit_take_up": [take_up["state"], *take_up["fairness"]],
             },
         },
     }

@@ -138,3 +138,30 @@ def test_fairness_counts_match_the_estimate(client) -> None:
     login(c, "analyst")
     page = c.get("/support/newham/entitlements").text
     assert "Fairness: who the estimate lists" in page and "By age band" in page
+
+
+def test_the_atrs_record_describes_the_take_up_estimate_from_the_councils_state(client) -> None:
+    import re as _re
+
+    from boroughs.core.models import Organisation
+    from boroughs.support import fairness
+    from boroughs.support import rules as rl
+    from boroughs.support import rules_service
+    from boroughs.support.entitlements import campaign
+
+    c, s = client
+    org = s.scalar(select(Organisation).where(Organisation.slug == "newham"))
+    officer = s.scalar(select(User).where(User.email == "officer@test.example"))
+    manager = s.scalar(select(User).where(User.email == "manager@test.example"))
+    v = rules_service.create_draft(s, org.id, officer, body=rl.default_rules_text("newham"))
+    rules_service.submit(s, v, officer)
+    rules_service.approve(s, v, manager)
+    result = campaign.refresh(s, org.id, manager)
+    record = fairness.atrs_record(s, org.id)
+    spec = record["tier_2"]["4_tool_specification"]["benefit_take_up_estimate"]
+    assert spec["id"] == "pension-credit-take-up" and "never a claim decision" in spec["purpose"]
+    assert "hb_ctr" in record["tier_2"]["5_data_specification"]["benefit_take_up_inputs"]
+    state = record["tier_2"]["6_risks_mitigations_and_impact_assessments"]["benefit_take_up"][0]
+    assert state.startswith(f"{result.current:,} households")
+    md = fairness.atrs_markdown(record)
+    assert "Likely missing out on Pension Credit" in md and not _re.search(r'[{}]|\["|":', md)

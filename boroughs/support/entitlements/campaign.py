@@ -264,3 +264,37 @@ def fairness(db: Session, organisation_id: int, as_of: dt.date | None = None) ->
     listed = {int(r) for r in est.loc[est["missing_out"], "resident_id"]}
     return {"residents": len(groups), "listed": len(listed & set(groups.index)), "min_group": MIN_GROUP,
             "threshold": 1.5, "labels": rl.GROUP_LABELS, "tables": disparity_table(groups, listed, 1.5)}
+
+
+def atrs_entries(db: Session, organisation_id: int) -> dict[str, Any]:
+    """What the ATRS record says about the take-up estimate, from the council's own state (issue 18)."""
+    from boroughs.support.entitlements.rates import for_date
+
+    rates = for_date(dt.date.today())
+    households, annual, _ = summary(db, organisation_id)
+    acc = accuracy(db, organisation_id)
+    fair = fairness(db, organisation_id)
+    highlighted = [f"{fair['labels'][col]} {it['group']}: listed {it['ratio']:.2f} times the rate of all pension-age "
+                   f"claimants ({it['flagged']} of {it['residents']})"
+                   for col, items in fair.get("tables", {}).items() for it in items if it["highlight"]]
+    return {
+        "model": {
+            "id": "pension-credit-take-up", "title": "Likely missing out on Pension Credit",
+            "logic": ("Guarantee credit = the appropriate amount (standard minimum guarantee and additions) less "
+                      "income counted (earnings above the disregard, £1 a week per £500 of savings over "
+                      "£10,000); savings credit for those who reached State Pension age before 6 April 2016. "
+                      f"Rates {rates.year} from versioned files naming their sources."),
+            "purpose": "Benefit take-up outreach: a reason to contact a resident, never a claim decision.",
+        },
+        "inputs": ("Live pension-age Housing Benefit / Council Tax Reduction claims (hb_ctr): couple, State "
+                   "Pension, other counted income, earnings, savings, severe disability and carer premiums, "
+                   "whether Pension Credit is paid; the resident's date of birth."),
+        "state": (f"{households:,} households currently estimated as likely or possibly missing out "
+                  f"(about £{annual:,.0f} a year); {acc.decided:,} decided outcomes recorded"
+                  + (f", {acc.precision:.0%} of which found a real entitlement." if acc.precision is not None else ".")),
+        "fairness": highlighted or [f"No group of pension-age claimants passed the disparity threshold "
+                                    f"({fair.get('listed', 0):,} of {fair.get('residents', 0):,} listed)."],
+        "sharing": ("Nothing is shared outside the council. A referral for help to claim would share only what a "
+                    "data sharing agreement's purpose allows (contact details and the reason), never the "
+                    "means-test figures."),
+    }
