@@ -38,6 +38,7 @@ from splink import Linker, SettingsCreator, block_on
 from splink.comparison_library import CustomComparison
 
 from boroughs.core.errors import DataError
+from boroughs.support.linkage_constraints import contradicting_pairs
 from boroughs.support.names import first_name_key, fold
 from boroughs.support.schemas import CANONICAL_COLUMNS, CANONICAL_OPTIONAL
 
@@ -139,6 +140,20 @@ def _norm_postcode(s: str) -> str | None:
     return pc
 
 
+_SUFFIXES = {"jr": "junior", "jnr": "junior", "junior": "junior", "snr": "senior", "sr": "senior",
+             "senior": "senior", "ii": "ii", "iii": "iii", "iv": "iv"}
+
+
+def _split_suffix(s: str) -> tuple[str | None, str | None]:
+    """``("David", "junior")`` from ``"David Jr."``: a generational suffix is evidence, not part of the name."""
+    words = s.replace(",", " ").replace(".", " ").split()
+    kept = [w for w in words if w.lower() not in _SUFFIXES]
+    found = [_SUFFIXES[w.lower()] for w in words if w.lower() in _SUFFIXES]
+    if not kept:  # a name that *is* a suffix word is a name
+        return s, None
+    return " ".join(kept), (found[0] if found else None)
+
+
 def prepare(frame: pd.DataFrame) -> pd.DataFrame:
     """Standardise canonical records for Splink (one row per record, integer ``unique_id``)."""
     out = pd.DataFrame({"unique_id": np.arange(len(frame), dtype=np.int64)})
@@ -146,6 +161,15 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
     out["record_id"] = frame["record_id"].astype(str).to_numpy()
     first = _blank_to_none(frame["first_name"]).reset_index(drop=True)
     last = _blank_to_none(frame["last_name"]).reset_index(drop=True)
+    # generational suffixes ("Jr", "Snr", "III") are taken out of the names into their own column
+    first_split = _map_unique(first, _split_suffix)
+    last_split = _map_unique(last, _split_suffix)
+    first = first_split.map(lambda t: t[0] if isinstance(t, tuple) else None)
+    last = last_split.map(lambda t: t[0] if isinstance(t, tuple) else None)
+    out["suffix"] = [
+        (a[1] if isinstance(a, tuple) and a[1] else None) or (b[1] if isinstance(b, tuple) and b[1] else None)
+        for a, b in zip(first_split, last_split, strict=True)
+    ]
     out["first_name"] = _map_unique(first, lambda s: fold(s) or None)
     out["last_name"] = _map_unique(last, lambda s: fold(s) or None)
     out["first_key"] = _map_unique(first, first_name_key)
@@ -178,6 +202,22 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
 # the model
 
 
+# Two different first names with one surname at one address are two members of a household. Records of one
+# household break the model's assumption that comparisons are independent given non-match (they share the
+# surname, the address, often the phone and the email), so this level's weight is set, not estimated: about
+# -40 bits, enough to outweigh every other agreement a household can show (twins share even the birth date).
+HOUSEHOLD_M, HOUSEHOLD_U = 1e-14, 0.01
+
+
+def _household_member_level() -> Any:
+    return cll.And(
+        cll.Or(cll.ExactMatchLevel("last_mp"), cll.JaroWinklerLevel("last_name", 0.88)),
+        cll.Or(cll.ExactMatchLevel("uprn"), cll.ExactMatchLevel("postcode"), cll.ExactMatchLevel("address")),
+    ).configure(label_for_charts="Different first names in one household (two people)",
+                m_probability=HOUSEHOLD_M, u_probability=HOUSEHOLD_U, fix_m_probability=True,
+                fix_u_probability=True)
+
+
 def _name_comparisons() -> list[CustomComparison]:
     first = CustomComparison(
         [
@@ -186,6 +226,13 @@ def _name_comparisons() -> list[CustomComparison]:
             cll.ExactMatchLevel("first_key").configure(label_for_charts="Same name group (nickname or spelling)"),
             cll.JaroWinklerLevel("first_name", 0.92),
             cll.ColumnsReversedLevel("first_name", "last_name").configure(label_for_charts="First and last swapped"),
+            cll.And(cll.ExactMatchLevel("first_mp"), cll.JaroWinklerLevel("first_name", 0.8)).configure(
+                label_for_charts="Sounds the same and spelt alike"),
+            cll.CustomLevel(
+                "(length(first_name_l) >= 3 AND length(first_name_r) >= 3) AND "
+                "(strpos(first_name_l, first_name_r) > 0 OR strpos(first_name_r, first_name_l) > 0)",
+                label_for_charts="One name inside the other (short form or middle name)", base_dialect_str="duckdb"),
+            _household_member_level(),
             cll.JaroWinklerLevel("first_name", 0.8),
             cll.ElseLevel(),
         ],
@@ -198,6 +245,7 @@ def _name_comparisons() -> list[CustomComparison]:
             cll.ExactMatchLevel("last_name", term_frequency_adjustments=True),
             cll.JaroWinklerLevel("last_name", 0.92),
             cll.ExactMatchLevel("last_mp").configure(label_for_charts="Sounds the same (metaphone)"),
+            cll.ColumnsReversedLevel("last_name", "first_name").configure(label_for_charts="First and last swapped"),
             cll.JaroWinklerLevel("last_name", 0.8),
             cll.ElseLevel(),
         ],
@@ -232,7 +280,8 @@ def _address_comparison() -> CustomComparison:
             cll.ExactMatchLevel("uprn").configure(label_for_charts="Same UPRN"),
             cll.And(cll.ExactMatchLevel("postcode"), cll.JaroWinklerLevel("address", 0.9)).configure(
                 label_for_charts="Same postcode and address line"),
-            cll.ExactMatchLevel("postcode").configure(label_for_charts="Same postcode"),
+            cll.ExactMatchLevel("postcode", term_frequency_adjustments=True).configure(
+                label_for_charts="Same postcode"),
             cll.JaroWinklerLevel("address", 0.9).configure(label_for_charts="Same address line"),
             cll.LevenshteinLevel("postcode", 1).configure(label_for_charts="Postcode one character different"),
             cll.CustomLevel(
@@ -243,6 +292,27 @@ def _address_comparison() -> CustomComparison:
         ],
         output_column_name="address",
         comparison_description="Address: UPRN, postcode with address line, postcode, sector",
+    )
+
+
+def _first_names_compatible() -> Any:
+    """First names that could be one person's: either missing, the same name group, or close spellings."""
+    return cll.Or(cll.NullLevel("first_name"), cll.ExactMatchLevel("first_key"),
+                  cll.JaroWinklerLevel("first_name", 0.8))
+
+
+def _contact_comparison(col: str, label: str) -> CustomComparison:
+    """Phone and email are shared within households: the same one counts only when the first names agree."""
+    return CustomComparison(
+        [
+            cll.NullLevel(col),
+            cll.And(cll.ExactMatchLevel(col), _first_names_compatible()).configure(
+                label_for_charts=f"Same {label.lower()} and first names agree"),
+            cll.ExactMatchLevel(col).configure(label_for_charts=f"Same {label.lower()}, different first names "
+                                                                 "(shared in a household)"),
+            cll.ElseLevel(),
+        ],
+        output_column_name=col, comparison_description=label,
     )
 
 
@@ -276,8 +346,8 @@ def settings(*, retain_explanations: bool = True, present: Iterable[str] = OPTIO
     optional = {
         "national_id": _id_comparison("national_id", "National insurance (or other national identity) number",
                                       fuzzy=True),
-        "phone": _id_comparison("phone", "Telephone number"),
-        "email": _id_comparison("email", "Email address"),
+        "phone": _contact_comparison("phone", "Telephone number"),
+        "email": _contact_comparison("email", "Email address"),
         "sex": _id_comparison("sex", "Sex as recorded"),
     }
     return SettingsCreator(
@@ -336,7 +406,8 @@ def train(linker: Linker, n_records: int, seed: int, *, num_chunks: int = 10) ->
     steps: list[dict[str, Any]] = []
     t = time.perf_counter()
     linker.training.estimate_probability_two_random_records_match(
-        [block_on("national_id", "dob"), block_on("first_name", "last_name", "dob", "postcode")], recall=0.7
+        [block_on("national_id", "dob"), block_on("first_name", "last_name", "dob", "postcode"),
+         block_on("first_key", "last_mp", "dob")], recall=0.7
     )
     steps.append({"step": "probability_two_random_records_match", "seconds": round(time.perf_counter() - t, 2)})
     t = time.perf_counter()
@@ -344,7 +415,11 @@ def train(linker: Linker, n_records: int, seed: int, *, num_chunks: int = 10) ->
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed, num_chunks=num_chunks)
     steps.append({"step": "u_random_sampling", "max_pairs": max_pairs, "seconds": round(time.perf_counter() - t, 2)})
     em_pairs = float(min(2e6, max(2e5, n_records * 2)))
-    for rule in (block_on("dob"), block_on("postcode", "last_mp")):
+    # Blocking on date of birth estimates the name and address levels; blocking on the first-name group and
+    # the surname sound estimates the date of birth and identifiers. Neither pass is dominated by members of
+    # one household (who share a surname and an address but not a first name), which a postcode + surname
+    # pass is, teaching the model that a different first name is no evidence against a match.
+    for rule in (block_on("dob"), block_on("first_key", "last_mp")):
         t = time.perf_counter()
         linker.training.estimate_parameters_using_expectation_maximisation(
             rule, estimate_without_term_frequencies=True, max_pairs=em_pairs
@@ -404,8 +479,20 @@ def link_records(
         timings["train"] = time.perf_counter() - t
     t = time.perf_counter()
     step("Scoring candidate pairs")
-    predictions = linker.inference.predict(threshold_match_probability=pairs_floor, warning_mode="never")
-    pairs = predictions.as_pandas_dataframe()
+    prior = float(linker._settings_obj._probability_two_random_records_match)
+    if model is None:
+        # score with some room below the floor, then re-estimate the prior from the scores themselves
+        floor_weight = _logit2(pairs_floor) - PRIOR_ROOM_BITS
+        predictions = linker.inference.predict(threshold_match_weight=floor_weight, warning_mode="never")
+        pairs = predictions.as_pandas_dataframe()
+        new_prior = reestimate_prior(pairs, len(prepared), prior)
+        pairs = with_prior(pairs, prior, new_prior)
+        pairs = pairs[pairs["match_probability"] >= pairs_floor].reset_index(drop=True)
+        training_log.append({"step": "prior_from_scores", "before": prior, "after": new_prior})
+        prior = new_prior
+    else:
+        predictions = linker.inference.predict(threshold_match_probability=pairs_floor, warning_mode="never")
+        pairs = predictions.as_pandas_dataframe()
     timings["predict"] = time.perf_counter() - t
     t = time.perf_counter()
     step("Clustering into residents")
@@ -413,7 +500,7 @@ def link_records(
                                                      prepared["record_id"], strict=True)}
     acc = [(key_to_uid[a], key_to_uid[b]) for a, b in accepted if a in key_to_uid and b in key_to_uid]
     rej = [(key_to_uid[a], key_to_uid[b]) for a, b in rejected if a in key_to_uid and b in key_to_uid]
-    labels = cluster(len(prepared), pairs, threshold, accepted=acc, rejected=rej)
+    labels, contradictions = cluster_records(prepared, pairs, threshold, accepted=acc, rejected=rej)
     timings["cluster"] = time.perf_counter() - t
     clusters = pd.DataFrame({
         "unique_id": prepared["unique_id"], "source": prepared["source"], "record_id": prepared["record_id"],
@@ -421,12 +508,48 @@ def link_records(
     })
     clusters["resident_id"] = _resident_ids(clusters)
     model_dict = linker.misc.save_model_to_json()
+    model_dict["probability_two_random_records_match"] = prior
     model_dict["boroughs_model_version"] = MODEL_VERSION
     evaluation = evaluate_unlabelled(prepared, pairs, clusters, threshold)
+    evaluation["contradicting_pairs_kept_apart"] = contradictions
     evaluation["training"] = training_log
     evaluation["timings_seconds"] = {k: round(v, 2) for k, v in timings.items()}
     evaluation["backend"] = backend
     return LinkResult(prepared, pairs, clusters.drop(columns=["cluster"]), model_dict, evaluation, timings)
+
+
+PRIOR_ROOM_BITS = 6.0  # pairs are scored down to 2^6 times below the floor's odds, for re-estimating the prior
+
+
+def _logit2(p: float) -> float:
+    return float(np.log2(p / (1 - p)))
+
+
+def reestimate_prior(pairs: pd.DataFrame, n_records: int, prior: float, *, iterations: int = 50) -> float:
+    """The probability that two random records match, as the expected number of matching pairs (the sum of
+    match probabilities of the scored pairs) over all pairs, iterated to a fixed point. Splink's deterministic
+    estimate assumes a recall for its rules that sources without dates of birth do not reach."""
+    if not len(pairs) or n_records < 2:
+        return prior
+    weights = pairs["match_weight"].to_numpy(dtype=float) - _logit2(prior)  # evidence without the prior
+    total = n_records * (n_records - 1) / 2
+    lam = prior
+    for _ in range(iterations):
+        expected = float((1.0 / (1.0 + np.exp2(-(weights + _logit2(lam))))).sum())
+        new = min(max(expected / total, 1e-12), 0.5)
+        if abs(new - lam) <= 1e-3 * lam:
+            lam = new
+            break
+        lam = new
+    return lam
+
+
+def with_prior(pairs: pd.DataFrame, old: float, new: float) -> pd.DataFrame:
+    """Pairs re-scored under another prior (the Bayes factors do not change)."""
+    out = pairs.copy()
+    out["match_weight"] = out["match_weight"].astype(float) + (_logit2(new) - _logit2(old))
+    out["match_probability"] = 1.0 / (1.0 + np.exp2(-out["match_weight"].to_numpy(dtype=float)))
+    return out
 
 
 def _resident_ids(clusters: pd.DataFrame) -> pd.Series:
@@ -435,6 +558,20 @@ def _resident_ids(clusters: pd.DataFrame) -> pd.Series:
     rank = first.rank(method="dense").astype(np.int64)
     width = max(6, len(str(int(rank.max())))) if len(rank) else 6
     return "R" + rank.astype(str).str.zfill(width)
+
+
+def cluster_records(prepared: pd.DataFrame, pairs: pd.DataFrame, threshold: float, *,
+                    accepted: Sequence[tuple[int, int]] = (), rejected: Sequence[tuple[int, int]] = (),
+                    ) -> tuple[np.ndarray, int]:
+    """Cluster labels honouring review decisions *and* keeping contradicting records apart
+    (``linkage_constraints``): clusters holding such a pair are rebuilt strongest link first, refusing every
+    link that would join them. Returns the labels and how many contradicting pairs were kept apart."""
+    labels = cluster(len(prepared), pairs, threshold, accepted=accepted, rejected=rejected)
+    contradictions = contradicting_pairs(prepared, labels, accepted)
+    if contradictions:
+        labels = cluster(len(prepared), pairs, threshold, accepted=accepted,
+                         rejected=[*rejected, *contradictions])
+    return labels, len(contradictions)
 
 
 def cluster(
