@@ -209,16 +209,20 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
 HOUSEHOLD_M, HOUSEHOLD_U = 1e-14, 0.01
 
 
-def _household_member_level() -> Any:
-    return cll.And(
+def _household_member_level(with_national_id: bool) -> Any:
+    conditions: list[Any] = [
         cll.Or(cll.ExactMatchLevel("last_mp"), cll.JaroWinklerLevel("last_name", 0.88)),
         cll.Or(cll.ExactMatchLevel("uprn"), cll.ExactMatchLevel("postcode"), cll.ExactMatchLevel("address")),
-    ).configure(label_for_charts="Different first names in one household (two people)",
+    ]
+    if with_national_id:  # unless the identity numbers agree
+        conditions.append(cll.Or(cll.NullLevel("national_id"),
+                                 cll.Not(cll.DamerauLevenshteinLevel("national_id", 1))))
+    return cll.And(*conditions).configure(label_for_charts="Different first names in one household (two people)",
                 m_probability=HOUSEHOLD_M, u_probability=HOUSEHOLD_U, fix_m_probability=True,
                 fix_u_probability=True)
 
 
-def _name_comparisons() -> list[CustomComparison]:
+def _name_comparisons(with_national_id: bool = True) -> list[CustomComparison]:
     first = CustomComparison(
         [
             cll.NullLevel("first_name"),
@@ -232,7 +236,7 @@ def _name_comparisons() -> list[CustomComparison]:
                 "(length(first_name_l) >= 3 AND length(first_name_r) >= 3) AND "
                 "(strpos(first_name_l, first_name_r) > 0 OR strpos(first_name_r, first_name_l) > 0)",
                 label_for_charts="One name inside the other (short form or middle name)", base_dialect_str="duckdb"),
-            _household_member_level(),
+            _household_member_level(with_national_id),
             cll.JaroWinklerLevel("first_name", 0.8),
             cll.ElseLevel(),
         ],
@@ -343,6 +347,7 @@ OPTIONAL_COMPARISONS = ("national_id", "phone", "email", "sex")
 
 def settings(*, retain_explanations: bool = True, present: Iterable[str] = OPTIONAL_COMPARISONS) -> SettingsCreator:
     """The model. Optional comparisons are included only for columns ``present`` in the data."""
+    present = tuple(present)
     optional = {
         "national_id": _id_comparison("national_id", "National insurance (or other national identity) number",
                                       fuzzy=True),
@@ -354,7 +359,7 @@ def settings(*, retain_explanations: bool = True, present: Iterable[str] = OPTIO
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
         comparisons=[
-            *_name_comparisons(),
+            *_name_comparisons("national_id" in set(present)),
             _dob_comparison(),
             _address_comparison(),
             *(optional[c] for c in OPTIONAL_COMPARISONS if c in set(present)),
@@ -567,7 +572,10 @@ def cluster_records(prepared: pd.DataFrame, pairs: pd.DataFrame, threshold: floa
     (``linkage_constraints``): clusters holding such a pair are rebuilt strongest link first, refusing every
     link that would join them. Returns the labels and how many contradicting pairs were kept apart."""
     labels = cluster(len(prepared), pairs, threshold, accepted=accepted, rejected=rejected)
-    contradictions = contradicting_pairs(prepared, labels, accepted)
+    strong = pairs[pairs["match_probability"] >= threshold] if len(pairs) else pairs
+    direct = (strong["unique_id_l"].to_numpy(dtype=np.int64), strong["unique_id_r"].to_numpy(dtype=np.int64)) \
+        if len(strong) else None
+    contradictions = contradicting_pairs(prepared, labels, accepted, direct=direct)
     if contradictions:
         labels = cluster(len(prepared), pairs, threshold, accepted=accepted,
                          rejected=[*rejected, *contradictions])

@@ -4,14 +4,21 @@ Connected components join records through chains: a record with no date of birth
 a father and his son of the same name, or two twins, into one resident. ``linkage.cluster`` refuses any
 join that would put two *contradicting* records in one cluster. Two records contradict when
 
-* both carry a national insurance (or other national identity) number and the numbers differ by more than
-  one character;
 * both carry a generational suffix and the suffixes differ (``Jr`` and ``Snr``);
-* both carry a date of birth, the dates are not the same, not the same with day and month swapped and not
-  one digit apart, and either the birth years are a generation apart (14 years or more) or the first names
-  are not compatible either (not one name group, not close spellings, not one inside the other).
+* both carry a date of birth, the dates are *different* (not the same, not the same with day and month
+  swapped, not one digit apart), and either both carry national insurance (or other identity) numbers that
+  differ by more than one character, or the birth years are a generation apart (14 years or more), or the
+  first names are not compatible either (not one name group, not close spellings, not one inside the other).
 
-A reviewer's *accept* overrides these rules (the reviewer has seen both records).
+The same identity number (or one a single character away) on both records overrides all of these. Measured
+on FEBRL, whose corrupted duplicates often have a wholly different date of birth *or* identity number, a
+different number alone, or a different date alone, is too weak to forbid a link.
+
+A reviewer's *accept* overrides these rules (the reviewer has seen both records), and so does the model's
+own direct link above the threshold: the rules apply to records that would meet only through others (a
+record with no date of birth linking a father and his son of the same name). Records of one household that
+the model scores together directly are kept apart in the model itself (the "different first names in one
+household" level of ``linkage.py``).
 """
 
 from __future__ import annotations
@@ -61,15 +68,18 @@ def contradicting(prepared: pd.DataFrame, left: np.ndarray, right: np.ndarray) -
     fn, fk, ln = cols["first_name"], cols["first_key"], cols["last_name"]
     for i, (a, b) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
         na, nb = ni[a], ni[b]
-        if _present(na) and _present(nb) and na != nb and jellyfish.damerau_levenshtein_distance(na, nb) > 1:
-            out[i] = True
-            continue
+        both_ni = _present(na) and _present(nb)
+        if both_ni and (na == nb or jellyfish.damerau_levenshtein_distance(na, nb) <= 1):
+            continue  # one identity number: nothing else contradicts it
         sa, sb = sx[a], sx[b]
         if _present(sa) and _present(sb) and sa != sb:
             out[i] = True
             continue
         da, db = dob[a], dob[b]
         if not (_present(da) and _present(db)) or _close_dates(da, db):
+            continue
+        if both_ni:  # two identity numbers and two dates of birth
+            out[i] = True
             continue
         try:
             gap = abs(int(da[:4]) - int(db[:4]))
@@ -106,9 +116,17 @@ def within_cluster_pairs(labels: np.ndarray, *, max_size: int = 2000) -> tuple[n
 
 
 def contradicting_pairs(prepared: pd.DataFrame, labels: np.ndarray,
-                        accepted: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int]]:
-    """The contradicting pairs inside the clusters of ``labels``, except pairs a reviewer accepted."""
+                        accepted: Sequence[tuple[int, int]] = (),
+                        direct: tuple[np.ndarray, np.ndarray] | None = None) -> list[tuple[int, int]]:
+    """The contradicting pairs inside the clusters of ``labels``, except pairs a reviewer accepted and pairs
+    in ``direct`` (the model's own links above the threshold: the model has weighed those two records
+    together; the rules guard against chains, where two records meet only through others)."""
     left, right = within_cluster_pairs(labels)
+    if direct is not None and len(left):
+        n = np.int64(len(labels))
+        lo, hi = np.minimum(direct[0], direct[1]), np.maximum(direct[0], direct[1])
+        keep = ~np.isin(np.minimum(left, right) * n + np.maximum(left, right), lo * n + hi)
+        left, right = left[keep], right[keep]
     bad = contradicting(prepared, left, right)
     ok = {(min(a, b), max(a, b)) for a, b in accepted}
     return [(int(a), int(b)) for a, b in zip(left[bad], right[bad], strict=True)
