@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_lock_minutes: int = 15
     login_ip_limit_per_hour: int = 50
+    # issue 14: record linkage threshold and clerical review band (match probabilities), chosen from the
+    # measured error rates in docs/support/linkage.md; a council's analyst can choose its own on the web
+    linkage_threshold: float = Field(default=0.9, gt=0, lt=1)
+    linkage_review_low: float = Field(default=0.3, gt=0, lt=1)
+    linkage_review_high: float = Field(default=0.9, gt=0, le=1)
 
     @field_validator("database_url")
     @classmethod

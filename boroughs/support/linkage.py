@@ -39,6 +39,7 @@ from splink.comparison_library import CustomComparison
 
 from boroughs.core.errors import DataError
 from boroughs.support.linkage_constraints import contradicting_pairs
+from boroughs.support.linkage_evidence import expected_errors
 from boroughs.support.names import first_name_key, fold
 from boroughs.support.schemas import CANONICAL_COLUMNS, CANONICAL_OPTIONAL
 
@@ -46,6 +47,26 @@ MODEL_VERSION = "uk-person-1.0"
 DEFAULT_THRESHOLD = 0.9  # pairs at or above this match probability join a cluster
 REVIEW_BAND = (0.3, 0.9)  # pairs in [low, high) are shown to clerical reviewers
 PAIRS_FLOOR = 0.05  # pairs below this are not written out
+
+
+def configured_threshold() -> float:
+    """``BOROUGHS_LINKAGE_THRESHOLD`` (default ``DEFAULT_THRESHOLD``)."""
+    from boroughs.config import get_settings
+
+    return float(get_settings().linkage_threshold)
+
+
+def configured_review_band() -> tuple[float, float]:
+    """``BOROUGHS_LINKAGE_REVIEW_LOW`` and ``_HIGH`` (default ``REVIEW_BAND``)."""
+    from boroughs.config import get_settings
+
+    s = get_settings()
+    low, high = float(s.linkage_review_low), float(s.linkage_review_high)
+    if not low < high:
+        raise ValueError(f"BOROUGHS_LINKAGE_REVIEW_LOW ({low}) must be below BOROUGHS_LINKAGE_REVIEW_HIGH ({high})")
+    return low, high
+
+
 # Read when present (an extension of the contract's schema): sex as recorded, f/m/other.
 EXTRA_OPTIONAL = ("sex",)
 
@@ -517,6 +538,10 @@ def link_records(
     model_dict["boroughs_model_version"] = MODEL_VERSION
     evaluation = evaluate_unlabelled(prepared, pairs, clusters, threshold)
     evaluation["contradicting_pairs_kept_apart"] = contradictions
+    evaluation["expected"] = expected_errors(pairs["match_probability"].to_numpy(dtype=float) if len(pairs)
+                                             else np.zeros(0), threshold, configured_review_band())
+    evaluation["expected"]["note"] = ("the model's own estimate from the scored pairs (probability at least "
+                                      f"{pairs_floor}); measured error rates are in docs/support/linkage.md")
     evaluation["training"] = training_log
     evaluation["timings_seconds"] = {k: round(v, 2) for k, v in timings.items()}
     evaluation["backend"] = backend
@@ -704,9 +729,26 @@ def pairwise_scores(clusters: pd.DataFrame, truth: pd.Series) -> dict[str, float
 
 
 def explain(model: dict[str, Any], pair: pd.Series | dict[str, Any]) -> list[dict[str, Any]]:
-    """Per comparison: the level the pair fell in and its match weight (log2 Bayes factor), from the model."""
+    """Per comparison: the level the pair fell in and its weight of evidence (bits), then the prior.
+
+    The weights are Splink's own, as it scored the pair: the retained ``mw_<comparison>`` and
+    ``mw_tf_adj_<comparison>`` columns (term-frequency adjustments included), or the same numbers stored
+    with the pair (``linkage_evidence.WEIGHTS``). The last row is the prior (``linkage_evidence.PRIOR``), so
+    the rows sum to the pair's match weight. Pairs stored before weights were kept fall back to the level's
+    m and u probabilities (without term-frequency adjustments) and have no prior row.
+    """
     import math
 
+    from boroughs.support import linkage_evidence as ev
+
+    stored = pair.get(ev.WEIGHTS)
+    names = [c["output_column_name"] for c in model["comparisons"]]
+    if isinstance(stored, dict):
+        weights: dict[str, float] | None = {k: float(v) for k, v in stored.items()}
+    elif any(f"mw_{n}" in pair for n in names):
+        weights = ev.comparison_weights(pair, names)
+    else:
+        weights = None
     rows = []
     for comp in model["comparisons"]:
         name = comp["output_column_name"]
@@ -724,9 +766,18 @@ def explain(model: dict[str, Any], pair: pd.Series | dict[str, Any]) -> list[dic
                 label = lv.get("label_for_charts") or lv.get("sql_condition", "")
                 m, u = lv.get("m_probability"), lv.get("u_probability")
                 weight = math.log2(m / u) if m and u else 0.0
+        if weights is not None:
+            weight = weights.get(name, 0.0)
         rows.append({"comparison": name, "description": comp.get("comparison_description", name),
-                     "level": label, "match_weight": round(weight, 2),
+                     "level": label, "match_weight": weight,
                      "left": pair.get(f"{name}_l"), "right": pair.get(f"{name}_r")})
+    if weights is not None:
+        prior = pair.get(ev.PRIOR)
+        prior_w = float(prior) if prior is not None else ev.prior_weight(
+            float(model["probability_two_random_records_match"]))
+        rows.append({"comparison": ev.PRIOR, "description": "Before comparing: how likely two records picked "
+                     "at random are one person", "level": "Starting point (prior)", "match_weight": prior_w,
+                     "left": None, "right": None})
     return rows
 
 
