@@ -47,6 +47,7 @@ MODEL_VERSION = "uk-person-1.0"
 DEFAULT_THRESHOLD = 0.9  # pairs at or above this match probability join a cluster
 REVIEW_BAND = (0.3, 0.9)  # pairs in [low, high) are shown to clerical reviewers
 PAIRS_FLOOR = 0.05  # pairs below this are not written out
+TRAIN_SAMPLE_RECORDS = 100_000  # larger inputs train on a seeded sample of this many records
 
 
 def configured_threshold() -> float:
@@ -496,12 +497,30 @@ def link_records(
         linker = Linker(table, spec, log_level=logging.ERROR)
     else:
         present = [c for c in OPTIONAL_COMPARISONS if prepared[c].notna().mean() >= 0.01]
-        linker = Linker(table, settings(retain_explanations=retain_explanations, present=present),
-                        log_level=logging.ERROR)
+        spec_settings = settings(retain_explanations=retain_explanations, present=present)
         t = time.perf_counter()
         step("Training the model (u by sampling, m by EM)")
+        # Large inputs train on a seeded sample of records (the parameters are proportions, which a sample
+        # estimates as well; the prior is re-estimated on all the records' scores below), then score all.
+        sampled = len(prepared) > TRAIN_SAMPLE_RECORDS
+        if sampled:
+            sample = prepared.sample(n=TRAIN_SAMPLE_RECORDS, random_state=seed).reset_index(drop=True)
+            sample_api = _db_api(backend)
+            trainer = Linker(_register(sample_api, backend, sample), spec_settings, log_level=logging.ERROR)
+        else:
+            trainer = Linker(table, spec_settings, log_level=logging.ERROR)
         # Spark pays per job: one u-sampling chunk instead of ten
-        training_log = train(linker, len(prepared), seed, num_chunks=1 if backend == "spark" else 10)
+        training_log = train(trainer, TRAIN_SAMPLE_RECORDS if sampled else len(prepared), seed,
+                             num_chunks=1 if backend == "spark" else 10)
+        if sampled:
+            trained = trainer.misc.save_model_to_json()
+            # matches per record stay the same; pairs grow with the square of the records
+            trained["probability_two_random_records_match"] = float(
+                trained["probability_two_random_records_match"]) * (TRAIN_SAMPLE_RECORDS - 1) / (len(prepared) - 1)
+            training_log.append({"step": "trained_on_sample", "records": TRAIN_SAMPLE_RECORDS})
+            linker = Linker(table, trained, log_level=logging.ERROR)
+        else:
+            linker = trainer
         timings["train"] = time.perf_counter() - t
     t = time.perf_counter()
     step("Scoring candidate pairs")

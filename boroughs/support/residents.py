@@ -91,8 +91,11 @@ def link_council(
 ) -> LinkRun:
     """Link the council's records into residents (see the module docstring). ``threshold`` defaults to the
     ``linkage_threshold`` setting."""
+    from boroughs.support.linkage_settings import effective
+
+    eff = effective(session, organisation_id)
     if threshold is None:
-        threshold = linkage.configured_threshold()
+        threshold = eff.threshold
     frame = _records_frame(session, organisation_id)
     if frame.empty:
         raise ValidationFailed("this council has no imported records to link: import a dataset first")
@@ -111,7 +114,7 @@ def link_council(
         frame, backend=backend, threshold=threshold, seed=seed, model=model,
         accepted=[(key[a], key[b]) for a, b in acc if a in key and b in key],
         rejected=[(key[a], key[b]) for a, b in rej if a in key and b in key],
-        pairs_floor=min(linkage.configured_review_band()[0], linkage.REVIEW_BAND[0]), retain_explanations=True,
+        pairs_floor=min(eff.review_low, linkage.REVIEW_BAND[0]), retain_explanations=True,
     )
     run = LinkRun(organisation_id=organisation_id, model_version=linkage.MODEL_VERSION, model=result.model,
                   evaluation=result.evaluation, threshold=threshold, records=len(frame), residents=0,
@@ -295,7 +298,10 @@ def explain_pair(session: Session, pair: LinkPair) -> list[dict[str, Any]]:
 
 
 def review_queue(session: Session, organisation_id: int, *, limit: int = 50) -> list[ReviewItem]:
-    low, high = linkage.configured_review_band()
+    from boroughs.support.linkage_settings import effective
+
+    eff = effective(session, organisation_id)
+    low, high = eff.review_low, eff.review_high
     decided = {(a, b) for a, b in session.execute(
         select(ReviewDecision.record_a_id, ReviewDecision.record_b_id)
         .where(ReviewDecision.organisation_id == organisation_id))}
