@@ -81,8 +81,9 @@ def choices(session: Session, organisation_id: int, threshold: float, low: float
     return {"run": run, "pairs": len(probs), "chosen": chosen, "table": table}
 
 
-def save(session: Session, organisation_id: int, threshold: float, low: float, high: float, *,
+def save(session: Session, organisation_id: int, threshold: Any, low: Any, high: Any, *,
          user: Any = None) -> LinkageSetting:
+    """Store the council's choice (validated; see ``validate``) and audit it with its expected errors."""
     threshold, low, high = validate(threshold, low, high)
     row = session.get(LinkageSetting, organisation_id)
     before = None

@@ -388,8 +388,9 @@ def synthesise_hard(residents: int, seed: int, out: Path,
 
         def add(sex: str, dob: dt.date, sn: tuple[str, tuple[str, ...]] = surname,
                 avoid: set[str] | None = None) -> _Person:
-            p = g.person(hh, grp, sex, dob, sn, avoid=avoid, phone=shared_phone, email=shared_email)
-            people.append(p)
+            # called only within this household's iteration
+            p = g.person(hh, grp, sex, dob, sn, avoid=avoid, phone=shared_phone, email=shared_email)  # noqa: B023
+            people.append(p)  # noqa: B023
             return p
 
         if kind < 0.3:  # one person

@@ -15,7 +15,14 @@ from typer.testing import CliRunner
 
 import boroughs.support.synth_hard as synth_hard
 from boroughs.cli import app
-from boroughs.support.linkage import cluster_records, explain, link_records, pairwise_scores, prepare, read_canonical
+from boroughs.support.linkage import (
+    cluster_records,
+    explain,
+    link_records,
+    pairwise_scores,
+    prepare,
+    read_canonical,
+)
 from boroughs.support.linkage_constraints import contradicting
 from boroughs.support.linkage_evidence import expected_errors
 from boroughs.support.synth_hard import synthesise_hard
