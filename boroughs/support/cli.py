@@ -104,6 +104,12 @@ def link(
     console.print(f"Linked {ev['records']:,} records from {len(ev['sources'])} source(s) into "
                   f"{ev['residents']:,} residents; {ev['pairs_in_review_band']:,} pairs need review. "
                   f"Results in {out}")
+    exp = ev.get("expected") or {}
+    if exp:
+        console.print(f"At threshold {threshold:g} the model expects {exp['expected_false_matches']:,.1f} of "
+                      f"{exp['linked_pairs']:,} linked pairs to be two different people (expected precision "
+                      f"{exp['expected_precision']:.4f}; its own estimate: see docs/support/linkage.md for "
+                      "measured error rates).")
 
 
 def _council_id(session: object, code: str) -> int:

@@ -9,9 +9,15 @@ link-council`` (the council's imported records in the database, residents out):
 2. ``train``: a Fellegi–Sunter model (``MODEL_VERSION``) whose u probabilities come from random sampling
    and m probabilities from expectation maximisation, both on the records given (no labels needed).
 3. ``predict``: score the pairs the blocking rules let through.
-4. ``cluster``: connected components over pairs at or above the threshold, *after* clerical-review
+4. ``cluster_records``: connected components over pairs at or above the threshold, *after* clerical-review
    decisions: an accepted pair is always joined, a rejected pair never ends up in one cluster (the
-   cluster is rebuilt strongest edge first, refusing any edge that would join a rejected pair).
+   cluster is rebuilt strongest edge first, refusing any edge that would join a rejected pair); records
+   that contradict each other (``linkage_constraints``) are kept apart the same way.
+
+Issue 14 added the household-member level of the first-name comparison (a set weight), contact
+comparisons that discount a phone or email shared in a household, generational suffixes, term-frequency
+adjustment on postcodes, a prior re-estimated from the scores, training on a sample of large inputs, and
+evidence that adds up (``explain`` reads Splink's retained weights; see ``linkage_evidence``).
 
 DuckDB is the default backend; ``backend="spark"`` runs the same model on Spark (see ``spark.py``).
 """
