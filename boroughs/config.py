@@ -99,6 +99,11 @@ class Settings(BaseSettings):
     concern_public_limit_per_hour: int = 5
     concern_min_seconds: int = 3
     concern_max_form_age_hours: int = 4
+    # issue 14: record linkage threshold and clerical review band (match probabilities), chosen from the
+    # measured error rates in docs/support/linkage.md; a council's analyst can choose its own on the web
+    linkage_threshold: float = Field(default=0.9, gt=0, lt=1)
+    linkage_review_low: float = Field(default=0.3, gt=0, lt=1)
+    linkage_review_high: float = Field(default=0.9, gt=0, le=1)
 
     @field_validator("database_url")
     @classmethod

@@ -28,9 +28,31 @@ def synth(
     borough: str = typer.Option("E09000025", "--borough", help="ONS code of the borough to place homes in."),
     as_of: str = typer.Option("2026-09-30", "--as-of", help="The date histories end (YYYY-MM-DD)."),
     history: bool = typer.Option(True, "--history/--no-history", help="Write monthly histories."),
+    mode: str = typer.Option("borough", "--mode",
+                             help="borough (default: every source dataset, histories) or hard (a harder "
+                                  "population for testing linkage, independent of the linker's name tables)."),
 ) -> None:
     """Write a SYNTHETIC borough: one file per source dataset, histories, and the ground truth apart."""
     from boroughs.support.synth import synthesise
+
+    if mode not in ("borough", "hard"):
+        _fail(ValueError(f"--mode {mode!r}: use borough or hard"))
+    if mode == "hard":
+        from boroughs.support.synth_hard import synthesise_hard
+
+        with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
+                      TimeElapsedColumn(), console=console) as progress:
+            task = progress.add_task("Making synthetic residents (hard cases)", total=residents)
+            try:
+                hard = synthesise_hard(residents, seed, out, progress=lambda n: progress.advance(task, n))
+            except ValueError as exc:
+                _fail(exc)
+                return
+        console.print(f"Wrote {hard.residents:,} SYNTHETIC residents in {hard.households:,} households, "
+                      f"{hard.records:,} records, to {out}")
+        for key, n in hard.cases.items():
+            console.print(f"  people with hard case {key}: {n:,}")
+        return
 
     try:
         as_of_date = dt.date.fromisoformat(as_of)
@@ -82,6 +104,12 @@ def link(
     console.print(f"Linked {ev['records']:,} records from {len(ev['sources'])} source(s) into "
                   f"{ev['residents']:,} residents; {ev['pairs_in_review_band']:,} pairs need review. "
                   f"Results in {out}")
+    exp = ev.get("expected") or {}
+    if exp:
+        console.print(f"At threshold {threshold:g} the model expects {exp['expected_false_matches']:,.1f} of "
+                      f"{exp['linked_pairs']:,} linked pairs to be two different people (expected precision "
+                      f"{exp['expected_precision']:.4f}; its own estimate: see docs/support/linkage.md for "
+                      "measured error rates).")
 
 
 def _council_id(session: object, code: str) -> int:

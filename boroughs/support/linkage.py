@@ -9,9 +9,15 @@ link-council`` (the council's imported records in the database, residents out):
 2. ``train``: a Fellegi–Sunter model (``MODEL_VERSION``) whose u probabilities come from random sampling
    and m probabilities from expectation maximisation, both on the records given (no labels needed).
 3. ``predict``: score the pairs the blocking rules let through.
-4. ``cluster``: connected components over pairs at or above the threshold, *after* clerical-review
+4. ``cluster_records``: connected components over pairs at or above the threshold, *after* clerical-review
    decisions: an accepted pair is always joined, a rejected pair never ends up in one cluster (the
-   cluster is rebuilt strongest edge first, refusing any edge that would join a rejected pair).
+   cluster is rebuilt strongest edge first, refusing any edge that would join a rejected pair); records
+   that contradict each other (``linkage_constraints``) are kept apart the same way.
+
+Issue 14 added the household-member level of the first-name comparison (a set weight), contact
+comparisons that discount a phone or email shared in a household, generational suffixes, term-frequency
+adjustment on postcodes, a prior re-estimated from the scores, training on a sample of large inputs, and
+evidence that adds up (``explain`` reads Splink's retained weights; see ``linkage_evidence``).
 
 DuckDB is the default backend; ``backend="spark"`` runs the same model on Spark (see ``spark.py``).
 """
@@ -38,6 +44,8 @@ from splink import Linker, SettingsCreator, block_on
 from splink.comparison_library import CustomComparison
 
 from boroughs.core.errors import DataError
+from boroughs.support.linkage_constraints import contradicting_pairs
+from boroughs.support.linkage_evidence import expected_errors
 from boroughs.support.names import first_name_key, fold
 from boroughs.support.schemas import CANONICAL_COLUMNS, CANONICAL_OPTIONAL
 
@@ -45,6 +53,27 @@ MODEL_VERSION = "uk-person-1.0"
 DEFAULT_THRESHOLD = 0.9  # pairs at or above this match probability join a cluster
 REVIEW_BAND = (0.3, 0.9)  # pairs in [low, high) are shown to clerical reviewers
 PAIRS_FLOOR = 0.05  # pairs below this are not written out
+TRAIN_SAMPLE_RECORDS = 100_000  # larger inputs train on a seeded sample of this many records
+
+
+def configured_threshold() -> float:
+    """``BOROUGHS_LINKAGE_THRESHOLD`` (default ``DEFAULT_THRESHOLD``)."""
+    from boroughs.config import get_settings
+
+    return float(get_settings().linkage_threshold)
+
+
+def configured_review_band() -> tuple[float, float]:
+    """``BOROUGHS_LINKAGE_REVIEW_LOW`` and ``_HIGH`` (default ``REVIEW_BAND``)."""
+    from boroughs.config import get_settings
+
+    s = get_settings()
+    low, high = float(s.linkage_review_low), float(s.linkage_review_high)
+    if not low < high:
+        raise ValueError(f"BOROUGHS_LINKAGE_REVIEW_LOW ({low}) must be below BOROUGHS_LINKAGE_REVIEW_HIGH ({high})")
+    return low, high
+
+
 # Read when present (an extension of the contract's schema): sex as recorded, f/m/other.
 EXTRA_OPTIONAL = ("sex",)
 
@@ -139,6 +168,20 @@ def _norm_postcode(s: str) -> str | None:
     return pc
 
 
+_SUFFIXES = {"jr": "junior", "jnr": "junior", "junior": "junior", "snr": "senior", "sr": "senior",
+             "senior": "senior", "ii": "ii", "iii": "iii", "iv": "iv"}
+
+
+def _split_suffix(s: str) -> tuple[str | None, str | None]:
+    """``("David", "junior")`` from ``"David Jr."``: a generational suffix is evidence, not part of the name."""
+    words = s.replace(",", " ").replace(".", " ").split()
+    kept = [w for w in words if w.lower() not in _SUFFIXES]
+    found = [_SUFFIXES[w.lower()] for w in words if w.lower() in _SUFFIXES]
+    if not kept:  # a name that *is* a suffix word is a name
+        return s, None
+    return " ".join(kept), (found[0] if found else None)
+
+
 def prepare(frame: pd.DataFrame) -> pd.DataFrame:
     """Standardise canonical records for Splink (one row per record, integer ``unique_id``)."""
     out = pd.DataFrame({"unique_id": np.arange(len(frame), dtype=np.int64)})
@@ -146,6 +189,15 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
     out["record_id"] = frame["record_id"].astype(str).to_numpy()
     first = _blank_to_none(frame["first_name"]).reset_index(drop=True)
     last = _blank_to_none(frame["last_name"]).reset_index(drop=True)
+    # generational suffixes ("Jr", "Snr", "III") are taken out of the names into their own column
+    first_split = _map_unique(first, _split_suffix)
+    last_split = _map_unique(last, _split_suffix)
+    first = first_split.map(lambda t: t[0] if isinstance(t, tuple) else None)
+    last = last_split.map(lambda t: t[0] if isinstance(t, tuple) else None)
+    out["suffix"] = [
+        (a[1] if isinstance(a, tuple) and a[1] else None) or (b[1] if isinstance(b, tuple) and b[1] else None)
+        for a, b in zip(first_split, last_split, strict=True)
+    ]
     out["first_name"] = _map_unique(first, lambda s: fold(s) or None)
     out["last_name"] = _map_unique(last, lambda s: fold(s) or None)
     out["first_key"] = _map_unique(first, first_name_key)
@@ -178,7 +230,27 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
 # the model
 
 
-def _name_comparisons() -> list[CustomComparison]:
+# Two different first names with one surname at one address are two members of a household. Records of one
+# household break the model's assumption that comparisons are independent given non-match (they share the
+# surname, the address, often the phone and the email), so this level's weight is set, not estimated: about
+# -40 bits, enough to outweigh every other agreement a household can show (twins share even the birth date).
+HOUSEHOLD_M, HOUSEHOLD_U = 1e-14, 0.01
+
+
+def _household_member_level(with_national_id: bool) -> Any:
+    conditions: list[Any] = [
+        cll.Or(cll.ExactMatchLevel("last_mp"), cll.JaroWinklerLevel("last_name", 0.88)),
+        cll.Or(cll.ExactMatchLevel("uprn"), cll.ExactMatchLevel("postcode"), cll.ExactMatchLevel("address")),
+    ]
+    if with_national_id:  # unless the identity numbers agree
+        conditions.append(cll.Or(cll.NullLevel("national_id"),
+                                 cll.Not(cll.DamerauLevenshteinLevel("national_id", 1))))
+    return cll.And(*conditions).configure(label_for_charts="Different first names in one household (two people)",
+                m_probability=HOUSEHOLD_M, u_probability=HOUSEHOLD_U, fix_m_probability=True,
+                fix_u_probability=True)
+
+
+def _name_comparisons(with_national_id: bool = True) -> list[CustomComparison]:
     first = CustomComparison(
         [
             cll.NullLevel("first_name"),
@@ -186,6 +258,13 @@ def _name_comparisons() -> list[CustomComparison]:
             cll.ExactMatchLevel("first_key").configure(label_for_charts="Same name group (nickname or spelling)"),
             cll.JaroWinklerLevel("first_name", 0.92),
             cll.ColumnsReversedLevel("first_name", "last_name").configure(label_for_charts="First and last swapped"),
+            cll.And(cll.ExactMatchLevel("first_mp"), cll.JaroWinklerLevel("first_name", 0.8)).configure(
+                label_for_charts="Sounds the same and spelt alike"),
+            cll.CustomLevel(
+                "(length(first_name_l) >= 3 AND length(first_name_r) >= 3) AND "
+                "(strpos(first_name_l, first_name_r) > 0 OR strpos(first_name_r, first_name_l) > 0)",
+                label_for_charts="One name inside the other (short form or middle name)", base_dialect_str="duckdb"),
+            _household_member_level(with_national_id),
             cll.JaroWinklerLevel("first_name", 0.8),
             cll.ElseLevel(),
         ],
@@ -198,6 +277,7 @@ def _name_comparisons() -> list[CustomComparison]:
             cll.ExactMatchLevel("last_name", term_frequency_adjustments=True),
             cll.JaroWinklerLevel("last_name", 0.92),
             cll.ExactMatchLevel("last_mp").configure(label_for_charts="Sounds the same (metaphone)"),
+            cll.ColumnsReversedLevel("last_name", "first_name").configure(label_for_charts="First and last swapped"),
             cll.JaroWinklerLevel("last_name", 0.8),
             cll.ElseLevel(),
         ],
@@ -232,7 +312,8 @@ def _address_comparison() -> CustomComparison:
             cll.ExactMatchLevel("uprn").configure(label_for_charts="Same UPRN"),
             cll.And(cll.ExactMatchLevel("postcode"), cll.JaroWinklerLevel("address", 0.9)).configure(
                 label_for_charts="Same postcode and address line"),
-            cll.ExactMatchLevel("postcode").configure(label_for_charts="Same postcode"),
+            cll.ExactMatchLevel("postcode", term_frequency_adjustments=True).configure(
+                label_for_charts="Same postcode"),
             cll.JaroWinklerLevel("address", 0.9).configure(label_for_charts="Same address line"),
             cll.LevenshteinLevel("postcode", 1).configure(label_for_charts="Postcode one character different"),
             cll.CustomLevel(
@@ -243,6 +324,27 @@ def _address_comparison() -> CustomComparison:
         ],
         output_column_name="address",
         comparison_description="Address: UPRN, postcode with address line, postcode, sector",
+    )
+
+
+def _first_names_compatible() -> Any:
+    """First names that could be one person's: either missing, the same name group, or close spellings."""
+    return cll.Or(cll.NullLevel("first_name"), cll.ExactMatchLevel("first_key"),
+                  cll.JaroWinklerLevel("first_name", 0.8))
+
+
+def _contact_comparison(col: str, label: str) -> CustomComparison:
+    """Phone and email are shared within households: the same one counts only when the first names agree."""
+    return CustomComparison(
+        [
+            cll.NullLevel(col),
+            cll.And(cll.ExactMatchLevel(col), _first_names_compatible()).configure(
+                label_for_charts=f"Same {label.lower()} and first names agree"),
+            cll.ExactMatchLevel(col).configure(label_for_charts=f"Same {label.lower()}, different first names "
+                                                                 "(shared in a household)"),
+            cll.ElseLevel(),
+        ],
+        output_column_name=col, comparison_description=label,
     )
 
 
@@ -273,18 +375,19 @@ OPTIONAL_COMPARISONS = ("national_id", "phone", "email", "sex")
 
 def settings(*, retain_explanations: bool = True, present: Iterable[str] = OPTIONAL_COMPARISONS) -> SettingsCreator:
     """The model. Optional comparisons are included only for columns ``present`` in the data."""
+    present = tuple(present)
     optional = {
         "national_id": _id_comparison("national_id", "National insurance (or other national identity) number",
                                       fuzzy=True),
-        "phone": _id_comparison("phone", "Telephone number"),
-        "email": _id_comparison("email", "Email address"),
+        "phone": _contact_comparison("phone", "Telephone number"),
+        "email": _contact_comparison("email", "Email address"),
         "sex": _id_comparison("sex", "Sex as recorded"),
     }
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
         comparisons=[
-            *_name_comparisons(),
+            *_name_comparisons("national_id" in set(present)),
             _dob_comparison(),
             _address_comparison(),
             *(optional[c] for c in OPTIONAL_COMPARISONS if c in set(present)),
@@ -336,7 +439,8 @@ def train(linker: Linker, n_records: int, seed: int, *, num_chunks: int = 10) ->
     steps: list[dict[str, Any]] = []
     t = time.perf_counter()
     linker.training.estimate_probability_two_random_records_match(
-        [block_on("national_id", "dob"), block_on("first_name", "last_name", "dob", "postcode")], recall=0.7
+        [block_on("national_id", "dob"), block_on("first_name", "last_name", "dob", "postcode"),
+         block_on("first_key", "last_mp", "dob")], recall=0.7
     )
     steps.append({"step": "probability_two_random_records_match", "seconds": round(time.perf_counter() - t, 2)})
     t = time.perf_counter()
@@ -344,7 +448,11 @@ def train(linker: Linker, n_records: int, seed: int, *, num_chunks: int = 10) ->
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed, num_chunks=num_chunks)
     steps.append({"step": "u_random_sampling", "max_pairs": max_pairs, "seconds": round(time.perf_counter() - t, 2)})
     em_pairs = float(min(2e6, max(2e5, n_records * 2)))
-    for rule in (block_on("dob"), block_on("postcode", "last_mp")):
+    # Blocking on date of birth estimates the name and address levels; blocking on the first-name group and
+    # the surname sound estimates the date of birth and identifiers. Neither pass is dominated by members of
+    # one household (who share a surname and an address but not a first name), which a postcode + surname
+    # pass is, teaching the model that a different first name is no evidence against a match.
+    for rule in (block_on("dob"), block_on("first_key", "last_mp")):
         t = time.perf_counter()
         linker.training.estimate_parameters_using_expectation_maximisation(
             rule, estimate_without_term_frequencies=True, max_pairs=em_pairs
@@ -395,17 +503,47 @@ def link_records(
         linker = Linker(table, spec, log_level=logging.ERROR)
     else:
         present = [c for c in OPTIONAL_COMPARISONS if prepared[c].notna().mean() >= 0.01]
-        linker = Linker(table, settings(retain_explanations=retain_explanations, present=present),
-                        log_level=logging.ERROR)
+        spec_settings = settings(retain_explanations=retain_explanations, present=present)
         t = time.perf_counter()
         step("Training the model (u by sampling, m by EM)")
+        # Large inputs train on a seeded sample of records (the parameters are proportions, which a sample
+        # estimates as well; the prior is re-estimated on all the records' scores below), then score all.
+        sampled = len(prepared) > TRAIN_SAMPLE_RECORDS
+        if sampled:
+            sample = prepared.sample(n=TRAIN_SAMPLE_RECORDS, random_state=seed).reset_index(drop=True)
+            sample_api = _db_api(backend)
+            trainer = Linker(_register(sample_api, backend, sample), spec_settings, log_level=logging.ERROR)
+        else:
+            trainer = Linker(table, spec_settings, log_level=logging.ERROR)
         # Spark pays per job: one u-sampling chunk instead of ten
-        training_log = train(linker, len(prepared), seed, num_chunks=1 if backend == "spark" else 10)
+        training_log = train(trainer, TRAIN_SAMPLE_RECORDS if sampled else len(prepared), seed,
+                             num_chunks=1 if backend == "spark" else 10)
+        if sampled:
+            trained = trainer.misc.save_model_to_json()
+            # matches per record stay the same; pairs grow with the square of the records
+            trained["probability_two_random_records_match"] = float(
+                trained["probability_two_random_records_match"]) * (TRAIN_SAMPLE_RECORDS - 1) / (len(prepared) - 1)
+            training_log.append({"step": "trained_on_sample", "records": TRAIN_SAMPLE_RECORDS})
+            linker = Linker(table, trained, log_level=logging.ERROR)
+        else:
+            linker = trainer
         timings["train"] = time.perf_counter() - t
     t = time.perf_counter()
     step("Scoring candidate pairs")
-    predictions = linker.inference.predict(threshold_match_probability=pairs_floor, warning_mode="never")
-    pairs = predictions.as_pandas_dataframe()
+    prior = float(linker._settings_obj._probability_two_random_records_match)
+    if model is None:
+        # score with some room below the floor, then re-estimate the prior from the scores themselves
+        floor_weight = _logit2(pairs_floor) - PRIOR_ROOM_BITS
+        predictions = linker.inference.predict(threshold_match_weight=floor_weight, warning_mode="never")
+        pairs = predictions.as_pandas_dataframe()
+        new_prior = reestimate_prior(pairs, len(prepared), prior)
+        pairs = with_prior(pairs, prior, new_prior)
+        pairs = pairs[pairs["match_probability"] >= pairs_floor].reset_index(drop=True)
+        training_log.append({"step": "prior_from_scores", "before": prior, "after": new_prior})
+        prior = new_prior
+    else:
+        predictions = linker.inference.predict(threshold_match_probability=pairs_floor, warning_mode="never")
+        pairs = predictions.as_pandas_dataframe()
     timings["predict"] = time.perf_counter() - t
     t = time.perf_counter()
     step("Clustering into residents")
@@ -413,7 +551,7 @@ def link_records(
                                                      prepared["record_id"], strict=True)}
     acc = [(key_to_uid[a], key_to_uid[b]) for a, b in accepted if a in key_to_uid and b in key_to_uid]
     rej = [(key_to_uid[a], key_to_uid[b]) for a, b in rejected if a in key_to_uid and b in key_to_uid]
-    labels = cluster(len(prepared), pairs, threshold, accepted=acc, rejected=rej)
+    labels, contradictions = cluster_records(prepared, pairs, threshold, accepted=acc, rejected=rej)
     timings["cluster"] = time.perf_counter() - t
     clusters = pd.DataFrame({
         "unique_id": prepared["unique_id"], "source": prepared["source"], "record_id": prepared["record_id"],
@@ -421,12 +559,52 @@ def link_records(
     })
     clusters["resident_id"] = _resident_ids(clusters)
     model_dict = linker.misc.save_model_to_json()
+    model_dict["probability_two_random_records_match"] = prior
     model_dict["boroughs_model_version"] = MODEL_VERSION
     evaluation = evaluate_unlabelled(prepared, pairs, clusters, threshold)
+    evaluation["contradicting_pairs_kept_apart"] = contradictions
+    evaluation["expected"] = expected_errors(pairs["match_probability"].to_numpy(dtype=float) if len(pairs)
+                                             else np.zeros(0), threshold, configured_review_band())
+    evaluation["expected"]["note"] = ("the model's own estimate from the scored pairs (probability at least "
+                                      f"{pairs_floor}); measured error rates are in docs/support/linkage.md")
     evaluation["training"] = training_log
     evaluation["timings_seconds"] = {k: round(v, 2) for k, v in timings.items()}
     evaluation["backend"] = backend
     return LinkResult(prepared, pairs, clusters.drop(columns=["cluster"]), model_dict, evaluation, timings)
+
+
+PRIOR_ROOM_BITS = 6.0  # pairs are scored down to 2^6 times below the floor's odds, for re-estimating the prior
+
+
+def _logit2(p: float) -> float:
+    return float(np.log2(p / (1 - p)))
+
+
+def reestimate_prior(pairs: pd.DataFrame, n_records: int, prior: float, *, iterations: int = 50) -> float:
+    """The probability that two random records match, as the expected number of matching pairs (the sum of
+    match probabilities of the scored pairs) over all pairs, iterated to a fixed point. Splink's deterministic
+    estimate assumes a recall for its rules that sources without dates of birth do not reach."""
+    if not len(pairs) or n_records < 2:
+        return prior
+    weights = pairs["match_weight"].to_numpy(dtype=float) - _logit2(prior)  # evidence without the prior
+    total = n_records * (n_records - 1) / 2
+    lam = prior
+    for _ in range(iterations):
+        expected = float((1.0 / (1.0 + np.exp2(-(weights + _logit2(lam))))).sum())
+        new = min(max(expected / total, 1e-12), 0.5)
+        if abs(new - lam) <= 1e-3 * lam:
+            lam = new
+            break
+        lam = new
+    return lam
+
+
+def with_prior(pairs: pd.DataFrame, old: float, new: float) -> pd.DataFrame:
+    """Pairs re-scored under another prior (the Bayes factors do not change)."""
+    out = pairs.copy()
+    out["match_weight"] = out["match_weight"].astype(float) + (_logit2(new) - _logit2(old))
+    out["match_probability"] = 1.0 / (1.0 + np.exp2(-out["match_weight"].to_numpy(dtype=float)))
+    return out
 
 
 def _resident_ids(clusters: pd.DataFrame) -> pd.Series:
@@ -435,6 +613,23 @@ def _resident_ids(clusters: pd.DataFrame) -> pd.Series:
     rank = first.rank(method="dense").astype(np.int64)
     width = max(6, len(str(int(rank.max())))) if len(rank) else 6
     return "R" + rank.astype(str).str.zfill(width)
+
+
+def cluster_records(prepared: pd.DataFrame, pairs: pd.DataFrame, threshold: float, *,
+                    accepted: Sequence[tuple[int, int]] = (), rejected: Sequence[tuple[int, int]] = (),
+                    ) -> tuple[np.ndarray, int]:
+    """Cluster labels honouring review decisions *and* keeping contradicting records apart
+    (``linkage_constraints``): clusters holding such a pair are rebuilt strongest link first, refusing every
+    link that would join them. Returns the labels and how many contradicting pairs were kept apart."""
+    labels = cluster(len(prepared), pairs, threshold, accepted=accepted, rejected=rejected)
+    strong = pairs[pairs["match_probability"] >= threshold] if len(pairs) else pairs
+    direct = (strong["unique_id_l"].to_numpy(dtype=np.int64), strong["unique_id_r"].to_numpy(dtype=np.int64)) \
+        if len(strong) else None
+    contradictions = contradicting_pairs(prepared, labels, accepted, direct=direct)
+    if contradictions:
+        labels = cluster(len(prepared), pairs, threshold, accepted=accepted,
+                         rejected=[*rejected, *contradictions])
+    return labels, len(contradictions)
 
 
 def cluster(
@@ -559,9 +754,26 @@ def pairwise_scores(clusters: pd.DataFrame, truth: pd.Series) -> dict[str, float
 
 
 def explain(model: dict[str, Any], pair: pd.Series | dict[str, Any]) -> list[dict[str, Any]]:
-    """Per comparison: the level the pair fell in and its match weight (log2 Bayes factor), from the model."""
+    """Per comparison: the level the pair fell in and its weight of evidence (bits), then the prior.
+
+    The weights are Splink's own, as it scored the pair: the retained ``mw_<comparison>`` and
+    ``mw_tf_adj_<comparison>`` columns (term-frequency adjustments included), or the same numbers stored
+    with the pair (``linkage_evidence.WEIGHTS``). The last row is the prior (``linkage_evidence.PRIOR``), so
+    the rows sum to the pair's match weight. Pairs stored before weights were kept fall back to the level's
+    m and u probabilities (without term-frequency adjustments) and have no prior row.
+    """
     import math
 
+    from boroughs.support import linkage_evidence as ev
+
+    stored = pair.get(ev.WEIGHTS)
+    names = [c["output_column_name"] for c in model["comparisons"]]
+    if isinstance(stored, dict):
+        weights: dict[str, float] | None = {k: float(v) for k, v in stored.items()}
+    elif any(f"mw_{n}" in pair for n in names):
+        weights = ev.comparison_weights(pair, names)
+    else:
+        weights = None
     rows = []
     for comp in model["comparisons"]:
         name = comp["output_column_name"]
@@ -579,9 +791,18 @@ def explain(model: dict[str, Any], pair: pd.Series | dict[str, Any]) -> list[dic
                 label = lv.get("label_for_charts") or lv.get("sql_condition", "")
                 m, u = lv.get("m_probability"), lv.get("u_probability")
                 weight = math.log2(m / u) if m and u else 0.0
+        if weights is not None:
+            weight = weights.get(name, 0.0)
         rows.append({"comparison": name, "description": comp.get("comparison_description", name),
-                     "level": label, "match_weight": round(weight, 2),
+                     "level": label, "match_weight": weight,
                      "left": pair.get(f"{name}_l"), "right": pair.get(f"{name}_r")})
+    if weights is not None:
+        prior = pair.get(ev.PRIOR)
+        prior_w = float(prior) if prior is not None else ev.prior_weight(
+            float(model["probability_two_random_records_match"]))
+        rows.append({"comparison": ev.PRIOR, "description": "Before comparing: how likely two records picked "
+                     "at random are one person", "level": "Starting point (prior)", "match_weight": prior_w,
+                     "left": None, "right": None})
     return rows
 
 

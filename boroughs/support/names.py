@@ -309,11 +309,17 @@ SURNAME_GROUPS: tuple[tuple[str, ...], ...] = (
 )
 
 
+# letters that NFKD does not split into a base letter and an accent
+_NOT_DECOMPOSED = str.maketrans({"đ": "d", "Đ": "d", "ø": "o", "Ø": "o", "ß": "ss", "æ": "ae", "Æ": "ae",
+                                 "œ": "oe", "Œ": "oe", "þ": "th", "ð": "d"})
+
+
 def fold(name: str) -> str:
     """Lower case, accents removed, only letters kept: ``"O'Brien"`` → ``"obrien"``, ``"Çelik"`` → ``"celik"``."""
     decomposed = unicodedata.normalize("NFKD", name)
     ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c))
     ascii_only = ascii_only.replace("ı", "i").replace("ł", "l").replace("Ł", "l")
+    ascii_only = ascii_only.translate(_NOT_DECOMPOSED)
     return re.sub(r"[^a-z]", "", ascii_only.lower())
 
 

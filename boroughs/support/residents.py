@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from boroughs.core import audit
 from boroughs.core.db import utcnow
 from boroughs.core.errors import NotFound, ValidationFailed
-from boroughs.support import linkage
+from boroughs.support import linkage, linkage_evidence
 from boroughs.support.models import (
     LinkPair,
     LinkRun,
@@ -83,13 +83,19 @@ def link_council(
     session: Session,
     organisation_id: int,
     *,
-    threshold: float = linkage.DEFAULT_THRESHOLD,
+    threshold: float | None = None,
     backend: str = "duckdb",
     retrain: bool = False,
     seed: int = 42,
     user: Any = None,
 ) -> LinkRun:
-    """Link the council's records into residents (see the module docstring)."""
+    """Link the council's records into residents (see the module docstring). ``threshold`` defaults to the
+    ``linkage_threshold`` setting."""
+    from boroughs.support.linkage_settings import effective
+
+    eff = effective(session, organisation_id)
+    if threshold is None:
+        threshold = eff.threshold
     frame = _records_frame(session, organisation_id)
     if frame.empty:
         raise ValidationFailed("this council has no imported records to link: import a dataset first")
@@ -108,7 +114,7 @@ def link_council(
         frame, backend=backend, threshold=threshold, seed=seed, model=model,
         accepted=[(key[a], key[b]) for a, b in acc if a in key and b in key],
         rejected=[(key[a], key[b]) for a, b in rej if a in key and b in key],
-        pairs_floor=linkage.REVIEW_BAND[0], retain_explanations=True,
+        pairs_floor=min(eff.review_low, linkage.REVIEW_BAND[0]), retain_explanations=True,
     )
     run = LinkRun(organisation_id=organisation_id, model_version=linkage.MODEL_VERSION, model=result.model,
                   evaluation=result.evaluation, threshold=threshold, records=len(frame), residents=0,
@@ -123,13 +129,20 @@ def link_council(
     best: dict[int, float] = {}
     pair_rows = []
     gamma_cols = [c for c in pairs.columns if c.startswith("gamma_")]
-    for row in pairs.itertuples(index=False):
+    names = [c[len("gamma_"):] for c in gamma_cols]
+    weights = linkage_evidence.pairs_weights(pairs, names).round(6)
+    prior_w = round(linkage_evidence.prior_weight(float(result.model["probability_two_random_records_match"])), 6)
+    for row, w in zip(pairs.itertuples(index=False), weights.itertuples(index=False), strict=True):
         a, b = uid_to_record[int(row.unique_id_l)], uid_to_record[int(row.unique_id_r)]
         p = float(row.match_probability)
+        explanation: dict[str, Any] = {c[len("gamma_"):]: int(getattr(row, c)) for c in gamma_cols}
+        # Splink's own weights as it scored the pair, and the prior: they sum to the match weight
+        explanation[linkage_evidence.WEIGHTS] = dict(zip(names, (float(x) for x in w), strict=True))
+        explanation[linkage_evidence.PRIOR] = prior_w
         pair_rows.append({
             "link_run_id": run.id, "organisation_id": organisation_id, "record_a_id": min(a, b),
             "record_b_id": max(a, b), "match_probability": p, "match_weight": float(row.match_weight),
-            "explanation": {c[len("gamma_"):]: int(getattr(row, c)) for c in gamma_cols},
+            "explanation": explanation,
         })
     cluster_of = dict(zip(clusters["record"], clusters["resident_id"], strict=True))
     for pr in pair_rows:
@@ -269,7 +282,10 @@ def explain_pair(session: Session, pair: LinkPair) -> list[dict[str, Any]]:
     if run is None or left is None or right is None:
         return []
     gammas: dict[str, Any] = pair.explanation if isinstance(pair.explanation, dict) else {}
-    values: dict[str, Any] = {f"gamma_{k}": v for k, v in gammas.items()}
+    values: dict[str, Any] = {f"gamma_{k}": v for k, v in gammas.items() if not k.startswith("_")}
+    for key in (linkage_evidence.WEIGHTS, linkage_evidence.PRIOR):
+        if key in gammas:
+            values[key] = gammas[key]
     shown = {
         "first_name": ("first_name",), "last_name": ("last_name",), "dob": ("dob",),
         "address": ("address_line_1", "postcode", "uprn"), "national_id": ("national_id",),
@@ -282,7 +298,10 @@ def explain_pair(session: Session, pair: LinkPair) -> list[dict[str, Any]]:
 
 
 def review_queue(session: Session, organisation_id: int, *, limit: int = 50) -> list[ReviewItem]:
-    low, high = linkage.REVIEW_BAND
+    from boroughs.support.linkage_settings import effective
+
+    eff = effective(session, organisation_id)
+    low, high = eff.review_low, eff.review_high
     decided = {(a, b) for a, b in session.execute(
         select(ReviewDecision.record_a_id, ReviewDecision.record_b_id)
         .where(ReviewDecision.organisation_id == organisation_id))}

@@ -18,7 +18,7 @@ from starlette.datastructures import FormData
 from boroughs.core import audit, permissions
 from boroughs.core.errors import NotFound, ValidationFailed
 from boroughs.core.models import Organisation, OrgKind, User
-from boroughs.support import linkage_permissions, residents
+from boroughs.support import linkage_permissions, linkage_settings, residents
 from boroughs.support.models import LinkRun, Resident, ResidentRecord, SourceRecord
 from boroughs.support.referral import shares_for_resident
 from boroughs.support.schemas import SCHEMAS
@@ -197,3 +197,34 @@ def review_decide(request: Request, slug: str, db: Session = Depends(get_db),
         raise ValidationFailed("Choose whether the two records are the same person.")
     residents.decide(db, org.id, a, b, decision, user=user, reason=form.get("reason") or None)
     return _see_other(f"/support/{org.slug}/review")
+
+
+@router.get("/support/{slug}/linkage/settings")
+def linkage_settings_page(request: Request, slug: str, threshold: str = "", review_low: str = "",
+                          review_high: str = "", saved: str = "", db: Session = Depends(get_db),
+                          user: User = Depends(require_user)) -> Response:
+    """The threshold and review band, with the expected false and missed matches of a choice before saving."""
+    org = _council(db, slug, user, "support.linkage.settings")
+    eff = linkage_settings.effective(db, org.id)
+    errors: dict[str, str] = {}
+    proposed = None
+    if threshold or review_low or review_high:
+        try:
+            proposed = linkage_settings.validate(threshold, review_low, review_high)
+        except ValidationFailed as exc:
+            errors["threshold"] = str(exc)
+    t, lo, hi = proposed or (eff.threshold, eff.review_low, eff.review_high)
+    expected = linkage_settings.choices(db, org.id, t, lo, hi)
+    return render(request, "support/linkage_settings.html", _ctx(
+        org, user, eff=eff, proposed=proposed, expected=expected, errors=errors, saved=bool(saved),
+        form={"threshold": threshold or f"{eff.threshold:g}", "review_low": review_low or f"{eff.review_low:g}",
+              "review_high": review_high or f"{eff.review_high:g}"}))
+
+
+@router.post("/support/{slug}/linkage/settings")
+def linkage_settings_save(request: Request, slug: str, form: FormData = Depends(form_data),
+                          db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    org = _council(db, slug, user, "support.linkage.settings")
+    linkage_settings.save(db, org.id, form.get("threshold"), form.get("review_low"), form.get("review_high"),
+                          user=user)
+    return _see_other(f"/support/{org.slug}/linkage/settings?saved=1")

@@ -69,3 +69,18 @@ def test_find_and_review_pages(page, live_server, sign_in, assert_accessible, li
         page.get_by_role("button", name="Save decision on pair 1", exact=True).click()  # not "pair 10"
         assert page.get_by_role("heading", name="Review uncertain record pairs").is_visible()
         assert_accessible(page)
+
+
+def test_linkage_settings_page(page, live_server, sign_in, assert_accessible, linked):  # type: ignore[no-untyped-def]
+    """Issue 14: the analyst sees the expected errors of a choice before saving it."""
+    sign_in(page, "analyst@newham.demo.boroughs.test")
+    page.goto(f"{live_server.url}/support/newham/linkage/settings")
+    assert page.get_by_role("heading", name="Linkage threshold and review band").is_visible()
+    assert_accessible(page)
+    page.get_by_label("Threshold (match probability, between 0 and 1)").fill("0.8")
+    page.get_by_role("button", name="Show the expected errors").click()
+    assert page.get_by_role("heading", name="Your choice").is_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Save these settings").click()
+    assert page.get_by_text("Settings saved").is_visible()
+    assert_accessible(page)

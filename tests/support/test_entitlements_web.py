@@ -144,9 +144,8 @@ def test_the_atrs_record_describes_the_take_up_estimate_from_the_councils_state(
     import re as _re
 
     from boroughs.core.models import Organisation
-    from boroughs.support import fairness
+    from boroughs.support import fairness, rules_service
     from boroughs.support import rules as rl
-    from boroughs.support import rules_service
     from boroughs.support.entitlements import campaign
 
     c, s = client

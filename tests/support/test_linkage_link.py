@@ -135,6 +135,9 @@ def test_residents_review_and_split_survive_reruns(engine: Engine, small_borough
         queue = review_queue(s, oid, limit=10)
         assert queue and all(0.3 <= i.pair.match_probability < 0.9 for i in queue)
         assert any(e["match_weight"] != 0 for e in queue[0].explanation)
+        for it in queue:  # the evidence shown adds up to the match weight shown, prior included
+            assert it.explanation[-1]["comparison"] == "_prior"
+            assert sum(e["match_weight"] for e in it.explanation) == pytest.approx(it.pair.match_weight, abs=1e-3)
         item = queue[0]
         a, b = item.pair.record_a_id, item.pair.record_b_id
         decide(s, oid, a, b, "accept")

@@ -71,6 +71,42 @@ def test_resident_pages_permissions_audit_review_and_split(engine: Engine, clien
         _others_cannot_see_the_resident(engine, client, email)
     _search_needs_a_purpose(engine, client)
     _review_accept_reject_and_split(engine, client)
+    _settings_show_expected_errors_before_saving(engine, client)
+
+
+def _settings_show_expected_errors_before_saving(engine: Engine, client: tuple[TestClient, int]) -> None:
+    """Issue 14: the analyst sees the expected false and missed matches of a choice, then saves it."""
+    from boroughs.support.linkage_settings_models import LinkageSetting
+    from boroughs.support.models import LinkPair
+
+    c, oid = client
+    for email in ("officer@newham.demo.boroughs.test", "manager@hackney.demo.boroughs.test",
+                  "caseworker@eastside-food.demo.boroughs.test"):
+        _login(c, email)
+        assert c.get("/support/newham/linkage/settings").status_code == 403, email
+    _login(c, "analyst@newham.demo.boroughs.test")
+    page = c.get("/support/newham/linkage/settings")
+    assert page.status_code == 200 and "Expected false matches" in page.text
+    assert "Save these settings" not in page.text  # nothing proposed yet
+    bad = c.get("/support/newham/linkage/settings?threshold=1.5&review_low=0.3&review_high=0.9")
+    assert bad.status_code == 200 and "must be between 0 and 1" in bad.text and "Save these settings" not in bad.text
+    with session_scope(engine) as s:
+        probs = [p for p in s.execute(select(LinkPair.match_probability)
+                                      .where(LinkPair.organisation_id == oid)).scalars()]
+    expected_false = sum(1 - p for p in probs if p >= 0.8)
+    shown = c.get("/support/newham/linkage/settings?threshold=0.8&review_low=0.4&review_high=0.8")
+    assert shown.status_code == 200 and "Save these settings" in shown.text
+    assert f"{expected_false:,.1f} of {sum(p >= 0.8 for p in probs):,} joined pairs" in shown.text
+    token = re.findall(r'name="csrf_token" value="([^"]+)"', shown.text)[-1]
+    saved = c.post("/support/newham/linkage/settings", data={"threshold": "0.8", "review_low": "0.4",
+                                                             "review_high": "0.8", "csrf_token": token},
+                   follow_redirects=False)
+    assert saved.status_code == 303
+    with session_scope(engine) as s:
+        row = s.get(LinkageSetting, oid)
+        assert row is not None and (row.threshold, row.review_low, row.review_high) == (0.8, 0.4, 0.8)
+        assert s.execute(select(AuditEvent).where(AuditEvent.action == "support.linkage.settings")).first()
+        assert all(0.4 <= i.pair.match_probability < 0.8 for i in review_queue(s, oid, limit=50))
 
 
 def _resident_view_asks_purpose_and_audits_it(engine: Engine, client: tuple[TestClient, int]) -> None:
