@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     login_lock_minutes: int = 15
     login_ip_limit_per_hour: int = 50
 
+    # Issue 13: provision beside need (docs/inclusion/provision.md) and the map's start-up.
+    provision_walk_minutes: float = 15.0
+    provision_walk_speed_kmh: float = 4.8
+    provision_detour_factor: float = 1.3
+    map_preload: bool = True
+
     @field_validator("database_url")
     @classmethod
     def _normalise_pg(cls, v: str) -> str:
