@@ -10,17 +10,21 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy.orm import Session
 
 from boroughs.config import get_settings
 from boroughs.core.errors import NotFound
 from boroughs.inclusion import api, briefing
 from boroughs.inclusion.map_data import IndexMissing, MapIndex, get_index
 from boroughs.inclusion.map_profile import SORTS, borough_summary, format_value, profile, selection
+from boroughs.inclusion.provision import web as provision_web
+from boroughs.web.deps import get_db
 from boroughs.web.templating import render
 
 router = APIRouter()
 router.include_router(api.router)
+router.include_router(provision_web.router)
 NAV = [{"text": "Map", "href": "/map"}]
 
 PAGE_SIZE = 50
@@ -89,13 +93,14 @@ def table_page(request: Request, borough: str | None = None, ward: str | None = 
 
 
 @router.get("/map/areas/{code}", include_in_schema=False)
-def area_page(request: Request, code: str, w: str | None = None) -> Response:
+def area_page(request: Request, code: str, w: str | None = None, db: Session = Depends(get_db)) -> Response:
     index = get_index()
     if code.endswith(".pdf"):
         return await_pdf(request, f"/map/areas/{code[:-4]}", index, w)
     weights = index.parse_weights(w)
     data = profile(index, code, weights)
     return render(request, "inclusion/area.html", {**_common(index), "p": data, "w": _weights_query(index, weights),
+                                                   "gap": provision_web.area_gap(db, index, data["code"]),
                                                    "pdf_link": f"/map/areas/{data['code']}.pdf" + _q(index, weights)})
 
 
@@ -111,20 +116,22 @@ def boroughs_page(request: Request) -> Response:
 
 
 @router.get("/map/boroughs/{code}", include_in_schema=False)
-def borough_page(request: Request, code: str, w: str | None = None) -> Response:
+def borough_page(request: Request, code: str, w: str | None = None, db: Session = Depends(get_db)) -> Response:
     index = get_index()
     weights = index.parse_weights(w)
     data = borough_summary(index, code, weights)
     return render(request, "inclusion/borough.html", {**_common(index), "b": data, "print": False,
+                                                      "gap": provision_web.borough_gaps(db, index, code),
                                                       "chart": _chart(data), "q": _q(index, weights)})
 
 
 @router.get("/map/boroughs/{code}/briefing", include_in_schema=False)
-def borough_briefing(request: Request, code: str, w: str | None = None) -> Response:
+def borough_briefing(request: Request, code: str, w: str | None = None, db: Session = Depends(get_db)) -> Response:
     index = get_index()
     weights = index.parse_weights(w)
     data = borough_summary(index, code, weights, top=15)
     return render(request, "inclusion/briefing.html", {**_common(index), "b": data, "print": True,
+                                                       "gap": provision_web.borough_gaps(db, index, code),
                                                        "chart": _chart(data), "q": _q(index, weights)})
 
 
