@@ -53,7 +53,8 @@ def serve(
     if migrate:
         upgrade()
     console.print(f"Boroughs is running at [bold]http://{host}:{port}/[/] (database {get_settings().database_url.split('@')[-1]})")
-    uvicorn.run(create_app(), host=host, port=port, log_level="info", proxy_headers=True)
+    uvicorn.run(create_app(preload=get_settings().map_preload), host=host, port=port, log_level="info",
+                proxy_headers=True)
 
 
 # ---------------------------------------------------------------- data

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from boroughs.config import get_settings
 from boroughs.core.errors import NotFound
+from boroughs.core.postcodes import lookup_path as postcode_lookup_path
 from boroughs.inclusion import api, briefing
 from boroughs.inclusion.map_data import IndexMissing, MapIndex, get_index
 from boroughs.inclusion.map_profile import SORTS, borough_summary, format_value, profile, selection
@@ -55,7 +56,8 @@ def map_page(request: Request) -> Response:
     return render(request, "inclusion/map.html", {
         **_common(index), "layer_groups": groups,
         "basemap_url": settings.basemap_url, "basemap_attribution": settings.basemap_attribution,
-        "postcodes": bool(settings.postcode_lookup),
+        "postcodes": postcode_lookup_path() is not None,
+        "gap_layer": provision_web.GAP_LAYER, "provision_kinds": provision_web.KINDS,
         "london_bbox": [round(float(index.boroughs["minx"].min()), 5), round(float(index.boroughs["miny"].min()), 5),
                         round(float(index.boroughs["maxx"].max()), 5), round(float(index.boroughs["maxy"].max()), 5)],
     })
@@ -162,3 +164,26 @@ def await_pdf(request: Request, path: str, index: MapIndex, w: str | None) -> Re
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
 
+
+
+def preload_map(sessions: Any) -> None:
+    """Issue 13: load the index and encode what ``/map`` fetches first (map data, boundaries, the provision
+    and the gap layer), so the first visit after start-up is as fast as later ones (``BOROUGHS_MAP_PRELOAD``)."""
+    from boroughs.inclusion import map_payloads
+    from boroughs.inclusion.map_data import index_available
+
+    if not index_available():
+        return
+    index = get_index()
+    jobs: list[tuple[str, Any]] = [("map-data", lambda: map_payloads.dumps(map_payloads.first_view(index)))]
+    jobs += [(f"topo:{kind}", lambda kind=kind: map_payloads.topology(index, kind)) for kind in ("lsoa21", "borough", "ward")]
+    for key, build in jobs:
+        if key not in index.cache:
+            body = build()
+            etag = '"' + map_payloads.hashlib.sha1(body).hexdigest()[:20] + '"'
+            index.cache[key] = (body, map_payloads.gzip.compress(body, 9), etag)
+    with sessions() as db:
+        provision_web.gap_table(db, index)
+
+
+PRELOAD = (preload_map,)

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
@@ -43,6 +46,18 @@ def _error(request: Request, status: int, title: str, message: str) -> Response:
     return render(request, "errors/error.html", {"status": status, "title": title, "message": message}, status)
 
 
+@asynccontextmanager
+async def _preloading(app: FastAPI) -> AsyncIterator[None]:
+    """Issue 13: warm what the first visit needs (in a worker thread: never block the event loop)."""
+    for _area, module in _area_routers():
+        for job in getattr(module, "PRELOAD", ()):
+            try:
+                await anyio.to_thread.run_sync(job, app.state.sessions)
+            except Exception:  # a failed warm-up only means the first request does the work
+                log.exception("preloading %s failed", getattr(job, "__name__", job))
+    yield
+
+
 def _area_routers() -> list[tuple[str, Any]]:
     found = []
     for area in AREAS:
@@ -55,10 +70,13 @@ def _area_routers() -> list[tuple[str, Any]]:
     return found
 
 
-def create_app(engine: Engine | None = None) -> FastAPI:
+def create_app(engine: Engine | None = None, *, preload: bool = False) -> FastAPI:
+    """The app. ``preload`` (``boroughs serve`` with ``BOROUGHS_MAP_PRELOAD``, on by default) runs each area's
+    ``PRELOAD`` callables (from its ``routes`` module) while starting, before the first request is served."""
     settings = get_settings()
     engine = engine or get_engine()
     app = FastAPI(
+        lifespan=_preloading if preload else None,
         title="Boroughs",
         version=boroughs.__version__,
         description="Digital inclusion, preventative support and a collaborative fund for London councils.",

@@ -32,6 +32,12 @@ api = APIRouter(prefix="/api/v1/inclusion", tags=["inclusion provision"])
 WHEN = Query("any", pattern="^(any|evenings|weekends|evenings_or_weekends)$",
              description="Count only sites open: any, evenings, weekends or evenings_or_weekends")
 PAGE_SIZE = 50
+GAP_LAYER = {
+    "id": "gap", "name": "Gap: need against digital support", "group": "Digital support", "kind": "score",
+    "description": "Residents likely offline, weighted by the area's score and by the walk to the nearest digital "
+                   "support site (larger: a bigger gap).",
+    "unit": "", "higher_is_worse": True, "palette": "sequential", "values_url": "/api/v1/inclusion/gaps/values",
+}
 
 
 # ---- the cached tables ---------------------------------------------------------------------------
@@ -68,7 +74,7 @@ def _num(v: Any) -> float | None:
 
 def _minutes(v: Any) -> int | None:
     f = _num(v)
-    return None if f is None else max(1, int(round(f)))
+    return None if f is None else max(1, round(f))
 
 
 def area_gap(db: Session, index: MapIndex, code: str, when: str = "any") -> dict[str, Any]:
@@ -85,7 +91,7 @@ def area_gap(db: Session, index: MapIndex, code: str, when: str = "any") -> dict
                             "minutes": _minutes(params.walk_minutes(np.array([km * 1000]))[0])})
     nearest_km = _num(r["nearest_km"])
     residents = _num(r["residents_offline"])
-    n_sites = int(len(sites(db)))
+    n_sites = len(sites(db))
     if nearest_km is None:
         sentence = "No digital support site is recorded" + (" that is open at these times." if when != "any" else ".")
     else:
@@ -102,7 +108,7 @@ def area_gap(db: Session, index: MapIndex, code: str, when: str = "any") -> dict
         "nearest_is_example": bool(r["nearest_example"]), "within_walk": int(r["within_walk"]),
         "walk_limit_minutes": params.minutes, "residents_offline": residents, "score": _num(r["score"]),
         "gap_score": _num(r["gap_score"]), "gap_rank": int(r["gap_rank"]), "borough_rank": int(r["borough_rank"]),
-        "areas_in_borough": int((table["borough_code"] == borough).sum()), "areas": int(len(table)),
+        "areas_in_borough": int((table["borough_code"] == borough).sum()), "areas": len(table),
         "by_kind": by_kind, "sentence": sentence,
     }
 
@@ -133,7 +139,7 @@ def borough_gaps(db: Session, index: MapIndex, code: str, top: int = 10, when: s
     counts = {label: int((own["kind"] == kind).sum()) for kind, label in KINDS.items()}
     return {
         "summary": gaps.borough_summary(table, code), "rows": _rows(index, gaps.ranked(table, code, top)),
-        "sites": int(len(own)), "by_kind": {k: v for k, v in counts.items() if v},
+        "sites": len(own), "by_kind": {k: v for k, v in counts.items() if v},
         "examples": bool(own["is_example"].any()) if len(own) else False,
         "walk_minutes": reach.WalkParams.from_settings().minutes, "when": when,
     }
