@@ -629,7 +629,12 @@
       map.getCanvas().style.cursor = "";
       el("tooltip").hidden = true;
     });
-    map.on("click", "lsoa-fill", function (e) { if (e.features && e.features[0]) select(data.codes[e.features[0].id], false); });
+    map.on("click", "lsoa-fill", function (e) {
+      // A digital support site under the pointer takes the click (provision-map.js shows its details).
+      var over = ["provision-points", "provision-clusters"].filter(function (id) { return map.getLayer(id); });
+      if (over.length && map.queryRenderedFeatures(e.point, { layers: over }).length) return;
+      if (e.features && e.features[0]) select(data.codes[e.features[0].id], false);
+    });
     map.on("moveend", function () { updateWardLabels(); writeUrl(); });
 
     el("layer").addEventListener("change", function () { setLayer(this.value); });
