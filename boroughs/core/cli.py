@@ -48,13 +48,12 @@ def serve(
     """Serve the web app (``GET /healthz`` answers 200 when the database is reachable)."""
     import uvicorn
 
-    from boroughs.web.app import create_app
+    from boroughs.web.app import serving_app
 
     if migrate:
         upgrade()
     console.print(f"Boroughs is running at [bold]http://{host}:{port}/[/] (database {get_settings().database_url.split('@')[-1]})")
-    uvicorn.run(create_app(preload=get_settings().map_preload), host=host, port=port, log_level="info",
-                proxy_headers=True)
+    uvicorn.run(serving_app(), host=host, port=port, log_level="info", proxy_headers=True)
 
 
 # ---------------------------------------------------------------- data

@@ -157,3 +157,9 @@ def create_app(engine: Engine | None = None, *, preload: bool = False) -> FastAP
                       "Try again later. If it keeps happening, tell your administrator the time it happened.")
 
     return app
+
+
+def serving_app() -> FastAPI:
+    """The app as ``boroughs serve`` runs it: preloading the map's data unless ``BOROUGHS_MAP_PRELOAD=false``
+    (for ``uvicorn --factory boroughs.web.app:serving_app``)."""
+    return create_app(preload=get_settings().map_preload)

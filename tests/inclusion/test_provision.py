@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from boroughs.core import datasets
 from boroughs.core.errors import PermissionDenied
-from boroughs.core.models import Membership, OrgKind, Organisation, Role, User
+from boroughs.core.models import Membership, Organisation, OrgKind, Role, User
 from boroughs.core.organisations import create_organisation
 from boroughs.core.postcodes import ONSPD, prepare_onspd
 from boroughs.inclusion.provision import hours, importer
