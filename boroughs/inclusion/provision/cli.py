@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -38,13 +40,13 @@ def _fail(exc: Exception, report: Path | None = None) -> None:
     raise typer.Exit(1) from exc
 
 
-def write_report(path: Path, faults: list[object]) -> None:
+def write_report(path: Path, faults: Sequence[Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=["row", "field", "value", "problem"])
         w.writeheader()
         for f in faults:
-            w.writerow(f.as_dict())  # type: ignore[attr-defined]
+            w.writerow(f.as_dict())
 
 
 @app.command("import")
