@@ -14,6 +14,7 @@ import secrets
 from fastapi import Depends, Request, Response
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from boroughs.config import get_settings
 from boroughs.core import auth, permissions
@@ -128,3 +129,8 @@ def set_session_cookie(response: Response, token: str) -> None:
 
 def clear_session_cookie(response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+async def form_data(request: Request) -> FormData:
+    """The submitted form, read on the event loop so that the route itself can be a plain (threaded) ``def``."""
+    return await request.form()

@@ -399,6 +399,13 @@ def read_file(path: Path, *, kind: str | None = None, data_dir: Path | None = No
         raw = path.read_bytes()
     except OSError as exc:
         raise DataError(path, f"cannot be read ({exc.strerror})") from exc
+    return parse_bytes(path, raw, kind=kind, data_dir=data_dir)
+
+
+def parse_bytes(path: Path, raw: bytes, *, kind: str | None = None, data_dir: Path | None = None) -> Parsed:
+    """Parse a provision file's bytes (``path`` names it in messages), without touching the database."""
+    if kind is not None and kind not in KINDS:
+        raise BoroughsError(f"--kind must be one of: {', '.join(KINDS)}")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -439,6 +446,16 @@ def import_file(db: Session, path: Path, organisation: Organisation, *, source: 
     if parsed.faults:
         raise ImportFailed(path, parsed.faults)
     return store(db, parsed, organisation, source or path.name, example=example)
+
+
+def import_bytes(db: Session, name: str, raw: bytes, organisation: Organisation, *, actor: User,
+                 source: str | None = None, kind: str | None = None) -> ImportResult:
+    """An uploaded file (the web page): the same checks and the same replace-by-source as :func:`import_file`."""
+    permissions.require(actor, "inclusion.provision.import", organisation.id)
+    parsed = parse_bytes(Path(name), raw, kind=kind)
+    if parsed.faults:
+        raise ImportFailed(name, parsed.faults)
+    return store(db, parsed, organisation, source or name)
 
 
 def store(db: Session, parsed: Parsed, organisation: Organisation, source: str, *, example: bool = False

@@ -15,15 +15,20 @@ from urllib.parse import urlencode
 import numpy as np
 import pandas as pd
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import RedirectResponse
+from sqlalchemy import Integer
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData, UploadFile
 
-from boroughs.core.errors import NotFound
+from boroughs.core import audit, permissions
+from boroughs.core.errors import BoroughsError, NotFound, PermissionDenied
+from boroughs.core.models import User
 from boroughs.inclusion import map_payloads
 from boroughs.inclusion.map_data import MapIndex, get_index
 from boroughs.inclusion.map_profile import format_value, ward_name
 from boroughs.inclusion.provision import gaps, reach
 from boroughs.inclusion.provision.models import KINDS
-from boroughs.web.deps import get_db
+from boroughs.web.deps import form_data, get_db, require_user
 from boroughs.web.templating import render
 
 router = APIRouter()
@@ -286,6 +291,101 @@ def gaps_page(request: Request, borough: str | None = None, when: str = WHEN, pa
         "walk": reach.WalkParams.from_settings(), "kinds": KINDS,
         "borough_name": index.borough_name(borough) if borough else "London",
     })
+
+
+def _manage_context(db: Session, user: User) -> dict[str, Any]:
+    from sqlalchemy import func, select
+
+    from boroughs.core.models import Organisation
+    from boroughs.inclusion.provision.models import Provision
+
+    org_ids = permissions.orgs_where(user, "inclusion.provision.import") | permissions.orgs_where(
+        user, "inclusion.provision.clear")
+    if not org_ids:
+        raise PermissionDenied("Only a council's analysts, managers and administrators can manage its digital "
+                               "support sites.")
+    councils = list(db.scalars(select(Organisation).where(Organisation.id.in_(org_ids), Organisation.kind == "council")
+                               .order_by(Organisation.name)))
+    sources = db.execute(
+        select(Provision.organisation_id, Provision.source, Provision.source_kind, func.count(Provision.id),
+               func.max(Provision.imported_at), func.max(Provision.is_example.cast(Integer)))
+        .where(Provision.organisation_id.in_(org_ids))
+        .group_by(Provision.organisation_id, Provision.source, Provision.source_kind)
+        .order_by(Provision.organisation_id, Provision.source)).all()
+    names = {c.id: c.name for c in councils}
+    return {"councils": councils, "kinds": KINDS, "sources": [
+        {"org_id": o, "council": names.get(o, ""), "source": src, "source_kind": sk, "count": n, "imported_at": at,
+         "example": bool(ex), "can_clear": permissions.can(user, "inclusion.provision.clear", o)}
+        for o, src, sk, n, at, ex in sources]}
+
+
+@router.get("/map/provision", include_in_schema=False)
+def manage_page(request: Request, done: str | None = None, db: Session = Depends(get_db),
+                user: User = Depends(require_user)) -> Response:
+    return render(request, "inclusion/provision/manage.html", {**_manage_context(db, user), "errors": {},
+                                                               "faults": [], "done": done})
+
+
+@router.post("/map/provision", include_in_schema=False)
+def manage_import(request: Request, form: FormData = Depends(form_data), db: Session = Depends(get_db),
+                  user: User = Depends(require_user)) -> Response:
+    from boroughs.core.models import Organisation
+    from boroughs.inclusion.provision import importer
+
+    errors: dict[str, str] = {}
+    faults: list[Any] = []
+    upload = form.get("file")
+    org_text = str(form.get("council") or "")
+    kind = str(form.get("kind") or "") or None
+    source = str(form.get("source") or "").strip() or None
+    org = db.get(Organisation, int(org_text)) if org_text.isdigit() and len(org_text) < 10 else None
+    if org is None:
+        errors["council"] = "Choose the council the sites belong to"
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        errors["file"] = "Choose a CSV or Open Referral UK JSON file"
+    if not errors and org is not None and isinstance(upload, UploadFile):
+        raw = upload.file.read(20_000_001)
+        name = upload.filename or "upload"
+        if len(raw) > 20_000_000:
+            errors["file"] = "The file is larger than 20 MB"
+        else:
+            try:
+                result = importer.import_bytes(db, name, raw, org, actor=user, source=source, kind=kind)
+            except importer.ImportFailed as exc:
+                errors["file"] = f"{name}: nothing was imported: {len(exc.faults)} row(s) need correcting"
+                faults = exc.faults
+            except (BoroughsError, ValueError) as exc:
+                errors["file"] = str(exc)
+            else:
+                audit.record(db, "inclusion.provision.import", actor=user, organisation_id=org.id,
+                             object_type="provision_source", object_id=result.source,
+                             detail={"imported": result.imported, "replaced": result.replaced,
+                                     "skipped": len(result.skipped), "format": result.source_kind})
+                done = (f"Imported {result.imported} site{'s' if result.imported != 1 else ''} for {org.name} from "
+                        f"{result.source} ({result.replaced} earlier rows replaced, {len(result.skipped)} skipped).")
+                return RedirectResponse("/map/provision?" + urlencode({"done": done}), status_code=303)
+    ctx = _manage_context(db, user)
+    return render(request, "inclusion/provision/manage.html",
+                  {**ctx, "errors": errors, "faults": faults, "done": None, "chosen": org_text, "chosen_kind": kind or "",
+                   "source": source or ""}, 422)
+
+
+@router.post("/map/provision/clear", include_in_schema=False)
+def manage_clear(request: Request, form: FormData = Depends(form_data), db: Session = Depends(get_db),
+                 user: User = Depends(require_user)) -> Response:
+    from boroughs.core.models import Organisation
+    from boroughs.inclusion.provision import importer
+
+    org_text = str(form.get("council") or "")
+    org = db.get(Organisation, int(org_text)) if org_text.isdigit() and len(org_text) < 10 else None
+    source = str(form.get("source") or "")
+    if org is None or not source:
+        raise NotFound("No such source of sites.")
+    n = importer.clear(db, org, source=source, actor=user)
+    audit.record(db, "inclusion.provision.clear", actor=user, organisation_id=org.id, object_type="provision_source",
+                 object_id=source, detail={"removed": n})
+    return RedirectResponse("/map/provision?" + urlencode({"done": f"Removed {n} sites from {source}."}),
+                            status_code=303)
 
 
 router.include_router(api)
