@@ -119,7 +119,7 @@ def test_phone_width_search_is_full_width_and_the_map_comes_before_the_long_cont
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_every_map_page_passes_axe(page: Any, server: Any, assert_accessible: Callable[[Any], None],
-                                   width: int) -> None:
+                                   sign_in: Callable[..., None], width: int) -> None:
     page.set_viewport_size({"width": width, "height": 900})
     _open(page, f"{server.url}/map?area={AREA}")
     page.locator("#profile-gap").wait_for()
@@ -129,3 +129,14 @@ def test_every_map_page_passes_axe(page: Any, server: Any, assert_accessible: Ca
     for path in PAGES:
         page.goto(server.url + path)
         assert_accessible(page)
+    sign_in(page, "analyst@newham.demo.boroughs.test")
+    page.goto(server.url + "/map/provision")
+    assert page.locator("#sources").is_visible()
+    assert_accessible(page)
+    page.locator("#file").set_input_files({"name": "bad.csv", "mimeType": "text/csv",
+                                           "buffer": b"name,kind,latitude,longitude\nA,pub,51.52,0.02\n"})
+    with page.expect_navigation():
+        page.locator("#import-button").click()
+    assert page.locator("#faults").is_visible()
+    assert_accessible(page)
+    page.context.clear_cookies()
