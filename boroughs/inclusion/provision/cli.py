@@ -26,7 +26,7 @@ def _fail(exc: Exception, report: Path | None = None) -> None:
 
     if isinstance(exc, ImportFailed):
         console.print(f"[red]Error:[/red] {exc.path}: nothing was imported; {len(exc.faults)} fault(s):",
-                      highlight=False)
+                      highlight=False, soft_wrap=True)
         for f in exc.faults[:30]:
             console.print(f"  row {f.row}, {f.field}: {f.problem}" + (f" ({f.value!r})" if f.value else ""),
                           highlight=False, soft_wrap=True)
@@ -119,7 +119,7 @@ def clear_cmd(council: str = COUNCIL,
     except BoroughsError as exc:
         _fail(exc)
         return
-    console.print(f"Removed {n:,} sites.")
+    console.print(f"Removed {n:,} sites.", highlight=False)
 
 
 def gaps_cmd(
