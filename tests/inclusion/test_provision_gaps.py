@@ -238,3 +238,28 @@ def test_a_council_analyst_imports_sites_on_the_web_whole_or_not_at_all(client: 
                                                    "council": newham.group(1), "source": "sites.csv"})
     assert r.status_code == 403
     assert len(client.get("/api/v1/inclusion/provision?borough=E09000025").json()["features"]) == 15
+
+
+def test_serving_preloads_the_map_before_the_first_request(map_env: Path, tmp_path: Path,  # noqa: F811
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from boroughs.config import reset_settings
+    from boroughs.core.db import make_engine
+    from boroughs.core.migrate import upgrade
+    from boroughs.inclusion.map_data import clear_cache
+    from boroughs.web.app import create_app, serving_app
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'preload.db'}")
+    upgrade(engine)
+    clear_cache()
+    reach.forget()
+    with TestClient(create_app(engine)):
+        assert "map-data" not in get_index().cache  # tests' apps do not preload
+    clear_cache()
+    with TestClient(create_app(engine, preload=True)):
+        cache = get_index().cache
+        assert {"map-data", "topo:lsoa21", "topo:borough", "topo:ward"} <= set(cache)
+        assert any(k[0] == "gaps" for k in reach._cache)
+    monkeypatch.setenv("BOROUGHS_MAP_PRELOAD", "false")
+    reset_settings()
+    assert serving_app().router.lifespan_context.__name__ != "_preloading"
+    engine.dispose()
