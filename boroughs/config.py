@@ -105,6 +105,12 @@ class Settings(BaseSettings):
     linkage_review_low: float = Field(default=0.3, gt=0, lt=1)
     linkage_review_high: float = Field(default=0.9, gt=0, le=1)
 
+    # Issue 13: provision beside need (docs/inclusion/provision.md) and the map's start-up.
+    provision_walk_minutes: float = 15.0
+    provision_walk_speed_kmh: float = 4.8
+    provision_detour_factor: float = 1.3
+    map_preload: bool = True
+
     @field_validator("database_url")
     @classmethod
     def _normalise_pg(cls, v: str) -> str:

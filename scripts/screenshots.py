@@ -21,6 +21,8 @@ SHOTS: list[tuple[str, str | None, str, str | None]] = [
     ("sign-in.png", None, "/sign-in", None),
     ("admin.png", "admin@demo.boroughs.test", "/admin", None),
     ("admin-organisation.png", "admin@newham.demo.boroughs.test", "/admin", None),
+    ("map-gaps.png", None, "/map?layer=gap&borough=E09000025", "body[data-provision-ready='1']"),
+    ("map-gaps-table.png", None, "/map/gaps?borough=E09000025", None),
 ]
 ARGS = ["--no-sandbox", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]

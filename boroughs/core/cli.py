@@ -48,14 +48,14 @@ def serve(
     """Serve the web app (``GET /healthz`` answers 200 when the database is reachable)."""
     import uvicorn
 
-    from boroughs.web.app import create_app
+    from boroughs.web.app import serving_app
 
     if migrate:
         upgrade()
     console.print(f"Boroughs is running at [bold]http://{host}:{port}/[/] (database {get_settings().database_url.split('@')[-1]})")
     # X-Forwarded-For is read by boroughs.web.deps.client_ip, from BOROUGHS_TRUSTED_PROXIES only
     try:
-        app = create_app()
+        app = serving_app()
     except BoroughsError as exc:
         fail(str(exc))
         return

@@ -314,3 +314,7 @@ def boundary_geojson(kind: str, data_dir: str | None = None) -> bytes:
     """The raw GeoJSON of a boundary layer (cached; the files are a few MB at most)."""
     path = require_file(LAYERS[kind].dataset, Path(data_dir) if data_dir else None)
     return path.read_bytes()
+
+from boroughs.core import postcodes as _postcodes  # noqa: E402  (registers the ONSPD dataset)
+
+assert _postcodes

@@ -179,3 +179,11 @@ def catalogue_cmd() -> None:
         typer.echo(f"{nt.name}")
         for ind in cat.of_type(t):
             typer.echo(f"  {ind.id:<28} {ind.name} ({ind.year}){'' if ind.england else '  [London only]'}")
+
+
+# Issue 13: provision beside need (boroughs/inclusion/provision/).
+from boroughs.inclusion.provision.cli import app as _provision_app  # noqa: E402
+from boroughs.inclusion.provision.cli import gaps_cmd as _gaps_cmd  # noqa: E402
+
+app.add_typer(_provision_app, name="provision")
+app.command("gaps")(_gaps_cmd)

@@ -51,4 +51,6 @@ def seed_demo(db: Session) -> dict[str, int]:
     out = Path(get_settings().out_dir).resolve()
     existed = (out / INDEX_FILE).is_file()
     ensure_index(out)
-    return {"inclusion_index_built": 0 if existed else 1}
+    from boroughs.inclusion.provision.demo import seed_examples  # issue 13: example provision, labelled
+
+    return {"inclusion_index_built": 0 if existed else 1, "inclusion_example_sites": seed_examples(db)}

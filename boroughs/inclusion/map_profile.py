@@ -9,13 +9,11 @@ from __future__ import annotations
 import re
 import threading
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from boroughs.config import get_settings
 from boroughs.core.errors import NotFound
 from boroughs.inclusion.map_data import MapIndex
 
@@ -374,11 +372,11 @@ def _postcodes(path: str, stamp: float) -> dict[str, str]:
 
 
 def postcode_lookup() -> dict[str, str] | None:
-    setting = get_settings().postcode_lookup
-    if not setting:
-        return None
-    path = Path(setting)
-    if not path.is_file():
+    """Postcode → LSOA 2021, from ``BOROUGHS_POSTCODE_LOOKUP`` or else the ONSPD extract in the data directory."""
+    from boroughs.core.postcodes import lookup_path
+
+    path = lookup_path()
+    if path is None:
         return None
     with _postcode_lock:
         return _postcodes(str(path), path.stat().st_mtime)

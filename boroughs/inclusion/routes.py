@@ -10,17 +10,22 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy.orm import Session
 
 from boroughs.config import get_settings
 from boroughs.core.errors import NotFound
+from boroughs.core.postcodes import lookup_path as postcode_lookup_path
 from boroughs.inclusion import api, briefing
 from boroughs.inclusion.map_data import IndexMissing, MapIndex, get_index
 from boroughs.inclusion.map_profile import SORTS, borough_summary, format_value, profile, selection
+from boroughs.inclusion.provision import web as provision_web
+from boroughs.web.deps import get_db
 from boroughs.web.templating import env, render
 
 router = APIRouter()
 router.include_router(api.router)
+router.include_router(provision_web.router)
 NAV = [{"text": "Map", "href": "/map"}]
 env.globals["pdf_unavailable"] = briefing.pdf_unavailable  # briefings say how to enable PDFs when they cannot
 
@@ -52,7 +57,8 @@ def map_page(request: Request) -> Response:
     return render(request, "inclusion/map.html", {
         **_common(index), "layer_groups": groups,
         "basemap_url": settings.basemap_url, "basemap_attribution": settings.basemap_attribution,
-        "postcodes": bool(settings.postcode_lookup),
+        "postcodes": postcode_lookup_path() is not None,
+        "gap_layer": provision_web.GAP_LAYER, "provision_kinds": provision_web.KINDS,
         "london_bbox": [round(float(index.boroughs["minx"].min()), 5), round(float(index.boroughs["miny"].min()), 5),
                         round(float(index.boroughs["maxx"].max()), 5), round(float(index.boroughs["maxy"].max()), 5)],
     })
@@ -127,13 +133,14 @@ def validation_chart(name: str) -> Response:
 
 
 @router.get("/map/areas/{code}", include_in_schema=False)
-def area_page(request: Request, code: str, w: str | None = None) -> Response:
+def area_page(request: Request, code: str, w: str | None = None, db: Session = Depends(get_db)) -> Response:
     index = get_index()
     if code.endswith(".pdf"):
         return await_pdf(request, f"/map/areas/{code[:-4]}", index, w)
     weights = index.parse_weights(w)
     data = profile(index, code, weights)
     return render(request, "inclusion/area.html", {**_common(index), "p": data, "w": _weights_query(index, weights),
+                                                   "gap": provision_web.area_gap(db, index, data["code"]),
                                                    "pdf_link": f"/map/areas/{data['code']}.pdf" + _q(index, weights)})
 
 
@@ -149,20 +156,22 @@ def boroughs_page(request: Request) -> Response:
 
 
 @router.get("/map/boroughs/{code}", include_in_schema=False)
-def borough_page(request: Request, code: str, w: str | None = None) -> Response:
+def borough_page(request: Request, code: str, w: str | None = None, db: Session = Depends(get_db)) -> Response:
     index = get_index()
     weights = index.parse_weights(w)
     data = borough_summary(index, code, weights)
     return render(request, "inclusion/borough.html", {**_common(index), "b": data, "print": False,
+                                                      "gap": provision_web.borough_gaps(db, index, code),
                                                       "chart": _chart(data), "q": _q(index, weights)})
 
 
 @router.get("/map/boroughs/{code}/briefing", include_in_schema=False)
-def borough_briefing(request: Request, code: str, w: str | None = None) -> Response:
+def borough_briefing(request: Request, code: str, w: str | None = None, db: Session = Depends(get_db)) -> Response:
     index = get_index()
     weights = index.parse_weights(w)
     data = borough_summary(index, code, weights, top=15)
     return render(request, "inclusion/briefing.html", {**_common(index), "b": data, "print": True,
+                                                       "gap": provision_web.borough_gaps(db, index, code),
                                                        "chart": _chart(data), "q": _q(index, weights)})
 
 
@@ -193,3 +202,26 @@ def await_pdf(request: Request, path: str, index: MapIndex, w: str | None) -> Re
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{name}.pdf"'})
 
+
+
+def preload_map(sessions: Any) -> None:
+    """Issue 13: load the index and encode what ``/map`` fetches first (map data, boundaries, the provision
+    and the gap layer), so the first visit after start-up is as fast as later ones (``BOROUGHS_MAP_PRELOAD``)."""
+    from boroughs.inclusion import map_payloads
+    from boroughs.inclusion.map_data import index_available
+
+    if not index_available():
+        return
+    index = get_index()
+    jobs: list[tuple[str, Any]] = [("map-data", lambda: map_payloads.dumps(map_payloads.first_view(index)))]
+    jobs += [(f"topo:{kind}", lambda kind=kind: map_payloads.topology(index, kind)) for kind in ("lsoa21", "borough", "ward")]
+    for key, build in jobs:
+        if key not in index.cache:
+            body = build()
+            etag = '"' + map_payloads.hashlib.sha1(body).hexdigest()[:20] + '"'
+            index.cache[key] = (body, map_payloads.gzip.compress(body, 9), etag)
+    with sessions() as db:
+        provision_web.gap_table(db, index)
+
+
+PRELOAD = (preload_map,)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
@@ -57,6 +58,18 @@ def _busy_response(request: Request) -> Response:
     return response
 
 
+@asynccontextmanager
+async def _preloading(app: FastAPI) -> AsyncIterator[None]:
+    """Issue 13: warm what the first visit needs (in a worker thread: never block the event loop)."""
+    for _area, module in _area_routers():
+        for job in getattr(module, "PRELOAD", ()):
+            try:
+                await anyio.to_thread.run_sync(job, app.state.sessions)
+            except Exception:  # a failed warm-up only means the first request does the work
+                log.exception("preloading %s failed", getattr(job, "__name__", job))
+    yield
+
+
 def _area_routers() -> list[tuple[str, Any]]:
     found = []
     for area in AREAS:
@@ -71,7 +84,11 @@ def _area_routers() -> list[tuple[str, Any]]:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """While serving: a signed audit checkpoint every minute when one is due, and a last one on the way out."""
+    """While serving: a signed audit checkpoint every minute when one is due, and a last one on the way out;
+    first, when the app was made with ``preload``, each area's warm-up (issue 13)."""
+    if app.state.preload:
+        async with _preloading(app):
+            pass
 
     async def every_minute() -> None:
         while True:
@@ -89,7 +106,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             log.exception("could not write the audit checkpoint at shut-down")
 
 
-def create_app(engine: Engine | None = None) -> FastAPI:
+def create_app(engine: Engine | None = None, *, preload: bool = False) -> FastAPI:
+    """The app. ``preload`` (``boroughs serve`` with ``BOROUGHS_MAP_PRELOAD``, on by default) runs each area's
+    ``PRELOAD`` callables (from its ``routes`` module) while starting, before the first request is served."""
     settings = get_settings()
     audit.audit_key()  # refuse to start without an audit key (outside demo mode)
     engine = engine or get_engine()
@@ -104,6 +123,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         lifespan=_lifespan,
     )
     app.state.engine = engine
+    app.state.preload = preload
     app.state.sessions = session_factory(engine)
     app.state.settings = settings
     app.add_middleware(GZipMiddleware, minimum_size=1000)
@@ -184,3 +204,9 @@ def create_app(engine: Engine | None = None) -> FastAPI:
                       "Try again later. If it keeps happening, tell your administrator the time it happened.")
 
     return app
+
+
+def serving_app() -> FastAPI:
+    """The app as ``boroughs serve`` runs it: preloading the map's data unless ``BOROUGHS_MAP_PRELOAD=false``
+    (for ``uvicorn --factory boroughs.web.app:serving_app``)."""
+    return create_app(preload=get_settings().map_preload)

@@ -148,7 +148,7 @@ def test_the_atrs_record_describes_the_take_up_estimate_from_the_councils_state(
     from boroughs.support import rules as rl
     from boroughs.support.entitlements import campaign
 
-    c, s = client
+    _c, s = client
     org = s.scalar(select(Organisation).where(Organisation.slug == "newham"))
     officer = s.scalar(select(User).where(User.email == "officer@test.example"))
     manager = s.scalar(select(User).where(User.email == "manager@test.example"))

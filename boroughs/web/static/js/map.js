@@ -361,7 +361,8 @@
   function ensureLayer(id) {
     if (id === "score" || layerCache[id]) return Promise.resolve();
     if (id.indexOf("need:") === 0 && data.values[id]) { layerCache[id] = data.values[id]; return Promise.resolve(); }
-    return fetch(API + "/layers/" + encodeURIComponent(id) + "/values").then(function (r) { return r.json(); })
+    var url = layerInfo[id] && layerInfo[id].values_url ? layerInfo[id].values_url : API + "/layers/" + encodeURIComponent(id) + "/values";
+    return fetch(url).then(function (r) { return r.json(); })
       .then(function (doc) { layerCache[id] = doc.values; });
   }
 
@@ -468,6 +469,7 @@
       '<p class="govuk-body"><a class="govuk-link" id="profile-link" href="' + link + '">Printable profile of ' + esc(p.name) + "</a></p>";
     applyDataStyles(el("profile-body"));
     renderProfileFigures();
+    document.dispatchEvent(new CustomEvent("boroughs:profile", { detail: p }));
   }
 
   function renderProfileFigures() {
@@ -643,7 +645,12 @@
       map.getCanvas().style.cursor = "";
       el("tooltip").hidden = true;
     });
-    map.on("click", "lsoa-fill", function (e) { if (e.features && e.features[0]) select(data.codes[e.features[0].id], false); });
+    map.on("click", "lsoa-fill", function (e) {
+      // A digital support site under the pointer takes the click (provision-map.js shows its details).
+      var over = ["provision-points", "provision-clusters"].filter(function (id) { return map.getLayer(id); });
+      if (over.length && map.queryRenderedFeatures(e.point, { layers: over }).length) return;
+      if (e.features && e.features[0]) select(data.codes[e.features[0].id], false);
+    });
     map.on("moveend", function () { updateWardLabels(); writeUrl(); });
 
     el("layer").addEventListener("change", function () { setLayer(this.value); });
@@ -713,6 +720,7 @@
       var boroughFeatures = topoToFeatures(res[2]);
       data.codes.forEach(function (c, i) { codeIndex[c] = i; });
       data.layers.forEach(function (l) { layerInfo[l.id] = l; });
+      (config.extra_layers || []).forEach(function (l) { layerInfo[l.id] = l; });  // e.g. the provision gap
       needIndex = data.need_types;
       needIndex.forEach(function (t) { state.weights[t.id] = t.weight; defaultWeights[t.id] = t.weight; });
       londonBox = bboxOf(boroughFeatures);
@@ -738,6 +746,7 @@
           ready = true;
           window.__mapIdleMs = performance.now();
           document.body.dataset.mapReady = "1";
+          document.dispatchEvent(new CustomEvent("boroughs:map-ready"));
           status.textContent = "The map shows " + data.count.toLocaleString("en-GB") + " areas: " + layerInfo[state.layer].name + ".";
           loadWards();
           writeUrl();
@@ -767,6 +776,8 @@
       return Object.keys(seen).length;
     },
     sourceCount: function () { return geo.length; },
+    get layers() { return layerInfo; },
+    reloadLayer: function (id) { delete layerCache[id]; if (state.layer === id) setLayer(id); },
     select: select,
   };
   start();
