@@ -88,7 +88,9 @@ def data_check(
     for ds in sorted(datasets.REGISTRY.values(), key=lambda d: d.path):
         path = ds.full_path(root)
         prov = path.parent / ds.provenance
-        if not path.exists():
+        if not path.exists() and ds.optional:
+            status = f"[yellow]not present (optional: {ds.optional})[/]"
+        elif not path.exists():
             status = "[red]MISSING[/]"
             problems += 1
         else:
@@ -108,7 +110,9 @@ def data_check(
                       f"{prov.relative_to(root) if prov.exists() else 'none'}; source: {ds.url}", soft_wrap=True)
     if problems:
         fail(f"{problems} dataset(s) missing or broken. Fetch them with `boroughs data fetch`.")
-    console.print(f"All {len(datasets.REGISTRY)} datasets present and valid.")
+    absent = [ds.key for ds in datasets.REGISTRY.values() if ds.optional and not ds.full_path(root).exists()]
+    console.print(f"All {len(datasets.REGISTRY) - len(absent)} required datasets present and valid"
+                  + (f"; optional, not present: {', '.join(sorted(absent))}." if absent else "."))
 
 
 @data_app.command("fetch")

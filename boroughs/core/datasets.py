@@ -44,6 +44,9 @@ class Dataset:
     # London rows of a national file, with Boroughs' column names); without it the file is used as is.
     download: str | None = None
     prepare: Callable[[Path, Path], None] | None = field(default=None, compare=False)
+    # An optional dataset turns a feature on when present (e.g. the postcode directory: postcode search);
+    # ``data check`` reports it missing without failing, and says what it would enable.
+    optional: str | None = None
 
     def full_path(self, data_dir: Path | None = None) -> Path:
         return (data_dir or get_settings().data_dir) / self.path

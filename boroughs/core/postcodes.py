@@ -91,6 +91,7 @@ ONSPD = Dataset(
     download="https://www.arcgis.com/sharing/rest/content/items/6fb8941d58e54d949f521c92dfb92f2a/data",
     prepare=prepare_onspd,
     columns=COLUMNS,
+    optional="postcode search on the map and provision sites placed by postcode alone",
 )
 datasets.register(ONSPD)
 

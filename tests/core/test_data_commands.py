@@ -30,6 +30,25 @@ def test_check_passes_on_the_real_data(data_dir):
     assert "boundaries.lsoa21" in r.output and "Open Government Licence v3.0" in r.output
 
 
+def test_an_optional_dataset_is_reported_but_not_required(data_dir, tmp_path):
+    """The postcode directory turns on postcode search; without it, data check says so and still passes."""
+    from boroughs.core.postcodes import ONSPD
+
+    d = tmp_path / "data"
+    d.mkdir()
+    for sub in data_dir.iterdir():
+        if sub.name == "lookups":
+            shutil.copytree(sub, d / "lookups")
+        else:
+            (d / sub.name).symlink_to(sub)
+    (d / ONSPD.path).unlink(missing_ok=True)
+    r = runner.invoke(app, ["data", "check", "--data-dir", str(d)])
+    assert r.exit_code == 0, r.output
+    assert "not present (optional: postcode search" in r.output and "lookups.onspd" in r.output
+    (d / ONSPD.path).write_bytes(b"not gzip")
+    assert runner.invoke(app, ["data", "check", "--data-dir", str(d)]).exit_code == 1  # present but broken fails
+
+
 def test_check_reports_missing_and_broken_files(data_dir, tmp_path):
     d = tmp_path / "data"
     shutil.copytree(data_dir / "boundaries", d / "boundaries")
