@@ -18,7 +18,6 @@ from pydantic import BaseModel
 from starlette.requests import Request as StarletteRequest
 from starlette.routing import Route
 
-from boroughs.core.csv_safety import safe_frame
 from boroughs.core.errors import NotFound
 from boroughs.inclusion import map_payloads
 from boroughs.inclusion.map_data import MapIndex, get_index
@@ -169,8 +168,8 @@ def areas_csv(w: str | None = WEIGHTS, borough: str | None = None, ward: str | N
     from boroughs.inclusion import downloads
 
     buf = io.StringIO()
-    safe_frame(downloads.with_indicators(index, rows.drop(columns=["ward_code"]))).to_csv(buf, index=False,
-                                                                                        float_format="%.6g")
+    # with_indicators neutralises formula-like cells (boroughs.core.csv_safety)
+    downloads.with_indicators(index, rows.drop(columns=["ward_code"])).to_csv(buf, index=False, float_format="%.6g")
     return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{_filename(borough, ward)}.csv"'})
 

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from boroughs.core.csv_safety import safe_frame
 from boroughs.inclusion.catalogue import load_catalogue
 from boroughs.inclusion.map_data import MapIndex
 
 PREFIX = "indicator_"
-_RISKY = ("=", "+", "-", "@", "\t", "\r")
 
 SELECTION_COLUMNS = {
     "code": "LSOA 2021 code (ONS).",
@@ -29,13 +29,6 @@ SELECTION_COLUMNS = {
     "rank_high": "95th percentile of the rank over the Monte Carlo draws.",
     "area_type": "Area type: a group of areas with a similar mix of needs.",
 }
-
-
-def _neutralise(value: object) -> object:
-    """A text cell a spreadsheet would run as a formula is prefixed with an apostrophe."""
-    if isinstance(value, str) and value.startswith(_RISKY):
-        return "'" + value
-    return value
 
 
 def indicators(index: MapIndex) -> pd.DataFrame | None:
@@ -57,10 +50,7 @@ def with_indicators(index: MapIndex, rows: pd.DataFrame) -> pd.DataFrame:
     out = rows.copy()
     if ind is not None:
         out = out.join(ind, on="code")
-    for c in out.columns:
-        if out[c].dtype == object:
-            out[c] = out[c].map(_neutralise)
-    return out
+    return safe_frame(out)
 
 
 def dictionary(index: MapIndex) -> pd.DataFrame:
@@ -80,4 +70,4 @@ def dictionary(index: MapIndex) -> pd.DataFrame:
                 "direction": "higher value means more risk" if i.direction > 0 else "higher value means less risk",
                 "evidence": i.evidence,
             })
-    return pd.DataFrame(rows).map(_neutralise)
+    return safe_frame(pd.DataFrame(rows))

@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from boroughs.core import audit, permissions
-from boroughs.core.errors import NotFound, ValidationFailed
-from boroughs.core.models import Organisation, OrgKind, User
+from boroughs.core.errors import ValidationFailed
+from boroughs.core.models import Organisation, User
 from boroughs.support import linkage_permissions, linkage_settings, residents
+from boroughs.support.council_pages import council_for as _council
 from boroughs.support.models import LinkRun, Resident, ResidentRecord, SourceRecord
 from boroughs.support.referral import shares_for_resident
 from boroughs.support.schemas import SCHEMAS
@@ -35,14 +36,6 @@ PURPOSES = {
     "review": "Clerical review of record linkage",
     "request": "Responding to the resident's own request or complaint",
 }
-
-
-def _council(db: Session, slug: str, user: User, action: str) -> Organisation:
-    org = db.scalar(select(Organisation).where(Organisation.slug == slug, Organisation.kind == OrgKind.COUNCIL.value))
-    if org is None:
-        raise NotFound("There is no such council.")
-    permissions.require(user, action, org.id)
-    return org
 
 
 def _see_other(url: str) -> RedirectResponse:

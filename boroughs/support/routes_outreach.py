@@ -17,11 +17,13 @@ from starlette.datastructures import FormData
 
 from boroughs.core import audit, permissions
 from boroughs.core.errors import NotFound, ValidationFailed
-from boroughs.core.models import Organisation, OrgKind, User
+from boroughs.core.models import Organisation, User
 from boroughs.support import evaluation as evaluation_mod
 from boroughs.support import fairness as fairness_mod
 from boroughs.support import outreach, outreach_permissions, rules_service
 from boroughs.support import rules as rl
+from boroughs.support.council_pages import council_for as _council
+from boroughs.support.council_pages import page_context as _ctx
 from boroughs.support.rules_models import OptOut, RuleStatus
 from boroughs.web.deps import form_data, get_db, require_user
 from boroughs.web.templating import render
@@ -31,21 +33,8 @@ assert outreach_permissions  # registers the actions
 router = APIRouter()
 
 
-def _council(db: Session, slug: str, user: User, action: str) -> Organisation:
-    org = db.scalar(select(Organisation).where(Organisation.slug == slug, Organisation.kind == OrgKind.COUNCIL.value))
-    if org is None:
-        raise NotFound("There is no such council.")
-    permissions.require(user, action, org.id)
-    return org
-
-
 def _see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
-
-
-def _ctx(org: Organisation, user: User, **extra: Any) -> dict[str, Any]:
-    can = {a: permissions.can(user, a, org.id) for a in permissions.ACTIONS if a.startswith("support.")}
-    return {"org": org, "can": can, "base": f"/support/{org.slug}", **extra}
 
 
 def _form(form: FormData) -> dict[str, Any]:

@@ -235,10 +235,10 @@ def test_grouping_is_hidden_for_area_types(page: Any, map_server: Any) -> None: 
     open_map(page, map_server.url + "/map")
     assert page.locator("#classification").is_visible()
     page.select_option("#layer", "area_type")
-    page.wait_for_function("document.getElementById('classification-group').hidden === true")
+    wait_until(page, "document.getElementById('classification-group').hidden === true")
     assert page.locator("#classification").is_hidden()
     page.select_option("#layer", "score")
-    page.wait_for_function("document.getElementById('classification-group').hidden === false")
+    wait_until(page, "document.getElementById('classification-group').hidden === false")
 
 
 def test_keyboard_alone_reaches_every_control(page: Any, map_server: Any, index: MapIndex) -> None:  # noqa: F811

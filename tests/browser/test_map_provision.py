@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from boroughs.core.db import session_scope
+from tests.browser.conftest import wait_until
 from tests.browser.conftest_map import map_env, map_index_dir, map_server, open_map  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
@@ -32,7 +33,7 @@ def server(map_server: Any) -> Any:  # noqa: F811
 
 def _open(page: Any, url: str) -> None:
     open_map(page, url)
-    page.wait_for_function("document.body.dataset.provisionReady === '1'", timeout=30_000)
+    wait_until(page, "document.body.dataset.provisionReady === '1'")
 
 
 def _rendered(page: Any, layers: list[str]) -> int:
@@ -42,16 +43,16 @@ def _rendered(page: Any, layers: list[str]) -> int:
 def test_provision_points_render_cluster_and_filter_by_kind(page: Any, server: Any) -> None:
     sites = httpx.get(server.url + "/api/v1/inclusion/provision", timeout=30).json()["features"]
     _open(page, server.url + "/map?borough=E09000025")
-    page.wait_for_function("window.boroughsMap.map.loaded()")
+    wait_until(page, "window.boroughsMap.map.loaded()")
     assert page.locator("#provision-status").inner_text().startswith(f"{len(sites)} digital support sites shown")
     assert "examples, not real places" in page.locator("#provision-status").inner_text()
     assert _rendered(page, ["provision-points", "provision-clusters"]) > 0
     libraries = sum(1 for f in sites if f["properties"]["kind"] == "library")
     page.locator("#provision-kind-library").uncheck()
-    page.wait_for_function(f"document.body.dataset.provisionShown === '{len(sites) - libraries}'")
+    wait_until(page, f"document.body.dataset.provisionShown === '{len(sites) - libraries}'")
     page.locator("#provision-show").uncheck()
-    page.wait_for_function("document.body.dataset.provisionShown === '0'")
-    page.wait_for_function("window.boroughsMap.map.loaded()")
+    wait_until(page, "document.body.dataset.provisionShown === '0'")
+    wait_until(page, "window.boroughsMap.map.loaded()")
     assert _rendered(page, ["provision-points", "provision-clusters"]) == 0
 
 
@@ -59,8 +60,8 @@ def test_a_sites_details_open_on_select_and_say_it_is_an_example(page: Any, serv
     site = httpx.get(server.url + "/api/v1/inclusion/provision?kind=library&borough=E09000025", timeout=30).json()["features"][0]
     lon, lat = site["geometry"]["coordinates"]
     _open(page, f"{server.url}/map?at={lon},{lat},15.5")
-    page.wait_for_function("window.boroughsMap.map.loaded()")
-    page.wait_for_function("window.boroughsMap.map.queryRenderedFeatures({layers: ['provision-points']}).length > 0")
+    wait_until(page, "window.boroughsMap.map.loaded()")
+    wait_until(page, "window.boroughsMap.map.queryRenderedFeatures({layers: ['provision-points']}).length > 0")
     xy = page.evaluate(f"(() => {{ const p = window.boroughsMap.map.project([{lon}, {lat}]); return [p.x, p.y]; }})()")
     box = page.locator("#map canvas").bounding_box()
     page.mouse.click(box["x"] + xy[0], box["y"] + xy[1])
@@ -74,7 +75,7 @@ def test_the_gap_layer_colours_areas_by_the_gap(page: Any, server: Any) -> None:
     values = httpx.get(server.url + "/api/v1/inclusion/gaps/values", timeout=60).json()["values"]
     _open(page, server.url + "/map")
     page.locator("#layer").select_option("gap")
-    page.wait_for_function("document.getElementById('map-status').textContent.startsWith('Showing Gap')")
+    wait_until(page, "document.getElementById('map-status').textContent.startsWith('Showing Gap')")
     assert page.locator("#legend-title").inner_text() == "Gap: need against digital support"
     codes = page.evaluate("window.boroughsMap.data.codes")
     order = sorted(range(len(values)), key=lambda i: values[i])
@@ -82,7 +83,7 @@ def test_the_gap_layer_colours_areas_by_the_gap(page: Any, server: Any) -> None:
     colours = page.evaluate(f"[window.boroughsMap.colourOf('{low}'), window.boroughsMap.colourOf('{high}')]")
     assert colours[0] != colours[1]
     assert "layer=gap" in page.url
-    page.wait_for_function("window.boroughsMap.map.loaded()")
+    wait_until(page, "window.boroughsMap.map.loaded()")
     assert page.evaluate("window.boroughsMap.renderedCount()") > 1000
     # evenings only: fewer sites count, so the gap layer is fetched again with the filter
     with page.expect_response(lambda r: "/gaps/values?when=evenings" in r.url):

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from boroughs.core.db import session_scope
+from tests.browser.conftest import wait_until
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -57,14 +58,14 @@ def test_officer_builds_a_rule_with_the_rule_builder(seeded, page, sign_in, asse
     row.get_by_label("Window in days").fill("60")
     row.get_by_label("Threshold").fill("300")
     # the live check writes the YAML as the officer types (no button pressed)
-    page.wait_for_function("document.getElementById('rule-yaml').textContent.includes('rose_by_at_least: 300')")
+    wait_until(page, "document.getElementById('rule-yaml').textContent.includes('rose_by_at_least: 300')")
     assert "The rule is valid." in page.locator("#rule-check").inner_text()
     # a protected characteristic asks for a justification, live
     row2 = page.locator("fieldset", has_text="Condition 2")
     row2.get_by_label("Signal").select_option(label="Resident's age (years)")
     row2.get_by_label("Comparison").select_option(label="is at least")
     row2.get_by_label("Threshold").fill("70")
-    page.wait_for_function("document.getElementById('rule-check').textContent.includes('justification')")
+    wait_until(page, "document.getElementById('rule-check').textContent.includes('justification')")
     assert_accessible(page)
     _shot(page, "support-rule-builder.png")
     page.get_by_role("button", name="Add the rule to the draft").click()

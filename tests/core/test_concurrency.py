@@ -158,7 +158,10 @@ def test_the_loop_watch_can_fail(seeded):
         with seeded.connect() as conn:
             conn.exec_driver_sql("SELECT 1")
 
-    asyncio.run(bad())
+    # in a thread of its own: the test process may already run an event loop (pytest-playwright's)
+    worker = threading.Thread(target=lambda: asyncio.run(bad()))
+    worker.start()
+    worker.join()
     assert on_loop == ["SELECT 1"]
 
 

@@ -11,9 +11,9 @@ from sqlalchemy import Engine, select
 from boroughs.core.db import session_scope
 from boroughs.core.models import AuditEvent
 from boroughs.support.models import ResidentRecord
-from tests.support.test_linkage_web import _biggest_resident, _csrf, _login, borough
+from tests.support.test_linkage_web import _biggest_resident, _csrf, _login, borough, client
 
-assert borough  # the module's fixtures, shared with the resident-page tests
+assert borough and client  # the module's fixtures, shared with the resident-page tests
 
 
 def test_an_analyst_splits_a_resident_from_the_review_page(engine: Engine, client: tuple[TestClient, int]) -> None:

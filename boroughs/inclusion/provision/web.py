@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
 from boroughs.core import audit, permissions
+from boroughs.core.csv_safety import safe_frame
 from boroughs.core.errors import BoroughsError, NotFound, PermissionDenied
 from boroughs.core.models import User
 from boroughs.inclusion import map_payloads
@@ -221,7 +222,7 @@ def gaps_csv(borough: str | None = None, when: str = WHEN, db: Session = Depends
         index.borough_name(borough)
     rows = pd.DataFrame(_rows(index, gaps.ranked(gap_table(db, index, when), borough or None)))
     buf = io.StringIO()
-    safe_csv(rows).to_csv(buf, index=False, float_format="%.6g")
+    safe_frame(rows).to_csv(buf, index=False, float_format="%.6g")
     name = f"digital-support-gaps-{(borough or 'london').lower()}{'' if when == 'any' else '-' + when}.csv"
     return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -239,16 +240,6 @@ def gap_values(request: Request, when: str = WHEN, db: Session = Depends(get_db)
 @api.get("/gaps/areas/{code}", summary="One area's reach and gap: nearest site of each kind, walking time")
 def gap_area(request: Request, code: str, when: str = WHEN, db: Session = Depends(get_db)) -> Response:
     return map_payloads.json_response(request, _clean(area_gap(db, get_index(), code, when)))
-
-
-def safe_csv(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text cells that a spreadsheet would run as a formula (``= + - @``, tab, CR) get a leading apostrophe."""
-    out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object:
-            out[col] = out[col].map(lambda v: "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r")
-                                    else v)
-    return out
 
 
 def _clean(value: Any) -> Any:

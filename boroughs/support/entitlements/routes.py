@@ -18,8 +18,10 @@ from starlette.datastructures import FormData
 
 from boroughs.core import audit, permissions
 from boroughs.core.errors import NotFound, PermissionDenied, ValidationFailed
-from boroughs.core.models import Organisation, OrgKind, User
+from boroughs.core.models import Organisation, User
 from boroughs.support import outreach
+from boroughs.support.council_pages import council_for as _council
+from boroughs.support.council_pages import page_context
 from boroughs.support.entitlements import campaign
 from boroughs.support.entitlements import permissions as entitlement_permissions
 from boroughs.support.entitlements.rates import for_date
@@ -30,17 +32,8 @@ assert entitlement_permissions  # registers the actions
 router = APIRouter()
 
 
-def _council(db: Session, slug: str, user: User, action: str) -> Organisation:
-    org = db.scalar(select(Organisation).where(Organisation.slug == slug, Organisation.kind == OrgKind.COUNCIL.value))
-    if org is None:
-        raise NotFound("There is no such council.")
-    permissions.require(user, action, org.id)
-    return org
-
-
 def _ctx(org: Organisation, user: User, **extra: Any) -> dict[str, Any]:
-    can = {a: permissions.can(user, a, org.id) for a in permissions.ACTIONS if a.startswith("support.")}
-    return {"org": org, "can": can, "base": f"/support/{org.slug}", "benefits": campaign.BENEFITS, **extra}
+    return page_context(org, user, benefits=campaign.BENEFITS, **extra)
 
 
 @router.get("/support/{slug}/entitlements")

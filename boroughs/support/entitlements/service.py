@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from boroughs.core import audit
+from boroughs.core.csv_safety import safe_cell
 from boroughs.support.entitlements import estimator
 from boroughs.support.entitlements.rates import PensionCreditRates, for_date, state_pension_age_date
 from boroughs.support.models import ResidentRecord, SourceRecord
@@ -26,11 +27,6 @@ from boroughs.support.rules_service import opted_out_ids
 BENEFIT = "pension_credit"
 CSV_COLUMNS = ("resident_id", "benefit", "likelihood", "weekly_amount", "annual_amount", "explanation", "rates_year")
 PC_RECEIPT = {"none": False, "guarantee credit": True, "savings credit": True, "both": True}
-
-
-def safe_row(values: list[object]) -> list[object]:
-    """Cells a spreadsheet would run as a formula (=, +, -, @, tab, CR) are prefixed with a quote."""
-    return ["'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r") else v for v in values]
 
 
 def _num(series: pd.Series) -> pd.Series:
@@ -130,8 +126,9 @@ def write_csv(frame: pd.DataFrame, out_dir: Path) -> Path:
         w = csv.writer(f)
         w.writerow(CSV_COLUMNS)
         for r in frame.itertuples(index=False):
-            w.writerow(safe_row([int(r.resident_id), r.benefit, r.likelihood, f"{r.weekly_amount:.2f}",
-                                 f"{r.annual_amount:.2f}", r.explanation, r.rates_year]))
+            row = [int(r.resident_id), r.benefit, r.likelihood, f"{r.weekly_amount:.2f}", f"{r.annual_amount:.2f}",
+                   r.explanation, r.rates_year]
+            w.writerow([safe_cell(v) for v in row])
     partial.replace(path)
     return path
 
