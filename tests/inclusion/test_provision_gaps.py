@@ -167,7 +167,7 @@ def test_gap_api_pages_and_downloads_agree(client: TestClient) -> None:
 
 
 def test_csv_download_neutralises_formulae() -> None:
-    from boroughs.inclusion.provision.web import safe_csv
+    from boroughs.core.csv_safety import safe_frame as safe_csv  # the shared neutraliser the download uses
 
     frame = pd.DataFrame({"name": ["=HYPERLINK(1)", "+1", "-x", "@SUM", "\tx", "ok"], "n": [1, 2, 3, 4, 5, 6]})
     out = safe_csv(frame)
