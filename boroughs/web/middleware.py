@@ -87,7 +87,7 @@ class BoroughsMiddleware:
         state: dict[str, Any] = scope.setdefault("state", {})
         state["session_factory"] = self.sessions
         path: str = scope.get("path", "")
-        cacheable = path.startswith(("/static/", "/assets/", "/api/docs"))
+        cacheable = path.startswith(("/static/", "/assets/"))  # /api/docs is a page like any other (it names who is signed in)
         if path.startswith(UNLIMITED):
             await self._handle(scope, receive, send, state, path, cacheable)
             return
