@@ -6,6 +6,7 @@ rules about what may change once proposals exist are the service's (``boroughs.f
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -19,7 +20,7 @@ from boroughs.core.permissions import can
 from boroughs.fund import call_edit, calls
 from boroughs.fund import routes as base
 from boroughs.fund.call_edit import FormErrors
-from boroughs.fund.models import Call, Criterion, Strand
+from boroughs.fund.models import Call
 from boroughs.web.deps import form_data, get_db, require_user
 from boroughs.web.templating import render
 
@@ -172,34 +173,45 @@ def edit_strand(request: Request, slug: str, strand_id: int, db: Session = Depen
     return _strand_page(request, db, user, slug, strand_id)
 
 
+def _save(request: Request, db: Session, user: User, slug: str, item_id: int, values: dict[str, Any], *,
+          get: Callable[..., Any], update: Callable[..., Any], page: Callable[..., Response], done: str) -> Response:
+    """Save a strand's or a criterion's form: the same page again with every problem, or back to the call."""
+    item = get(db, _managed_call(db, user, slug), item_id)
+    try:
+        update(db, user, item, values)
+    except FormErrors as exc:
+        db.rollback()
+        return page(request, db, user, slug, item_id, errors=exc.errors, values=values)
+    except ValidationFailed as exc:
+        db.rollback()
+        return page(request, db, user, slug, item_id, error=str(exc), values=values)
+    return base._go(f"/fund/calls/{slug}/edit", done)
+
+
+def _remove(request: Request, db: Session, user: User, slug: str, item_id: int, *, get: Callable[..., Any],
+            remove: Callable[..., Any], done: str) -> Response:
+    """Remove a strand or a criterion, or say on the call's edit page why it cannot go."""
+    item = get(db, _managed_call(db, user, slug), item_id)
+    try:
+        remove(db, user, item)
+    except ValidationFailed as exc:
+        db.rollback()
+        return _edit_page(request, db, user, slug, error=str(exc))
+    return base._go(f"/fund/calls/{slug}/edit", done)
+
+
 @router.post("/fund/calls/{slug}/strands/{strand_id}/edit")
 def save_strand(request: Request, slug: str, strand_id: int, form: FormData = Depends(form_data),
                 db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
-    values = _fields(form)
-    call = _managed_call(db, user, slug)
-    strand: Strand = call_edit.get_strand(db, call, strand_id)
-    try:
-        call_edit.update_strand(db, user, strand, values)
-    except FormErrors as exc:
-        db.rollback()
-        return _strand_page(request, db, user, slug, strand_id, errors=exc.errors, values=values)
-    except ValidationFailed as exc:
-        db.rollback()
-        return _strand_page(request, db, user, slug, strand_id, error=str(exc), values=values)
-    return base._go(f"/fund/calls/{slug}/edit", "strand-saved")
+    return _save(request, db, user, slug, strand_id, _fields(form), get=call_edit.get_strand,
+                 update=call_edit.update_strand, page=_strand_page, done="strand-saved")
 
 
 @router.post("/fund/calls/{slug}/strands/{strand_id}/remove")
 def remove_strand(request: Request, slug: str, strand_id: int, form: FormData = Depends(form_data),
                   db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
-    call = _managed_call(db, user, slug)
-    strand = call_edit.get_strand(db, call, strand_id)
-    try:
-        call_edit.remove_strand(db, user, strand)
-    except ValidationFailed as exc:
-        db.rollback()
-        return _edit_page(request, db, user, slug, error=str(exc))
-    return base._go(f"/fund/calls/{slug}/edit", "strand-removed")
+    return _remove(request, db, user, slug, strand_id, get=call_edit.get_strand, remove=call_edit.remove_strand,
+                   done="strand-removed")
 
 
 def _criterion_page(request: Request, db: Session, user: User, slug: str, criterion_id: int, *,
@@ -226,28 +238,12 @@ def edit_criterion(request: Request, slug: str, criterion_id: int, db: Session =
 @router.post("/fund/calls/{slug}/criteria/{criterion_id}/edit")
 def save_criterion(request: Request, slug: str, criterion_id: int, form: FormData = Depends(form_data),
                    db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
-    values = _fields(form)
-    call = _managed_call(db, user, slug)
-    crit: Criterion = call_edit.get_criterion(db, call, criterion_id)
-    try:
-        call_edit.update_criterion(db, user, crit, values)
-    except FormErrors as exc:
-        db.rollback()
-        return _criterion_page(request, db, user, slug, criterion_id, errors=exc.errors, values=values)
-    except ValidationFailed as exc:
-        db.rollback()
-        return _criterion_page(request, db, user, slug, criterion_id, error=str(exc), values=values)
-    return base._go(f"/fund/calls/{slug}/edit", "criterion-saved")
+    return _save(request, db, user, slug, criterion_id, _fields(form), get=call_edit.get_criterion,
+                 update=call_edit.update_criterion, page=_criterion_page, done="criterion-saved")
 
 
 @router.post("/fund/calls/{slug}/criteria/{criterion_id}/remove")
 def remove_criterion(request: Request, slug: str, criterion_id: int, form: FormData = Depends(form_data),
                      db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
-    call = _managed_call(db, user, slug)
-    crit = call_edit.get_criterion(db, call, criterion_id)
-    try:
-        call_edit.remove_criterion(db, user, crit)
-    except ValidationFailed as exc:
-        db.rollback()
-        return _edit_page(request, db, user, slug, error=str(exc))
-    return base._go(f"/fund/calls/{slug}/edit", "criterion-removed")
+    return _remove(request, db, user, slug, criterion_id, get=call_edit.get_criterion,
+                   remove=call_edit.remove_criterion, done="criterion-removed")
