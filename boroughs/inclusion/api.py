@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import math
 from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -117,7 +116,7 @@ def _profile_response(request: Request, code: str, w: str | None) -> Response:
         if len([k for k in index.cache if k.startswith("profile:")]) > 6000:
             for k in [k for k in index.cache if k.startswith("profile:")]:
                 index.cache.pop(k, None)
-        body = map_payloads.dumps(_clean(profile(index, code, weights)))
+        body = map_payloads.dumps(map_payloads.json_safe(profile(index, code, weights)))
         index.cache[key] = (body, map_payloads.gzip.compress(body, 6),
                             '"' + map_payloads.hashlib.sha1(body).hexdigest()[:20] + '"')
     return map_payloads.cached_response(request, index, key, lambda: b"")
@@ -128,7 +127,7 @@ def borough(code: str, request: Request, w: str | None = WEIGHTS) -> Response:
     index = _index()
     summary = borough_summary(index, code, index.parse_weights(w))
     summary.pop("london_scores", None)
-    return map_payloads.json_response(request, _clean(summary))
+    return map_payloads.json_response(request, map_payloads.json_safe(summary))
 
 
 @router.get("/search", response_model=SearchOut, summary="Find an LSOA (code or name), ward, borough or postcode")
@@ -155,7 +154,7 @@ def areas(request: Request, w: str | None = WEIGHTS, borough: str | None = None,
           offset: int = Query(0, ge=0)) -> Response:
     _, rows = _select(w, borough, ward, q, decile, sort, order)
     page = rows.iloc[offset:offset + limit]
-    doc = {"count": len(rows), "offset": offset, "items": _clean(page.to_dict("records"))}
+    doc = {"count": len(rows), "offset": offset, "items": map_payloads.json_safe(page.to_dict("records"))}
     return map_payloads.json_response(request, doc)
 
 
@@ -193,7 +192,7 @@ def areas_geojson(w: str | None = WEIGHTS, borough: str | None = None, ward: str
     index, rows = _select(w, borough, ward, q, decile, sort, order)
     geoms = _geometries(index)
     features = [{"type": "Feature", "properties": props, "geometry": geoms.get(props["code"])}
-                for props in _clean(rows.drop(columns=["ward_code"]).to_dict("records"))]
+                for props in map_payloads.json_safe(rows.drop(columns=["ward_code"]).to_dict("records"))]
     body = json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":"))
     return Response(body, media_type="application/geo+json",
                     headers={"Content-Disposition": f'attachment; filename="{_filename(borough, ward)}.geojson"'})
@@ -213,19 +212,6 @@ def _geometries(index: MapIndex) -> dict[str, Any]:
         found = {f["properties"]["lsoa21_code"]: f["geometry"] for f in doc["features"]}
         index.cache["_geometries"] = found
     return found
-
-
-def _clean(value: Any) -> Any:
-    """JSON-safe: NaN and infinities become null, NumPy scalars become Python numbers."""
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, str | bytes):
-        value = value.item()
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    return value
 
 
 # ---- the fast path ------------------------------------------------------------------------------

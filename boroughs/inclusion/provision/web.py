@@ -211,7 +211,7 @@ def gaps_json(request: Request, borough: str | None = None, when: str = WHEN,
     doc = {"when": when, "walk": {"minutes": params.minutes, "speed_kmh": params.speed_kmh, "detour": params.detour},
            "summary": gaps.borough_summary(table, borough or None), "count": len(ranked), "offset": offset,
            "items": _rows(index, ranked.iloc[offset:offset + limit])}
-    return map_payloads.json_response(request, _clean(doc))
+    return map_payloads.json_response(request, map_payloads.json_safe(doc))
 
 
 @api.get("/gaps.csv", summary="Download the gap table as CSV", response_class=Response,
@@ -239,19 +239,7 @@ def gap_values(request: Request, when: str = WHEN, db: Session = Depends(get_db)
 
 @api.get("/gaps/areas/{code}", summary="One area's reach and gap: nearest site of each kind, walking time")
 def gap_area(request: Request, code: str, when: str = WHEN, db: Session = Depends(get_db)) -> Response:
-    return map_payloads.json_response(request, _clean(area_gap(db, get_index(), code, when)))
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, str | bytes):
-        value = value.item()
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    return value
+    return map_payloads.json_response(request, map_payloads.json_safe(area_gap(db, get_index(), code, when)))
 
 
 # ---- pages --------------------------------------------------------------------------------------
