@@ -56,11 +56,11 @@ def pdf_unavailable() -> str | None:
 
 def pdf_from_url(url: str, cache_key: str | None = None) -> bytes:
     """Print ``url`` to an A4 PDF with headless Chromium (one browser per PDF; cached by ``cache_key``)."""
-    if cache_key and cache_key in _pdf_cache:
-        return _pdf_cache[cache_key]
-    reason = pdf_unavailable()
+    reason = pdf_unavailable()  # checked first, so the answer never depends on what an earlier request cached
     if reason:
         raise PdfUnavailable(reason)
+    if cache_key and cache_key in _pdf_cache:
+        return _pdf_cache[cache_key]
     from playwright.sync_api import sync_playwright
 
     executable = chromium_path()
