@@ -128,12 +128,14 @@ def session(engine: Engine) -> Iterator[Session]:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Each test starts from the environment's settings; a test may monkeypatch BOROUGHS_* freely.
 
-    Each test has its own audit checkpoint file (issue 11).
+    Each test has its own audit checkpoint file (issue 11), outside the test's own ``tmp_path`` so a test
+    that checks what it wrote there sees only its own files.
     """
-    monkeypatch.setenv("BOROUGHS_AUDIT_CHECKPOINT_FILE", str(tmp_path / "audit-checkpoints.jsonl"))
+    checkpoints = tmp_path_factory.mktemp("audit") / "audit-checkpoints.jsonl"
+    monkeypatch.setenv("BOROUGHS_AUDIT_CHECKPOINT_FILE", str(checkpoints))
     reset_settings()
     yield
     reset_settings()
