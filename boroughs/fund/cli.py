@@ -120,10 +120,11 @@ def workflow_docs(
     check: Annotated[bool, typer.Option("--check", help="Fail if the page is out of date; write nothing.")] = False,
 ) -> None:
     """Generate the workflow diagrams (Mermaid) and tables from the workflow definitions."""
-    from boroughs.fund.workflow import to_markdown
+    from boroughs.core.workflow import to_markdown
     from boroughs.fund.workflows import WORKFLOWS
 
-    text = to_markdown(WORKFLOWS) + "\n"
+    text = to_markdown(WORKFLOWS, "Fund workflows", "boroughs fund workflow-docs",
+                       "boroughs/fund/workflows.py") + "\n"
     if check:
         if not out.exists() or out.read_text(encoding="utf-8") != text:
             err.print(f"{out} is out of date: run `boroughs fund workflow-docs`.")

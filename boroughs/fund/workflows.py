@@ -9,13 +9,22 @@ every named guard has an implementation.
 from __future__ import annotations
 
 from boroughs.core.models import Role
-from boroughs.fund.workflow import Transition, Workflow
+from boroughs.core.workflow import Transition, Workflow
 
 COUNCIL_EDITORS = frozenset({Role.COUNCIL_OFFICER, Role.COUNCIL_MANAGER, Role.COUNCIL_ADMIN})
 FUND_MANAGERS = frozenset({Role.FUND_MANAGER})
 
+# Who may act on a fund object: the proposal's lead council, anyone in its partnership, or the fund body.
+OWNERS = {
+    "lead": "the lead council",
+    "partnership": "an organisation in the partnership",
+    "fund_body": "the fund body",
+}
+
 
 CALL = Workflow(
+    area="fund",
+    owners=OWNERS,
     name="call",
     title="Call phases",
     states={
@@ -47,6 +56,8 @@ CALL = Workflow(
 
 
 PROPOSAL = Workflow(
+    area="fund",
+    owners=OWNERS,
     name="proposal",
     title="Proposals",
     states={
@@ -88,6 +99,8 @@ PROPOSAL = Workflow(
 
 
 PROJECT = Workflow(
+    area="fund",
+    owners=OWNERS,
     name="project",
     title="Funded projects (Double Diamond stage gates)",
     states={

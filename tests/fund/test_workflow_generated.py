@@ -22,7 +22,7 @@ from boroughs.fund.calls import CALL_GUARDS
 from boroughs.fund.cli import app
 from boroughs.fund.projects import PROJECT_GUARDS
 from boroughs.fund.proposals import PROPOSAL_GUARDS
-from boroughs.fund.workflow import Workflow
+from boroughs.core.workflow import Workflow
 from boroughs.fund.workflows import CALL, PROJECT, PROPOSAL, WORKFLOWS
 
 from . import factories as f

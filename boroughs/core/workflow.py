@@ -1,36 +1,27 @@
 """Workflows as data: a small engine that turns a declarative definition into a state machine.
 
-A :class:`Workflow` lists its states and its transitions. Each :class:`Transition` says which states it
-leaves from, where it goes, which roles may take it, whose organisation the person must belong to
-(``owner``: the proposal's ``lead``, anyone in the ``partnership``, or the ``fund_body`` running the
-call) and which named guards must pass. From that one definition come:
+Every area uses it (the fund's calls, proposals and projects; support's referrals, rule-set approval and
+outreach cases). A :class:`Workflow` lists its states and its transitions. Each :class:`Transition` says
+which states it leaves from, where it goes, which roles may take it, whose organisation the person must
+belong to (``owner``: a key of the workflow's ``owners``, e.g. the fund's ``lead`` council or a referral's
+``receiver``) and which named guards must pass. From that one definition come:
 
-- the permission actions (``fund.<workflow>.<transition>``), registered with ``boroughs.core.permissions``;
+- the permission actions (``<area>.<workflow>.<transition>``), registered with ``boroughs.core.permissions``;
 - the state machine (:meth:`Workflow.fire`), which refuses with a clear reason;
-- the transition tests in ``tests/fund/test_workflow_generated.py``, parametrised over every transition and
-  every role;
-- the Mermaid diagrams in ``docs/fund/workflows.md`` (``boroughs fund workflow-docs``).
-
-The definitions themselves are in :mod:`boroughs.fund.workflows`.
+- the transition tests (e.g. ``tests/fund/test_workflow_generated.py``), parametrised over every transition
+  and every role;
+- the Mermaid diagrams in the docs (e.g. ``boroughs fund workflow-docs``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from boroughs.core.errors import PermissionDenied, ValidationFailed
 from boroughs.core.models import ROLE_LABELS, Role
 from boroughs.core.permissions import can, register
-
-Owner = Literal["lead", "partnership", "fund_body"]
-
-OWNER_LABELS: dict[str, str] = {
-    "lead": "the lead council",
-    "partnership": "an organisation in the partnership",
-    "fund_body": "the fund body",
-}
 
 # A guard looks at the object (and whatever else it needs) and returns None when the transition may go
 # ahead, or a sentence saying why it may not.
@@ -44,7 +35,7 @@ class Transition:
     source: tuple[str, ...]
     target: str
     roles: frozenset[Role]
-    owner: Owner
+    owner: str
     guards: tuple[str, ...] = ()
     description: str = ""
 
@@ -57,14 +48,20 @@ class Workflow:
     initial: str
     transitions: tuple[Transition, ...]
     guard_help: Mapping[str, str] = field(default_factory=dict)
+    area: str = ""  # the permission actions' prefix: "fund", "support"
+    owners: Mapping[str, str] = field(default_factory=dict)  # owner kind -> plain-English label
 
     def __post_init__(self) -> None:
+        if not self.area:
+            raise ValueError(f"{self.name}: a workflow names its area")
         if self.initial not in self.states:
             raise ValueError(f"{self.name}: initial state {self.initial!r} is not a state")
         names = [t.name for t in self.transitions]
         if len(names) != len(set(names)):
             raise ValueError(f"{self.name}: transition names must be unique")
         for t in self.transitions:
+            if t.owner not in self.owners:
+                raise ValueError(f"{self.name}.{t.name}: owner {t.owner!r} has no label in owners")
             for s in (*t.source, t.target):
                 if s not in self.states:
                     raise ValueError(f"{self.name}.{t.name}: unknown state {s!r}")
@@ -73,7 +70,7 @@ class Workflow:
                     raise ValueError(f"{self.name}.{t.name}: guard {g!r} has no description in guard_help")
 
     def action(self, transition: str) -> str:
-        return f"fund.{self.name}.{transition}"
+        return f"{self.area}.{self.name}.{transition}"
 
     def transition(self, name: str) -> Transition:
         for t in self.transitions:
@@ -121,7 +118,7 @@ class Workflow:
         if not self.may(user, name, owners):
             roles = ", ".join(sorted(ROLE_LABELS[r].lower() for r in t.roles))
             raise PermissionDenied(
-                f"Only a {roles} in {OWNER_LABELS[t.owner]} may {t.label[0].lower() + t.label[1:]}."
+                f"Only a {roles} in {self.owners[t.owner]} may {t.label[0].lower() + t.label[1:]}."
             )
         for g in t.guards:
             reason = guards[g](subject)
@@ -151,13 +148,15 @@ def to_mermaid(wf: Workflow) -> str:
     return "\n".join(lines)
 
 
-def to_markdown(workflows: Iterable[Workflow]) -> str:
-    """The generated ``docs/fund/workflows.md``: a diagram and a table per workflow."""
+def to_markdown(workflows: Iterable[Workflow], title: str, command: str, source: str) -> str:
+    """A generated workflows page: a diagram and a table per workflow.
+
+    ``command`` is the command that regenerates the page and ``source`` the module with the definitions.
+    """
     out = [
-        "# Fund workflows",
+        f"# {title}",
         "",
-        "<!-- Generated by `boroughs fund workflow-docs`; do not edit by hand. "
-        "The definitions are in boroughs/fund/workflows.py. -->",
+        f"<!-- Generated by `{command}`; do not edit by hand. The definitions are in {source}. -->",
         "",
         "Each workflow below is generated from its one declarative definition, which also drives the "
         "state machine, the permission checks and the transition tests.",
@@ -167,7 +166,7 @@ def to_markdown(workflows: Iterable[Workflow]) -> str:
         out += [f"## {wf.title}", "", "```mermaid", to_mermaid(wf), "```", ""]
         out += ["| Step | From | To | Who may take it | Checks |", "|---|---|---|---|---|"]
         for t in wf.transitions:
-            who = ", ".join(sorted(ROLE_LABELS[r] for r in t.roles)) + f" in {OWNER_LABELS[t.owner]}"
+            who = ", ".join(sorted(ROLE_LABELS[r] for r in t.roles)) + f" in {wf.owners[t.owner]}"
             checks = "; ".join(wf.guard_help[g] for g in t.guards) or "none"
             src = ", ".join(wf.states[s] for s in t.source)
             out.append(f"| {t.label} | {src} | {wf.states[t.target]} | {who} | {checks} |")
