@@ -69,7 +69,7 @@ def serve_app(database_url: str, workers: int) -> Iterator[tuple[str, subprocess
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "boroughs.web.app:create_app", "--factory", "--host", "127.0.0.1",
+        [sys.executable, "-m", "uvicorn", "boroughs.app:create_app", "--factory", "--host", "127.0.0.1",
          "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
         env=env, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"

@@ -63,7 +63,7 @@ def start_server(out: Path, data_dir: Path, port: int, db: Path, workers: int,
             f"upgrade(make_engine('sqlite:///{db}'))")
     subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=ROOT)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "boroughs.web.app:serving_app", "--host", "127.0.0.1",
+        [sys.executable, "-m", "uvicorn", "--factory", "boroughs.app:serving_app", "--host", "127.0.0.1",
          "--port", str(port), "--log-level", "warning", "--no-access-log", "--workers", str(workers)],
         env=env, cwd=ROOT,
     )

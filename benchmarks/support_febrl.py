@@ -61,7 +61,7 @@ def run_contract(a: pd.DataFrame, b: pd.DataFrame, truth: set[tuple[str, str]]) 
         to_canonical(a, "febrl4a").to_csv(pa, index=False)
         to_canonical(b, "febrl4b").to_csv(pb, index=False)
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "from boroughs.cli import main; main()", "support", "link", "--input", str(pa), "--input",
+        subprocess.run([sys.executable, "-c", "from boroughs.app import main; main()", "support", "link", "--input", str(pa), "--input",
                         str(pb), "--out", str(out)], check=True, capture_output=True)
         seconds = time.perf_counter() - t
         clusters = pd.read_csv(out / "clusters.csv", dtype=str)
@@ -83,7 +83,7 @@ def run_dedupe(frame: pd.DataFrame, links: pd.MultiIndex, name: str) -> dict[str
         path, out = Path(tmp) / f"{name}.csv", Path(tmp) / "out"
         to_canonical(frame, name).to_csv(path, index=False)
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "from boroughs.cli import main; main()", "support", "link",
+        subprocess.run([sys.executable, "-c", "from boroughs.app import main; main()", "support", "link",
                         "--input", str(path), "--out", str(out)], check=True, capture_output=True)
         seconds = time.perf_counter() - t
         clusters = pd.read_csv(out / "clusters.csv", dtype=str)

@@ -1,5 +1,5 @@
 """``python -m boroughs`` runs the command line."""
 
-from boroughs.cli import main
+from boroughs.app import main
 
 main()

@@ -1,17 +1,20 @@
-"""Core commands: ``boroughs serve``, ``boroughs data ...``, ``boroughs admin ...``, ``boroughs demo ...``."""
+"""Core commands: ``boroughs data ...``, ``boroughs admin ...``, ``boroughs demo ...``.
+
+They learn the installed areas from the composition root (:func:`boroughs.core.area.from_cli`).
+"""
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 from boroughs.config import get_settings
-from boroughs.core import audit, datasets, geography
+from boroughs.core import area, audit, datasets, geography
 from boroughs.core.db import session_scope
 from boroughs.core.errors import BoroughsError
 from boroughs.core.migrate import upgrade
@@ -23,52 +26,9 @@ data_app = typer.Typer(help="The open data Boroughs reads: check it, fetch it, l
 admin_app = typer.Typer(help="Database, organisations, users and the audit trail.", no_args_is_help=True)
 demo_app = typer.Typer(help="The demo deployment.", no_args_is_help=True)
 
-AREAS_WITH_DATA = ("inclusion", "support", "fund")
-
-
 def fail(message: str, code: int = 1) -> None:
     err.print(f"[bold red]Error:[/] {message}", soft_wrap=True)
     raise typer.Exit(code)
-
-
-def _register_all_datasets() -> None:
-    for area in AREAS_WITH_DATA:
-        try:
-            importlib.import_module(f"boroughs.{area}.sources")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"boroughs.{area}.sources":
-                raise
-
-
-def serve(
-    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
-    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
-    migrate: Annotated[bool, typer.Option(help="Bring the database up to date first")] = True,
-) -> None:
-    """Serve the web app (``GET /healthz`` answers 200 when the database is reachable)."""
-    import uvicorn
-
-    from boroughs.web.app import serving_app
-
-    if migrate:
-        upgrade()
-    console.print(f"Boroughs is running at [bold]http://{host}:{port}/[/] (database {get_settings().database_url.split('@')[-1]})")
-    # X-Forwarded-For is read by boroughs.web.deps.client_ip, from BOROUGHS_TRUSTED_PROXIES only
-    try:
-        app = serving_app()
-    except BoroughsError as exc:
-        fail(str(exc))
-        return
-    worker = None
-    if get_settings().notify_worker_in_serve:  # issue 15: send the outbox from a background thread
-        from boroughs.core.notify import BackgroundWorker
-
-        worker = BackgroundWorker().start()
-    try:
-        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
-    finally:
-        if worker is not None:
-            worker.stop()
 
 
 # ---------------------------------------------------------------- data
@@ -76,10 +36,11 @@ def serve(
 
 @data_app.command("check")
 def data_check(
+    ctx: typer.Context,
     data_dir: Annotated[Path | None, typer.Option(help="Data directory (default: BOROUGHS_DATA_DIR)")] = None,
 ) -> None:
     """Say which datasets are present, their provenance and licence, and what is missing or broken."""
-    _register_all_datasets()
+    area.register_datasets(area.from_cli(ctx))
     root = data_dir or get_settings().data_dir
     console.print(f"Data directory: [bold]{root}[/]")
     if not root.is_dir():
@@ -117,6 +78,7 @@ def data_check(
 
 @data_app.command("fetch")
 def data_fetch(
+    ctx: typer.Context,
     source: Annotated[Path | None, typer.Option("--from", help="Copy from this local mirror instead of downloading")] = None,
     data_dir: Annotated[Path | None, typer.Option(help="Data directory to fill (default: BOROUGHS_DATA_DIR)")] = None,
     only: Annotated[list[str] | None, typer.Option(help="Only these dataset keys")] = None,
@@ -127,8 +89,7 @@ def data_fetch(
 
     from boroughs.core import fetching
 
-    _register_all_datasets()
-    fetching.load_sources()
+    area.register_datasets(area.from_cli(ctx))
     root = data_dir or get_settings().data_dir
     chosen = [d for d in sorted(datasets.REGISTRY.values(), key=lambda d: d.key) if not only or d.key in only]
     if only and len(chosen) != len(set(only)):
@@ -195,12 +156,19 @@ def admin_migrate() -> None:
 
 
 @admin_app.command("make-migration")
-def admin_make_migration(area: str, message: str) -> None:
+def admin_make_migration(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(metavar="AREA", help="core, or the name of an installed area")],
+    message: Annotated[str, typer.Argument(help="What changed, in a few words")],
+) -> None:
     """Write the next Alembic migration for an area after its models changed (developers)."""
     from boroughs.core.migrate import make_migration
 
+    known = ("core", *area.names(area.from_cli(ctx)))
+    if name not in known:
+        fail(f"there is no area called {name!r}: choose one of {', '.join(known)}.")
     upgrade()
-    make_migration(area, message)
+    make_migration(name, message)
 
 
 @admin_app.command("backup")
@@ -405,7 +373,7 @@ def admin_audit_checkpoint() -> None:
 
 
 @demo_app.command("seed")
-def demo_seed() -> None:
+def demo_seed(ctx: typer.Context) -> None:
     """Load the demo deployment (refused unless BOROUGHS_DEMO_MODE=true)."""
     from boroughs.core.demo import seed_core
 
@@ -414,24 +382,24 @@ def demo_seed() -> None:
         fail("demo data is only loaded when demo mode is on: set BOROUGHS_DEMO_MODE=true. "
              "Never switch demo mode on in a deployment that holds real data.")
     upgrade()
-    steps: list[tuple[str, str]] = [("core", "boroughs.core.demo:seed_core")]
-    for area in AREAS_WITH_DATA:
-        try:
-            importlib.import_module(f"boroughs.{area}.demo")
-            steps.append((area, f"boroughs.{area}.demo:seed_demo"))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"boroughs.{area}.demo":
-                raise
+    steps: list[tuple[str, Callable[[Any], object]]] = [("core", seed_core)]
+    for a in area.from_cli(ctx):
+        loader = a.demo_loader()
+        if loader is not None:
+            steps.append((a.name, loader))
     with Progress(console=console) as progress:
         task = progress.add_task("Loading the demo deployment", total=len(steps))
-        for area, target in steps:
-            module_name, func_name = target.split(":")
-            func = getattr(importlib.import_module(module_name), func_name)
+        for name, load in steps:
             try:
                 with session_scope() as db:
-                    result = func(db) if area != "core" else seed_core(db)
+                    result = load(db)
             except BoroughsError as exc:
-                fail(f"while loading the {area} demo: {exc}")
-            progress.console.print(f"{area}: {result}")
+                fail(f"while loading the {name} demo: {exc}")
+            progress.console.print(f"{name}: {result}")
             progress.advance(task)
     console.print("Demo deployment loaded. Sign in with the accounts listed in the README.")
+
+
+from boroughs.core.sso_cli import app as _sso_app  # noqa: E402  (issue 15: ``boroughs admin sso``)
+
+admin_app.add_typer(_sso_app, name="sso")

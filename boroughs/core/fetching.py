@@ -16,7 +16,6 @@ turn it into the file Boroughs reads (``prepare``: the London rows of a national
 from __future__ import annotations
 
 import hashlib
-import importlib
 import io
 import json
 import os
@@ -97,17 +96,6 @@ SOURCES: dict[str, Source] = {}
 
 def register(key: str, source: Source) -> None:
     SOURCES[key] = source
-
-
-def load_sources() -> None:
-    """Import every area's dataset registrations and their sources."""
-    importlib.import_module("boroughs.core.geography_sources")
-    for area in ("inclusion", "support", "fund"):
-        try:
-            importlib.import_module(f"boroughs.{area}.sources")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"boroughs.{area}.sources":
-                raise
 
 
 def source_for(ds: Dataset) -> Source | None:

@@ -21,7 +21,7 @@ from boroughs.inclusion.map_data import INDEX_FILE
 
 def build_command(data_dir: Path, out: Path) -> list[str]:
     exe = shutil.which("boroughs")
-    base = [exe] if exe else [sys.executable, "-c", "from boroughs.cli import main; main()"]  # the contract CLI
+    base = [exe] if exe else [sys.executable, "-c", "from boroughs.app import main; main()"]  # the contract CLI
     return [*base, "inclusion", "build", "--data-dir", str(data_dir), "--out", str(out)]
 
 

@@ -1,19 +1,18 @@
-"""The FastAPI app factory: ``create_app()``; ``boroughs serve`` runs it with Uvicorn.
+"""The FastAPI app factory: ``create_app(areas)``. The composition root (:mod:`boroughs.app`) calls it with
+the installed areas; ``boroughs serve`` runs the result with Uvicorn.
 
-Routes: the core pages and API in ``boroughs.web.routes``; each area adds its own in
-``boroughs/<area>/routes.py`` (an ``APIRouter`` named ``router``, plus optional ``NAV`` entries for the
-service navigation). See ``docs/developing.md``.
+Routes: the core pages and API in ``boroughs.web.routes``; each area adds its own from its ``routes``
+module (an ``APIRouter`` named ``router``, plus optional ``NAV`` entries for the service navigation and
+``PRELOAD`` warm-ups). See ``docs/developing.md``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 import anyio.to_thread
@@ -30,11 +29,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import boroughs
 from boroughs.config import get_settings
 from boroughs.core import audit, audit_checkpoints
+from boroughs.core.area import Area
 from boroughs.core.db import get_engine, session_factory
 from boroughs.core.errors import NotFound, PermissionDenied, ValidationFailed
-from boroughs.web import deps, security_headers
+from boroughs.web import deps, security_headers, templating
 from boroughs.web.middleware import BoroughsMiddleware
-from boroughs.web.templating import AREAS, PACKAGE_DIR, render
+from boroughs.web.templating import render
 
 log = logging.getLogger("boroughs.web")
 STATIC = Path(__file__).resolve().parent / "static"
@@ -61,25 +61,13 @@ def _busy_response(request: Request) -> Response:
 @asynccontextmanager
 async def _preloading(app: FastAPI) -> AsyncIterator[None]:
     """Issue 13: warm what the first visit needs (in a worker thread: never block the event loop)."""
-    for _area, module in _area_routers():
+    for module in app.state.area_routes:
         for job in getattr(module, "PRELOAD", ()):
             try:
                 await anyio.to_thread.run_sync(job, app.state.sessions)
             except Exception:  # a failed warm-up only means the first request does the work
                 log.exception("preloading %s failed", getattr(job, "__name__", job))
     yield
-
-
-def _area_routers() -> list[tuple[str, Any]]:
-    found = []
-    for area in AREAS:
-        if area == "core":
-            continue
-        if not (PACKAGE_DIR / area / "routes.py").exists():
-            continue
-        module = importlib.import_module(f"boroughs.{area}.routes")
-        found.append((area, module))
-    return found
 
 
 @asynccontextmanager
@@ -106,9 +94,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             log.exception("could not write the audit checkpoint at shut-down")
 
 
-def create_app(engine: Engine | None = None, *, preload: bool = False) -> FastAPI:
-    """The app. ``preload`` (``boroughs serve`` with ``BOROUGHS_MAP_PRELOAD``, on by default) runs each area's
-    ``PRELOAD`` callables (from its ``routes`` module) while starting, before the first request is served."""
+def create_app(areas: Sequence[Area], engine: Engine | None = None, *, preload: bool = False) -> FastAPI:
+    """The app with the core's pages and each area's. ``preload`` (``boroughs serve`` with
+    ``BOROUGHS_MAP_PRELOAD``, on by default) runs each area's ``PRELOAD`` callables (from its ``routes``
+    module) while starting, before the first request is served."""
     settings = get_settings()
     audit.audit_key()  # refuse to start without an audit key (outside demo mode)
     engine = engine or get_engine()
@@ -124,6 +113,9 @@ def create_app(engine: Engine | None = None, *, preload: bool = False) -> FastAP
     )
     app.state.engine = engine
     app.state.preload = preload
+    app.state.areas = tuple(areas)
+    app.state.area_routes = [m for m in (a.routes_module() for a in areas) if m is not None]
+    templating.use_areas(areas)
     app.state.sessions = session_factory(engine)
     app.state.settings = settings
     app.add_middleware(GZipMiddleware, minimum_size=1000)
@@ -144,7 +136,7 @@ def create_app(engine: Engine | None = None, *, preload: bool = False) -> FastAP
     for router in (pages.router, auth.router, sso.router, admin.router, api.router, api_docs.router,
                    notifications.router):
         app.include_router(router)
-    for _area, module in _area_routers():
+    for module in app.state.area_routes:
         app.include_router(module.router)
         nav.extend(getattr(module, "NAV", []))
     nav.append({"text": "Admin", "href": "/admin", "needs": "admin.view"})
@@ -204,9 +196,3 @@ def create_app(engine: Engine | None = None, *, preload: bool = False) -> FastAP
                       "Try again later. If it keeps happening, tell your administrator the time it happened.")
 
     return app
-
-
-def serving_app() -> FastAPI:
-    """The app as ``boroughs serve`` runs it: preloading the map's data unless ``BOROUGHS_MAP_PRELOAD=false``
-    (for ``uvicorn --factory boroughs.web.app:serving_app``)."""
-    return create_app(preload=get_settings().map_preload)

@@ -1,10 +1,12 @@
-"""Jinja templates: GOV.UK Frontend macros plus each area's ``templates/`` folder.
+"""Jinja templates: the shared ones, GOV.UK Frontend macros, and each installed area's templates folder.
 
-An area's templates live in ``boroughs/<area>/templates/<area>/...`` and extend ``base.html``.
+An area's templates live in ``<its package>/templates/<area>/...`` and extend ``base.html``;
+:func:`use_areas` (called by ``create_app``) adds their folders.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -12,20 +14,18 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, select_autoescape
 
-import boroughs
 from boroughs.config import get_settings
 from boroughs.core import permissions
+from boroughs.core.area import Area
 
-PACKAGE_DIR = Path(boroughs.__file__).resolve().parent
-AREAS = ("core", "inclusion", "support", "fund")
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
-def _loaders() -> list[Any]:
-    loaders: list[Any] = [FileSystemLoader(str(PACKAGE_DIR / "web" / "templates"))]
-    for area in AREAS:
-        folder = PACKAGE_DIR / area / "templates"
-        if folder.is_dir():
-            loaders.append(FileSystemLoader(str(folder)))
+def _loaders(areas: Iterable[Area] = ()) -> list[Any]:
+    loaders: list[Any] = [FileSystemLoader(str(TEMPLATES))]
+    for area in areas:
+        if area.templates_folder is not None:
+            loaders.append(FileSystemLoader(str(area.templates_folder)))
     loaders.append(PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja", "templates")}))
     return loaders
 
@@ -50,6 +50,13 @@ env = Environment(
     extensions=["jinja2.ext.do"],
 )
 env.filters["gbp"] = gbp
+
+
+def use_areas(areas: Iterable[Area]) -> None:
+    """Let templates extend and include each area's templates (the app calls this as it starts)."""
+    env.loader = ChoiceLoader(_loaders(areas))
+    if env.cache is not None:
+        env.cache.clear()
 env.filters["number"] = number
 env.filters["can"] = lambda action, user, owner=None: permissions.can(user, action, owner)
 

@@ -68,7 +68,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[LiveServer]:
-    from boroughs.web.app import create_app
+    from boroughs.app import create_app
 
     os.environ["BOROUGHS_DEMO_MODE"] = "true"
     db_path = tmp_path_factory.mktemp("live") / "boroughs.db"

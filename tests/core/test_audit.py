@@ -70,7 +70,7 @@ def test_rolled_back_work_leaves_no_audit_entry(session):
 
 
 def test_verify_audit_command_reports_the_broken_link(engine, monkeypatch, session):
-    from boroughs.cli import app
+    from boroughs.app import cli as app
 
     monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
     monkeypatch.setenv("COLUMNS", "200")

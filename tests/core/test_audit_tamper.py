@@ -271,7 +271,7 @@ def test_entries_from_before_issue_11_are_accepted_before_the_keyed_ones(session
 
 
 def test_verify_audit_exits_non_zero_on_truncation(engine, monkeypatch, session):
-    from boroughs.cli import app
+    from boroughs.app import cli as app
 
     monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
     _fill(session, 4)
@@ -293,7 +293,7 @@ def test_verify_audit_exits_non_zero_on_truncation(engine, monkeypatch, session)
 
 
 def test_no_audit_key_outside_demo_mode_refuses_to_start(monkeypatch, engine, tmp_path: Path):
-    from boroughs.web.app import create_app
+    from boroughs.app import create_app
 
     monkeypatch.delenv("BOROUGHS_AUDIT_KEY", raising=False)
     monkeypatch.delenv("BOROUGHS_AUDIT_KEY_FILE", raising=False)
@@ -316,7 +316,7 @@ def test_no_audit_key_outside_demo_mode_refuses_to_start(monkeypatch, engine, tm
 def test_the_web_server_writes_a_checkpoint_when_it_stops(engine, session):
     from fastapi.testclient import TestClient
 
-    from boroughs.web.app import create_app
+    from boroughs.app import create_app
 
     _fill(session, 3)
     with TestClient(create_app(engine)) as c:

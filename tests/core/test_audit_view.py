@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 import boroughs.fund
 import boroughs.support  # noqa: F401  (registers the support area's names)
+from boroughs.app import create_app
 from boroughs.core import audit, audit_view
 from boroughs.core.demo import DEMO_PASSWORD, seed_core
 from boroughs.core.models import Area, AuditEvent, Organisation, User
@@ -23,7 +24,6 @@ from boroughs.fund._london import BOROUGHS
 from boroughs.fund.demo import seed_demo
 from boroughs.fund.models import Proposal
 from boroughs.support.models import Resident
-from boroughs.web.app import create_app
 
 ADMIN = "admin@demo.boroughs.test"
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
-from boroughs.cli import app
+from boroughs.app import cli as app
 from boroughs.core.db import session_scope
 from boroughs.core.models import Organisation
 

@@ -22,11 +22,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event
 
 import boroughs
+from boroughs.app import create_app
 from boroughs.config import reset_settings
 from boroughs.core import geography
 from boroughs.core.db import make_engine
 from boroughs.core.demo import seed_core
-from boroughs.web.app import create_app
 from boroughs.web.deps import get_db, load_context
 from tests.core.test_web import sign_in
 

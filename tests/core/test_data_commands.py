@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from boroughs.cli import app
+from boroughs.app import cli as app
 from boroughs.core import datasets, geography
 
 runner = CliRunner()

@@ -18,9 +18,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from boroughs.cli import app
+from boroughs.app import AREAS
+from boroughs.app import cli as app
 from boroughs.core import datasets, fetching
-from boroughs.core.cli import _register_all_datasets
+from boroughs.core.area import register_datasets
 from boroughs.core.datasets import FetchFailed, sha256
 
 FIXTURES = Path(__file__).parent / "fixtures" / "fetch"
@@ -35,8 +36,7 @@ SIMD = "SIMD_2020_Datazone_lookup_tool.xlsx"
 
 @pytest.fixture(autouse=True)
 def _sources():
-    _register_all_datasets()
-    fetching.load_sources()
+    register_datasets(AREAS)
 
 
 def serve(routes: dict[str, bytes | dict], seen: list[httpx.Request] | None = None) -> httpx.Client:

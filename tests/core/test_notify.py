@@ -307,7 +307,7 @@ def test_every_message_template_is_documented():
 def test_notify_run_once_and_status_commands(engine, monkeypatch, tmp_path, smtp_server):
     from typer.testing import CliRunner
 
-    from boroughs.cli import app
+    from boroughs.app import cli as app
 
     monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
     monkeypatch.setenv("BOROUGHS_NOTIFY_BACKEND", "smtp")
@@ -336,7 +336,7 @@ def test_serve_runs_the_worker_in_a_background_thread(engine, monkeypatch, tmp_p
     import uvicorn
     from typer.testing import CliRunner
 
-    from boroughs.cli import app
+    from boroughs.app import cli as app
 
     monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
     monkeypatch.setenv("BOROUGHS_NOTIFY_WORKER_IN_SERVE", "true")

@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from typer.testing import CliRunner
 
-from boroughs.cli import app
+from boroughs.app import cli as app
 from boroughs.config import Settings
 from boroughs.core.db import Base
 from boroughs.core.migrate import load_all_models

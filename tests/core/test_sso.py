@@ -16,12 +16,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from boroughs.cli import app as cli_app
+from boroughs.app import cli as cli_app
+from boroughs.app import create_app
 from boroughs.core import oidc
 from boroughs.core.models import AuditEvent, LoginSession, Membership, OrgKind, User
 from boroughs.core.organisations import add_membership, create_organisation, create_user
 from boroughs.core.sso_models import SsoApproval, SsoProvider, SsoRequest
-from boroughs.web.app import create_app
 from boroughs.web.deps import SESSION_COOKIE
 from tests.core.oidc_provider import Person, Provider
 

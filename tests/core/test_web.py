@@ -8,10 +8,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from boroughs.app import create_app
 from boroughs.core import geography
 from boroughs.core.demo import DEMO_PASSWORD, seed_core
 from boroughs.core.models import AuditEvent, Invitation, LoginSession, Membership, Organisation, User
-from boroughs.web.app import create_app
 from boroughs.web.deps import SESSION_COOKIE
 
 

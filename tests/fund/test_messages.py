@@ -81,7 +81,7 @@ def test_reports_due_and_overdue_are_reminded_once(session: Session) -> None:
 
 def test_remind_reports_command(engine, monkeypatch) -> None:
     monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    from boroughs.cli import app
+    from boroughs.app import cli as app
 
     result = CliRunner().invoke(app, ["fund", "remind-reports", "--days", "3"])
     assert result.exit_code == 0, result.output

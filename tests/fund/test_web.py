@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from boroughs.app import create_app
 from boroughs.core import geography
 from boroughs.core.demo import DEMO_PASSWORD, seed_core
 from boroughs.core.models import Area
@@ -19,7 +20,6 @@ from boroughs.fund import giving360
 from boroughs.fund._london import BOROUGHS
 from boroughs.fund.demo import seed_demo
 from boroughs.fund.models import Proposal
-from boroughs.web.app import create_app
 
 FUND = "fund@loti.demo.boroughs.test"
 NEWHAM_OFFICER, NEWHAM_MANAGER = "officer@newham.demo.boroughs.test", "manager@newham.demo.boroughs.test"

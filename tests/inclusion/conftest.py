@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from boroughs.cli import app
+from boroughs.app import cli as app
 from boroughs.inclusion.index import BuildResult, BuiltIndex, load
 from boroughs.inclusion.indicators import Inputs, load_inputs
 

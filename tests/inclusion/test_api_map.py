@@ -22,7 +22,7 @@ API = "/api/v1/inclusion"
 
 @pytest.fixture(scope="module")
 def client(map_env: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:  # noqa: F811
-    from boroughs.web.app import create_app
+    from boroughs.app import create_app
 
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('mapapi') / 'app.db'}")
     upgrade(engine)
@@ -146,8 +146,8 @@ def test_gzip_body_is_valid(client: TestClient) -> None:
 
 
 def test_map_says_how_to_build_a_missing_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from boroughs.app import create_app
     from boroughs.config import reset_settings
-    from boroughs.web.app import create_app
 
     monkeypatch.setenv("BOROUGHS_OUT_DIR", str(tmp_path / "nothing"))
     reset_settings()

@@ -124,7 +124,7 @@ def test_failed_rebuild_keeps_previous_output(data_dir: Path, tmp_path: Path) ->
 def test_cli_reports_a_missing_data_folder(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from boroughs.cli import app
+    from boroughs.app import cli as app
 
     out = tmp_path / "out"
     res = CliRunner().invoke(app, ["inclusion", "build", "--data-dir", str(tmp_path / "nowhere"), "--out", str(out)])
@@ -136,7 +136,7 @@ def test_cli_reports_a_missing_data_folder(tmp_path: Path) -> None:
 def test_cli_rejects_unknown_weight_names(data_dir: Path, tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from boroughs.cli import app
+    from boroughs.app import cli as app
 
     res = CliRunner().invoke(app, ["inclusion", "build", "--data-dir", str(data_dir), "--out", str(tmp_path / "o"),
                                    "--method", "rank", "--weights", "broadband=2"])

@@ -201,7 +201,7 @@ def test_cli_import_reports_faults_to_a_file(engine: Engine, session: Session, t
     _council(session)
     session.commit()
     _use(engine, monkeypatch)
-    from boroughs.cli import app
+    from boroughs.app import cli as app
 
     bad = tmp_path / "bad.csv"
     bad.write_text("name,kind,latitude,longitude\nA,library,51.52,0.02\nB,shop,51.52,0.02\n")
@@ -244,7 +244,7 @@ def test_the_demo_directorys_oruk_export_imports_its_digital_services(
     hackney = _council(session, "hackney", "E09000012")
     session.commit()
     _use(engine, monkeypatch)
-    from boroughs.cli import app
+    from boroughs.app import cli as app
 
     export = tmp_path / "directory.json"
     res = CliRunner().invoke(app, ["support", "directory", "export-oruk", "--out", str(export)])

@@ -74,7 +74,7 @@ def test_the_opening_hours_filter_keeps_only_sites_open_then(codes: list[str], s
 
 
 def test_gaps_command_writes_the_contract_file(map_index_dir: Path, tmp_path: Path) -> None:  # noqa: F811
-    from boroughs.cli import app
+    from boroughs.app import cli as app
 
     out = tmp_path / "gaps"
     res = CliRunner().invoke(app, ["inclusion", "gaps", "--services", str(EXAMPLES / "example_newham.csv"),
@@ -95,7 +95,7 @@ def test_gaps_command_writes_the_contract_file(map_index_dir: Path, tmp_path: Pa
 
 
 def test_gaps_command_names_bad_rows_and_writes_nothing(map_index_dir: Path, tmp_path: Path) -> None:  # noqa: F811
-    from boroughs.cli import app
+    from boroughs.app import cli as app
 
     bad = tmp_path / "bad.csv"
     bad.write_text("name,kind,latitude,longitude\nA,library,51.5,0.0\nB,library,51.5,east\n")
@@ -111,11 +111,11 @@ def test_gaps_command_names_bad_rows_and_writes_nothing(map_index_dir: Path, tmp
 
 @pytest.fixture(scope="module")
 def client(map_env: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:  # noqa: F811
+    from boroughs.app import create_app
     from boroughs.core.db import make_engine, session_scope
     from boroughs.core.demo import seed_core
     from boroughs.core.migrate import upgrade
     from boroughs.inclusion.provision.demo import seed_examples
-    from boroughs.web.app import create_app
 
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('gapapi') / 'app.db'}")
     upgrade(engine)
@@ -242,11 +242,11 @@ def test_a_council_analyst_imports_sites_on_the_web_whole_or_not_at_all(client: 
 
 def test_serving_preloads_the_map_before_the_first_request(map_env: Path, tmp_path: Path,  # noqa: F811
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from boroughs.app import create_app, serving_app
     from boroughs.config import reset_settings
     from boroughs.core.db import make_engine
     from boroughs.core.migrate import upgrade
     from boroughs.inclusion.map_data import clear_cache
-    from boroughs.web.app import create_app, serving_app
 
     engine = make_engine(f"sqlite:///{tmp_path / 'preload.db'}")
     upgrade(engine)

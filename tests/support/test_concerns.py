@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from boroughs.app import create_app
 from boroughs.core.demo import DEMO_PASSWORD
 from boroughs.core.models import AuditEvent, Role
 from boroughs.support.concern_models import Concern
-from boroughs.web.app import create_app
 from tests.support.referral_factories import World, _user, world
 
 PUBLIC = {"council": "newham", "about_self": "no", "about_name": "Ada Synthetic", "about_address": "10 Synthetic Street",

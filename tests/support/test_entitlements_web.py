@@ -11,13 +11,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from boroughs.app import create_app
 from boroughs.core.auth import hash_demo_password
 from boroughs.core.demo import DEMO_PASSWORD
 from boroughs.core.models import AuditEvent, Role, User
 from boroughs.support.entitlements.models import EntitlementEstimate, EntitlementOutcome
 from boroughs.support.outreach_models import OutreachCase
 from boroughs.support.rules_data import load_synth_into_db
-from boroughs.web.app import create_app
 from tests.support.outreach_factories import council, person, synth_folder
 
 PW = hash_demo_password()

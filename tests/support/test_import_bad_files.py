@@ -135,7 +135,7 @@ def test_accept_valid_lists_every_dropped_history_row(engine: Engine, council: i
 
 def test_command_line_import_is_audited(engine: Engine, council: int, tmp_path: Path,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    from boroughs.cli import app
+    from boroughs.app import cli as app
     from boroughs.config import reset_settings
     from boroughs.core.db import reset_engines
 

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 import boroughs.support.synth_hard as synth_hard
-from boroughs.cli import app
+from boroughs.app import cli as app
 from boroughs.support.linkage import (
     cluster_records,
     explain,

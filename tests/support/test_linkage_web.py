@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
+from boroughs.app import create_app
 from boroughs.core.db import session_scope
 from boroughs.core.demo import DEMO_PASSWORD, seed_core
 from boroughs.core.models import AuditEvent, Organisation
@@ -19,7 +20,6 @@ from boroughs.support.models import ResidentRecord, ReviewDecision
 from boroughs.support.residents import link_council, review_queue
 from boroughs.support.schemas import SCHEMAS
 from boroughs.support.synth import synthesise
-from boroughs.web.app import create_app
 
 
 @pytest.fixture(scope="module")

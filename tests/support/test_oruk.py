@@ -15,11 +15,11 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from boroughs.app import create_app
 from boroughs.core.errors import DataError
 from boroughs.support import oruk
 from boroughs.support.demo_referrals import seed_directory
 from boroughs.support.directory_models import DirService
-from boroughs.web.app import create_app
 
 SPEC = oruk.spec_dir()
 REAL = SPEC / "real-data" / "north-lincolnshire-council-services-2024-12.json"
@@ -112,7 +112,7 @@ def test_export_oruk_contract_validates_with_format_checking(engine: Engine, ses
     oruk.import_oruk(session, json.loads((EXAMPLES / "service_full.json").read_text()), "ORUK example")
     session.commit()
     monkeypatch.setenv("DATABASE_URL", _engine_url(engine))
-    from boroughs.cli import app
+    from boroughs.app import cli as app
     from boroughs.config import reset_settings
     from boroughs.core.db import reset_engines
 

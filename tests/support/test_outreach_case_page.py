@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from boroughs.app import create_app
 from boroughs.core.demo import DEMO_PASSWORD
 from boroughs.support import referral
 from boroughs.support.outreach_models import ContactAttempt, OutreachCase
-from boroughs.web.app import create_app
 from tests.support.referral_factories import World, world
 
 

@@ -11,12 +11,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from boroughs.app import create_app
 from boroughs.core.auth import hash_demo_password
 from boroughs.core.demo import DEMO_PASSWORD
 from boroughs.core.models import AuditEvent, Role
 from boroughs.support.models import Resident
 from boroughs.support.outreach_models import OutreachCase
-from boroughs.web.app import create_app
 from tests.support.outreach_factories import council, person
 
 PW = hash_demo_password()

@@ -11,12 +11,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from boroughs.app import create_app
 from boroughs.core.demo import DEMO_PASSWORD
 from boroughs.core.models import AuditEvent
 from boroughs.support import governance, referral
 from boroughs.support.governance_models import Agreement
 from boroughs.support.referral_models import Referral
-from boroughs.web.app import create_app
 
 from .referral_factories import World, world
 

@@ -7,9 +7,9 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from boroughs.app import create_app
 from boroughs.core import geography
 from boroughs.core.demo import DEMO_PASSWORD, seed_core
-from boroughs.web.app import create_app
 
 
 @pytest.fixture
