@@ -27,7 +27,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from boroughs.support.linkage import (
+from boroughs.support.linkage.evidence import expected_errors
+from boroughs.support.linkage.service import (
     DEFAULT_THRESHOLD,
     cluster_records,
     link_records,
@@ -35,9 +36,8 @@ from boroughs.support.linkage import (
     read_canonical,
     write_outputs,
 )
-from boroughs.support.linkage_evidence import expected_errors
-from boroughs.support.synth import synthesise
-from boroughs.support.synth_hard import synthesise_hard
+from boroughs.support.synth.hard import synthesise_hard
+from boroughs.support.synth.population import synthesise
 
 THRESHOLDS = (0.5, 0.8, 0.9, 0.95, 0.99)
 
@@ -131,7 +131,7 @@ def scale(records: int, seed: int, backend: str) -> bool:
         write_outputs(result, d / "out", threshold=DEFAULT_THRESHOLD)
         seconds = time.perf_counter() - t
     if backend == "spark":
-        from boroughs.support.spark import stop_spark
+        from boroughs.support.linkage.spark import stop_spark
 
         stop_spark()
     gb = peak_memory_bytes() / 1e9

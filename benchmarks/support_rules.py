@@ -23,9 +23,9 @@ TARGET_SECONDS = 10.0
 
 
 def main(argv: list[str] | None = None) -> int:
-    from boroughs.support import rules as rl
-    from boroughs.support.rules_data import frames_from_synth
-    from boroughs.support.synth import synthesise
+    from boroughs.support.rules import engine as rl
+    from boroughs.support.rules.data import frames_from_synth
+    from boroughs.support.synth.population import synthesise
 
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--residents", type=int, default=480_000, help="synthetic people (about 62%% have records)")

@@ -41,9 +41,9 @@ def seed(engine, residents: int, flagged_share: float, rng: random.Random) -> di
 
     from boroughs.core.db import session_scope
     from boroughs.core.models import Membership, Organisation, Role, User
-    from boroughs.support.models import Resident
-    from boroughs.support.outreach import priority_of
-    from boroughs.support.outreach_models import OutreachCase
+    from boroughs.support.outreach.models import OutreachCase
+    from boroughs.support.outreach.service import priority_of
+    from boroughs.support.records.models import Resident
 
     first = ["Amina", "Oluwaseun", "Priya", "Tomasz", "Grace", "Mohammed", "Chen", "Fatima", "Jack", "Aisha"]
     last = ["Begum", "Okafor", "Patel", "Nowak", "Smith", "Khan", "Li", "Hussain", "Brown", "Ali"]

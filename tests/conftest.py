@@ -112,6 +112,7 @@ def engine(
         eng = make_engine(url)
         upgrade(eng)
         _migrated_engines[kind] = eng
+        reset_settings()  # migrating reads the settings: a test may still change the environment after this
     eng = _migrated_engines[kind]
     _truncate_all(eng)
     yield eng

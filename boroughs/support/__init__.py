@@ -2,7 +2,7 @@
 benefit take-up, and the information governance around them."""
 
 from boroughs.core.area import Area
-from boroughs.support import audit_names as _audit_names  # names residents in the audit view
+from boroughs.support import audit_names as _audit_names
 
 assert _audit_names
 

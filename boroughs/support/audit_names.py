@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 
 from boroughs.core.audit_view import register_namer, short_org_name
 from boroughs.core.models import Organisation
-from boroughs.support.models import Resident
-from boroughs.support.outreach_models import OutreachCase
-from boroughs.support.referral_models import Referral
+from boroughs.support.outreach.models import OutreachCase
+from boroughs.support.records.models import Resident
+from boroughs.support.referrals.models import Referral
 
 
 def _ids(ids: list[str]) -> list[int]:

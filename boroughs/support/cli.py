@@ -10,6 +10,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from boroughs.core.errors import BoroughsError
+from boroughs.support.directory import cli as directory_cli
+from boroughs.support.referrals import cli as referral_cli
 
 app = typer.Typer(help="The support area.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -33,12 +35,12 @@ def synth(
                                   "population for testing linkage, independent of the linker's name tables)."),
 ) -> None:
     """Write a SYNTHETIC borough: one file per source dataset, histories, and the ground truth apart."""
-    from boroughs.support.synth import synthesise
+    from boroughs.support.synth.population import synthesise
 
     if mode not in ("borough", "hard"):
         _fail(ValueError(f"--mode {mode!r}: use borough or hard"))
     if mode == "hard":
-        from boroughs.support.synth_hard import synthesise_hard
+        from boroughs.support.synth.hard import synthesise_hard
 
         with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
                       TimeElapsedColumn(), console=console) as progress:
@@ -84,7 +86,7 @@ def link(
     model: Path | None = typer.Option(None, "--model", help="Use this saved model.json instead of training."),
 ) -> None:
     """Link records within and across sources into residents (trains on the input; no labels needed)."""
-    from boroughs.support.linkage import link_records, read_canonical, write_outputs
+    from boroughs.support.linkage.service import link_records, read_canonical, write_outputs
 
     if not 0 < threshold < 1:
         _fail(ValueError("--threshold must be between 0 and 1"))
@@ -138,7 +140,7 @@ def import_cmd(
 ) -> None:
     """Check and import a council dataset: whole or not at all; the same file twice is a no-op."""
     from boroughs.core.db import session_scope
-    from boroughs.support.ingest import import_dataset
+    from boroughs.support.records.ingest import import_dataset
 
     try:
         with session_scope() as session:
@@ -182,7 +184,7 @@ def link_council_cmd(
 ) -> None:
     """Link the council's imported records into residents, honouring every review decision."""
     from boroughs.core.db import session_scope
-    from boroughs.support.residents import link_council
+    from boroughs.support.linkage.residents import link_council
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console) as p:
         p.add_task("Linking records into residents", total=None)
@@ -207,7 +209,7 @@ def flags(
                                 help="Keep the run and open outreach cases (the nightly job); --no-record only writes the file."),
 ) -> None:
     """Evaluate the council's approved early-warning rules and write OUT/flags.csv (nightly batch use)."""
-    from boroughs.support.rules_cli import flags_command
+    from boroughs.support.rules.cli import flags_command
 
     try:
         when = dt.date.fromisoformat(as_of) if as_of else None
@@ -221,8 +223,6 @@ def flags(
         return
     console.print(message)
 
-
-from boroughs.support import directory_cli, referral_cli  # noqa: E402  (issue 7)
 
 app.add_typer(directory_cli.app, name="directory")
 app.add_typer(referral_cli.app, name="referrals")

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from boroughs.support.demo_activity import seed_demo_activity
-from boroughs.support.demo_linkage import seed_demo_linkage
-from boroughs.support.demo_referrals import seed_demo_referrals
-from boroughs.support.demo_rules import seed_demo_rules
 from boroughs.support.entitlements.demo import seed_demo_entitlements
+from boroughs.support.linkage.demo import seed_demo_linkage
+from boroughs.support.outreach.demo import seed_demo_activity
+from boroughs.support.referrals.demo import seed_demo_referrals
+from boroughs.support.rules.demo import seed_demo_rules
 
 
 def seed_demo(db: Session) -> dict[str, int]:

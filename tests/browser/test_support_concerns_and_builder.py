@@ -20,9 +20,9 @@ CASEWORKER = "caseworker@eastside-food.demo.boroughs.test"
 
 @pytest.fixture(scope="module")
 def seeded(live_server):
-    from boroughs.support.demo_activity import seed_demo_activity
-    from boroughs.support.demo_referrals import seed_demo_referrals
-    from boroughs.support.demo_rules import seed_demo_rules
+    from boroughs.support.outreach.demo import seed_demo_activity
+    from boroughs.support.referrals.demo import seed_demo_referrals
+    from boroughs.support.rules.demo import seed_demo_rules
 
     with session_scope(live_server.engine) as db:
         seed_demo_rules(db, residents=1500)
@@ -138,7 +138,7 @@ def test_the_case_page_shows_contact_details_and_referral_outcomes(seeded, page,
         pytest.fail(f"the demo seeded no referral outcomes: {seeded.activity}")
     from sqlalchemy import select
 
-    from boroughs.support.referral_models import Referral
+    from boroughs.support.referrals.models import Referral
 
     with session_scope(seeded.engine) as db:
         case_id = db.scalar(select(Referral.outreach_case_id).where(Referral.outcome.is_not(None)).limit(1))

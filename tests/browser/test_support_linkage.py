@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 
 from boroughs.core.db import session_scope
 from boroughs.core.models import Organisation
-from boroughs.support.ingest import import_dataset
-from boroughs.support.models import LinkRun, ResidentRecord
-from boroughs.support.residents import link_council
-from boroughs.support.schemas import SCHEMAS
-from boroughs.support.synth import synthesise
+from boroughs.support.linkage.residents import link_council
+from boroughs.support.records.ingest import import_dataset
+from boroughs.support.records.models import LinkRun, ResidentRecord
+from boroughs.support.records.schemas import SCHEMAS
+from boroughs.support.synth.population import synthesise
 
 pytestmark = pytest.mark.browser
 

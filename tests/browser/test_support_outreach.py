@@ -17,7 +17,7 @@ MANAGER = "manager@newham.demo.boroughs.test"
 
 @pytest.fixture(scope="module")
 def seeded(live_server):
-    from boroughs.support.demo_rules import seed_demo_rules
+    from boroughs.support.rules.demo import seed_demo_rules
 
     with session_scope(live_server.engine) as db:
         seed_demo_rules(db, residents=1500)
@@ -80,7 +80,7 @@ def test_manager_worklist_assign_and_case(seeded, page, sign_in, assert_accessib
 
 def test_officer_works_a_case(seeded, page, sign_in, assert_accessible):
     from boroughs.core.models import User
-    from boroughs.support.outreach_models import OutreachCase
+    from boroughs.support.outreach.models import OutreachCase
 
     with session_scope(seeded.engine) as db:
         officer = db.scalar(select(User).where(User.email == OFFICER))
@@ -134,7 +134,7 @@ def test_other_councils_cannot_see_newham(seeded, page, sign_in):
 
 def test_manager_approves_a_submitted_version(seeded, page, sign_in, assert_accessible):
     from boroughs.core.models import Organisation, User
-    from boroughs.support import rules_service
+    from boroughs.support.rules import service as rules_service
 
     with session_scope(seeded.engine) as db:
         org = db.scalar(select(Organisation).where(Organisation.slug == "newham"))

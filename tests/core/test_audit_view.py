@@ -23,7 +23,7 @@ from boroughs.core.models import Area, AuditEvent, Organisation, User
 from boroughs.fund._london import BOROUGHS
 from boroughs.fund.demo import seed_demo
 from boroughs.fund.models import Proposal
-from boroughs.support.models import Resident
+from boroughs.support.records.models import Resident
 
 ADMIN = "admin@demo.boroughs.test"
 

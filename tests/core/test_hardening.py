@@ -197,7 +197,7 @@ def test_csv_cells_that_start_a_formula_are_neutralised():
 
 
 def test_the_partnership_report_neutralises_cells():
-    from boroughs.support import referral
+    from boroughs.support.referrals import service as referral
 
     out = referral.report_csv([{"organisation": "=cmd|' /C calc'!A0", "service": "@risk", "received": 3}])
     rows = list(csv.DictReader(io.StringIO(out)))

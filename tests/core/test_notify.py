@@ -293,7 +293,7 @@ def test_backend_from_settings(monkeypatch, tmp_path):
 
 def test_every_message_template_is_documented():
     import boroughs.fund.messages
-    import boroughs.support.referral_messages  # noqa: F401
+    import boroughs.support.referrals.messages  # noqa: F401
     from tests.core.test_project import ROOT
 
     doc = (ROOT / "docs" / "notifications.md").read_text()

@@ -235,7 +235,7 @@ def _use(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_the_demo_directorys_oruk_export_imports_its_digital_services(
         engine: Engine, session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, postcode_data: Path) -> None:
-    from boroughs.support.demo_referrals import seed_directory
+    from boroughs.support.referrals.demo import seed_directory
 
     for name, slug, number in (("Eastside Community Food Network (demo)", "eastside-food", "1000001"),
                                ("Hackney Digital Buddies (demo)", "digital-buddies", "1000002")):
@@ -271,7 +271,7 @@ def test_the_demo_directorys_oruk_export_imports_its_digital_services(
 
 
 def test_the_real_oruk_1_feed_is_read_by_keyword(tmp_path: Path) -> None:
-    from boroughs.support.oruk import spec_dir
+    from boroughs.support.directory.oruk.service import spec_dir
 
     feed = spec_dir() / "real-data" / "north-lincolnshire-council-services-2024-12.json"
     parsed = importer.read_file(feed)

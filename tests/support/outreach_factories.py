@@ -10,8 +10,8 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from boroughs.core.models import Membership, Organisation, OrgKind, Role, User
-from boroughs.support.rules import Frames
-from boroughs.support.rules_data import HISTORY_COLUMNS
+from boroughs.support.rules.data import HISTORY_COLUMNS
+from boroughs.support.rules.engine import Frames
 
 AS_OF = dt.date(2026, 9, 30)
 
@@ -33,7 +33,7 @@ def frames(residents: dict[Any, dict[str, Any]], history: list[tuple[Any, str, s
                        "event_date": pd.Timestamp(d), "value_num": float(v), "value_text": None}
                       for r, s, rec, m, d, v in history], columns=HISTORY_COLUMNS)
     recs = {k: pd.DataFrame(v) for k, v in (records or {}).items()}
-    from boroughs.support.rules_data import _event_rows
+    from boroughs.support.rules.data import _event_rows
 
     parts = [h] + [_event_rows(k, f) for k, f in recs.items()]
     parts = [p for p in parts if len(p)]
@@ -61,7 +61,7 @@ def person(session: Session, email: str, name: str, *roles: tuple[Organisation, 
 
 
 def synth_folder(tmp: Path, residents: int = 1500, seed: int = 7) -> Path:
-    from boroughs.support.synth import synthesise
+    from boroughs.support.synth.population import synthesise
 
     out = tmp / f"synth-{residents}-{seed}"
     if not (out / "SYNTHETIC_people.csv").is_file():

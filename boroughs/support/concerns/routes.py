@@ -66,7 +66,7 @@ def public_submit(request: Request, db: Session = Depends(get_db), form: FormDat
 
 @router.get("/raise-a-concern/sent/{reference}")
 def public_sent(request: Request, reference: str, db: Session = Depends(get_db)) -> Response:
-    from boroughs.support.concern_models import Concern
+    from boroughs.support.concerns.models import Concern
 
     c = db.scalar(select(Concern).where(Concern.reference == reference, Concern.channel == "public"))
     if c is None:

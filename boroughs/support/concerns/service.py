@@ -30,8 +30,8 @@ from boroughs.core import audit
 from boroughs.core.db import utcnow
 from boroughs.core.errors import NotFound, ValidationFailed
 from boroughs.core.models import Organisation, OrgKind
-from boroughs.support.concern_models import Concern
-from boroughs.support.schemas import EMAIL, SCHEMAS, UK_PHONE, UK_POSTCODE
+from boroughs.support.concerns.models import Concern
+from boroughs.support.records.schemas import EMAIL, SCHEMAS, UK_PHONE, UK_POSTCODE
 
 CATEGORIES: tuple[str, ...] = SCHEMAS["vcs_concern"].field("category").choices
 STATUSES = {"new": "New", "in_review": "Being looked at", "closed": "Closed"}
@@ -226,7 +226,7 @@ def raised_by(db: Session, vcs_org_id: int, limit: int = 50) -> list[Concern]:
 
 def update_concern(db: Session, concern: Concern, user: Any, *, status: str, note: str = "",
                    resident_id: int | None = None) -> None:
-    from boroughs.support.models import Resident
+    from boroughs.support.records.models import Resident
 
     if status not in STATUSES:
         raise ValidationFailed("Choose what happens to the concern.")

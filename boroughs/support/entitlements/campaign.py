@@ -20,10 +20,10 @@ from boroughs.core import audit
 from boroughs.core.db import utcnow
 from boroughs.core.errors import NotFound, ValidationFailed
 from boroughs.core.models import User
-from boroughs.support import outreach
 from boroughs.support.entitlements import service
 from boroughs.support.entitlements.models import EntitlementEstimate, EntitlementOutcome
-from boroughs.support.outreach_models import OutreachCase
+from boroughs.support.outreach import service as outreach
+from boroughs.support.outreach.models import OutreachCase
 
 RULE_ID = "pension-credit-take-up"
 BENEFITS = {"pension_credit": "Pension Credit"}
@@ -119,7 +119,7 @@ class Row:
 def worklist(db: Session, organisation_id: int, *, ward: str | None = None, benefit: str | None = None,
              min_annual: float | None = None, page: int = 1) -> tuple[list[Row], int]:
     """The campaign's current estimates, largest estimated value first."""
-    from boroughs.support.models import Resident
+    from boroughs.support.records.models import Resident
 
     conds: list[Any] = [EntitlementEstimate.organisation_id == organisation_id, EntitlementEstimate.current.is_(True)]
     if ward:
@@ -232,11 +232,11 @@ def fairness(db: Session, organisation_id: int, as_of: dt.date | None = None) ->
     """
     import pandas as pd
 
-    from boroughs.support import rules as rl
     from boroughs.support.entitlements.rates import for_date
-    from boroughs.support.fairness import MIN_GROUP, disparity_table
-    from boroughs.support.models import Resident
-    from boroughs.support.rules_service import opted_out_ids
+    from boroughs.support.records.models import Resident
+    from boroughs.support.rules import engine as rl
+    from boroughs.support.rules.fairness import MIN_GROUP, disparity_table
+    from boroughs.support.rules.service import opted_out_ids
 
     when = as_of or dt.date.today()
     claims = service.claims_from_db(db, organisation_id)

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from boroughs.core.models import Organisation, User
-from boroughs.support import outreach
 from boroughs.support.entitlements import campaign
 from boroughs.support.entitlements.models import EntitlementEstimate
+from boroughs.support.outreach import service as outreach
 
 DEMO_COUNCILS = ("newham", "hackney")
 # (outcome, awarded as a share of the estimate): what officers recorded on the first cases, for the demo

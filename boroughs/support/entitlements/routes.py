@@ -19,12 +19,12 @@ from starlette.datastructures import FormData
 from boroughs.core import audit, permissions
 from boroughs.core.errors import NotFound, PermissionDenied, ValidationFailed
 from boroughs.core.models import Organisation, User
-from boroughs.support import outreach
-from boroughs.support.council_pages import council_for as _council
-from boroughs.support.council_pages import page_context
 from boroughs.support.entitlements import campaign
 from boroughs.support.entitlements import permissions as entitlement_permissions
 from boroughs.support.entitlements.rates import for_date
+from boroughs.support.outreach import service as outreach
+from boroughs.support.routes_common import council_for as _council
+from boroughs.support.routes_common import page_context
 from boroughs.web.deps import form_data, get_db, require_user
 from boroughs.web.templating import render
 
@@ -107,7 +107,7 @@ def by_case(slug: str, cid: int, db: Session = Depends(get_db), user: User = Dep
 @router.get("/support/{slug}/entitlements/cases/{eid}")
 def case_page(request: Request, slug: str, eid: int, db: Session = Depends(get_db),
               user: User = Depends(require_user)) -> Response:
-    from boroughs.support.models import Resident
+    from boroughs.support.records.models import Resident
 
     org = _council(db, slug, user, "support.outreach.view")
     est = campaign.get_estimate(db, org.id, eid)
@@ -126,7 +126,7 @@ def case_page(request: Request, slug: str, eid: int, db: Session = Depends(get_d
 @router.post("/support/{slug}/entitlements/cases/{eid}/outcome")
 def record_outcome(request: Request, slug: str, eid: int, form: FormData = Depends(form_data),
                    db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
-    from boroughs.support.models import Resident
+    from boroughs.support.records.models import Resident
 
     org = _council(db, slug, user, "support.entitlements.outcome")
     est = campaign.get_estimate(db, org.id, eid)

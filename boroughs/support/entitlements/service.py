@@ -21,8 +21,8 @@ from boroughs.core import audit
 from boroughs.core.csv_safety import safe_cell
 from boroughs.support.entitlements import estimator
 from boroughs.support.entitlements.rates import PensionCreditRates, for_date, state_pension_age_date
-from boroughs.support.models import ResidentRecord, SourceRecord
-from boroughs.support.rules_service import opted_out_ids
+from boroughs.support.records.models import ResidentRecord, SourceRecord
+from boroughs.support.rules.service import opted_out_ids
 
 BENEFIT = "pension_credit"
 CSV_COLUMNS = ("resident_id", "benefit", "likelihood", "weekly_amount", "annual_amount", "explanation", "rates_year")
@@ -135,7 +135,7 @@ def write_csv(frame: pd.DataFrame, out_dir: Path) -> Path:
 
 def entitlements_command(council: str, out: Path, *, as_of: dt.date | None = None) -> str:
     from boroughs.core.db import session_scope
-    from boroughs.support.rules_cli import find_council
+    from boroughs.support.rules.cli import find_council
 
     with session_scope() as db:
         org = find_council(db, council)

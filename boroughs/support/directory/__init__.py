@@ -1,0 +1,1 @@
+"""The service directory of VCS organisations and their services."""

@@ -1,0 +1,1 @@
+"""Open Referral UK: import, export and the read API."""

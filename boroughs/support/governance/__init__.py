@@ -1,0 +1,1 @@
+"""Information governance: data sharing agreements, consent, retention and subject access."""

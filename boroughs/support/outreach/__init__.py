@@ -1,0 +1,1 @@
+"""Outreach: worklists, cases, messages to residents and the evaluation of what outreach achieved."""

@@ -1,0 +1,1 @@
+"""The synthetic borough population (seeded, labelled synthetic) and its harder variant for linkage quality."""

@@ -1,0 +1,773 @@
+"""A synthetic London borough: people, households, council records with real-world errors, and histories.
+
+``boroughs support synth --residents N --seed S --out DIR`` writes, for every source dataset in
+``schemas.SCHEMAS``, a records file ``SYNTHETIC_<dataset>.csv`` and (where the dataset tracks values over
+time) ``SYNTHETIC_<dataset>_history.csv``; a canonical person file for the link command
+(``SYNTHETIC_persons.csv``); the ground truth (``SYNTHETIC_ground_truth.csv``: which person each record
+belongs to, and ``SYNTHETIC_people.csv``: each true person's attributes); and ``SYNTHETIC_manifest.json``.
+Every row carries ``synthetic=SYNTHETIC``.
+
+Nothing here is about a real person. Names are drawn from illustrative lists by community; households are
+placed in real London LSOAs (2021) from the data directory, in proportion to their population and with
+each LSOA's Census 2021 ethnic mix; streets, house numbers, UPRNs (``99`` followed by ten digits),
+postcodes (a real postcode *district* of the borough followed by a random inward code, so any match with a
+real postcode is coincidence and none is geocoded), NI numbers (prefix ``SZ``, which HMRC does not issue),
+mobile numbers (``07`` and nine random digits, never dialled) and ``example.org``/``example.com`` emails are made up.
+
+The same seed gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gzip
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from boroughs.config import get_settings
+from boroughs.core.errors import DataError
+from boroughs.support.entitlements import synth_means as entitlement_means
+from boroughs.support.linkage import names as nm
+from boroughs.support.records.schemas import CANONICAL_COLUMNS, CANONICAL_OPTIONAL, SCHEMAS
+
+SYNTHETIC = "SYNTHETIC"
+DEFAULT_BOROUGH = "E09000025"  # Newham
+DEFAULT_AS_OF = dt.date(2026, 9, 30)
+MONTHS = 12
+
+# Real postcode districts (outward codes) in each London borough. Inward codes are random.
+DISTRICTS: dict[str, tuple[str, ...]] = {
+    "E09000001": ("EC1A", "EC2V", "EC3M", "EC4M"),
+    "E09000002": ("IG11", "RM8", "RM9", "RM10"),
+    "E09000003": ("N2", "N3", "N11", "N12", "N20", "NW4", "NW7", "NW9", "EN4", "EN5", "HA8"),
+    "E09000004": ("DA5", "DA6", "DA7", "DA14", "DA15", "DA16", "SE2"),
+    "E09000005": ("NW2", "NW6", "NW10", "HA0", "HA9", "HA3"),
+    "E09000006": ("BR1", "BR2", "BR3", "BR4", "BR5", "BR6", "SE20"),
+    "E09000007": ("NW1", "NW3", "NW5", "WC1H", "N6", "N19"),
+    "E09000008": ("CR0", "CR2", "CR7", "CR8", "SE25", "SE19"),
+    "E09000009": ("W5", "W7", "W13", "W3", "UB1", "UB2", "UB6"),
+    "E09000010": ("EN1", "EN2", "EN3", "N9", "N13", "N18", "N21"),
+    "E09000011": ("SE3", "SE7", "SE9", "SE10", "SE18", "SE28"),
+    "E09000012": ("E5", "E8", "E9", "N1", "N16", "E2"),
+    "E09000013": ("W6", "W12", "W14", "SW6"),
+    "E09000014": ("N4", "N8", "N10", "N15", "N17", "N22"),
+    "E09000015": ("HA1", "HA2", "HA3", "HA5", "HA7"),
+    "E09000016": ("RM1", "RM2", "RM3", "RM7", "RM11", "RM12", "RM13", "RM14"),
+    "E09000017": ("UB3", "UB4", "UB7", "UB8", "UB10", "HA4", "HA6"),
+    "E09000018": ("TW3", "TW4", "TW5", "TW7", "TW13", "TW14", "W4"),
+    "E09000019": ("N1", "N5", "N7", "N19", "EC1V"),
+    "E09000020": ("W8", "W10", "W11", "SW3", "SW5", "SW7", "SW10"),
+    "E09000021": ("KT1", "KT2", "KT3", "KT5", "KT6", "KT9"),
+    "E09000022": ("SW2", "SW4", "SW8", "SW9", "SW16", "SE11", "SE27"),
+    "E09000023": ("SE4", "SE6", "SE8", "SE12", "SE13", "SE14", "SE23", "SE26"),
+    "E09000024": ("SW19", "SW20", "CR4", "SM4"),
+    "E09000025": ("E6", "E7", "E12", "E13", "E15", "E16"),
+    "E09000026": ("IG1", "IG2", "IG3", "IG4", "IG5", "IG6", "IG8", "E18"),
+    "E09000027": ("TW1", "TW2", "TW9", "TW10", "TW11", "TW12", "SW13", "SW14"),
+    "E09000028": ("SE1", "SE5", "SE15", "SE16", "SE17", "SE22", "SE21"),
+    "E09000029": ("SM1", "SM2", "SM3", "SM5", "SM6"),
+    "E09000030": ("E1", "E2", "E3", "E14", "E1W"),
+    "E09000031": ("E4", "E10", "E11", "E17"),
+    "E09000032": ("SW11", "SW12", "SW15", "SW17", "SW18"),
+    "E09000033": ("W1", "W2", "W9", "SW1V", "NW8"),
+}
+INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
+STREET_WORDS = (
+    "Albert", "Victoria", "Station", "Church", "Park", "High", "Mill", "Queens", "Kings", "Manor", "Grove",
+    "Windsor", "Elm", "Oak", "Cedar", "Beech", "Chestnut", "Lime", "Ash", "Maple", "Willow", "Holly",
+    "Nelson", "Wellington", "Clarence", "Cromwell", "Stanley", "Gladstone", "Tennyson", "Shakespeare",
+    "Brunel", "Seacole", "Equiano", "Pankhurst", "Dickens", "Keats", "Milton", "Chaucer", "Orwell",
+    "Tagore", "Jinnah", "Windrush", "Kossoff", "Lansbury", "Attlee", "Bevan", "Morrison", "Barking",
+    "Romford", "Plaistow", "Forest", "Carlton", "Durham", "Sussex", "Norfolk", "Suffolk", "Devon", "Surrey",
+)
+STREET_KINDS = ("Road", "Street", "Avenue", "Close", "Gardens", "Way", "Lane", "Grove", "Terrace", "Crescent")
+BLOCK_NAMES = ("House", "Court", "Tower", "Point", "Lodge", "Mansions")
+SCHOOLS = ("Rainbow Primary", "St Mary's CE Primary", "Riverside Academy", "Oakfield Primary",
+           "Northway School", "Eastgate Primary", "Greenleaf Academy", "Harbour Primary")
+VCS_PARTNERS = ("Community Food Hub", "Money Advice Centre", "Good Neighbours Befriending",
+                "Digital Buddies", "Warm Homes Project", "Mind the Borough")
+
+
+@dataclass
+class Address:
+    line_1: str
+    line_2: str
+    postcode: str
+    uprn: str
+    lsoa21_code: str
+
+
+@dataclass
+class Person:
+    person_id: str
+    household_id: str
+    first_name: str
+    last_name: str
+    sex: str
+    dob: dt.date
+    ethnicity: str
+    community: str
+    disabled: bool
+    ni: str
+    phone: str
+    email: str
+    former_last_name: str | None = None  # changed name (usually on marriage); older records use this
+
+
+@dataclass
+class Household:
+    household_id: str
+    address: Address
+    previous_address: Address | None
+    tenure: str  # council, private_rent, owner
+    members: list[Person] = field(default_factory=list)
+    on_benefit: bool = False
+    drift_month: int | None = None  # month index (0..11) from which the household drifts into arrears
+    ctr_ends: bool = False
+    band: str = "C"
+
+
+@dataclass
+class SynthResult:
+    out_dir: Path
+    residents: int
+    households: int
+    records: dict[str, int]
+    files: list[Path]
+
+    @property
+    def total_records(self) -> int:
+        return sum(self.records.values())
+
+
+def _weighted(rng: random.Random, items: tuple[tuple[str, float], ...]) -> str:
+    r = rng.random() * sum(w for _, w in items)
+    for name, w in items:
+        r -= w
+        if r <= 0:
+            return name
+    return items[-1][0]
+
+
+def load_lsoas(borough: str, data_dir: Path | None = None) -> pd.DataFrame:
+    """Real LSOA 2021 codes of ``borough`` with their population and Census 2021 ethnic mix."""
+    root = data_dir or get_settings().data_dir
+    lookup = root / "lookups" / "lookup_lsoa21_ward24_ltla24_ew.csv.gz"
+    if not lookup.is_file():
+        raise DataError(lookup, "the LSOA 2021 to ward lookup is missing",
+                        hint="Set BOROUGHS_DATA_DIR to the open data folder (it holds lookups/)")
+    with gzip.open(lookup, "rt", encoding="utf-8") as f:
+        frame = pd.read_csv(f, dtype=str)
+    frame = frame[frame["ltla24_code"] == borough][["lsoa21_code", "ward24_code", "ltla24_code"]]
+    if frame.empty:
+        raise DataError(lookup, f"no LSOAs found for borough {borough!r}", column="ltla24_code",
+                        hint="Use a London borough code such as E09000025 (Newham)")
+    eth_path = root / "census2021" / "ts021_ethnic_group_london_lsoa21.csv"
+    if eth_path.is_file():
+        eth = pd.read_csv(eth_path, dtype={"lsoa21_code": str})
+        eth = eth.rename(columns={
+            "Asian, Asian British or Asian Welsh": "Asian",
+            "Black, Black British, Black Welsh, Caribbean or African": "Black",
+            "Mixed or Multiple ethnic groups": "Mixed", "Other ethnic group": "Other",
+        })
+        frame = frame.merge(eth, on="lsoa21_code", how="left")
+    for g in nm.CENSUS_GROUPS:
+        if g not in frame.columns:
+            frame[g] = 1.0
+    if "total_residents" not in frame.columns:
+        frame["total_residents"] = 1500
+    frame["total_residents"] = frame["total_residents"].fillna(1500)
+    dis_path = root / "census2021" / "ts038_disability_london_lsoa21.csv"
+    if dis_path.is_file():
+        dis = pd.read_csv(dis_path, dtype={"lsoa21_code": str})
+        dis["disabled_rate"] = dis["Disabled under the Equality Act"] / dis["total_residents"]
+        frame = frame.merge(dis[["lsoa21_code", "disabled_rate"]], on="lsoa21_code", how="left")
+    if "disabled_rate" not in frame.columns:
+        frame["disabled_rate"] = 0.17
+    frame["disabled_rate"] = frame["disabled_rate"].fillna(0.17)
+    return frame.sort_values("lsoa21_code").reset_index(drop=True)
+
+
+class _Places:
+    """Streets, postcodes and UPRNs for the LSOAs of one borough."""
+
+    def __init__(self, rng: random.Random, lsoas: pd.DataFrame, borough: str) -> None:
+        self.rng = rng
+        self.codes: list[str] = list(lsoas["lsoa21_code"])
+        self.weights: list[float] = [float(x) for x in lsoas["total_residents"]]
+        districts = DISTRICTS.get(borough, ("ZZ1",))
+        self.streets: dict[str, list[str]] = {}
+        self.postcodes: dict[str, list[str]] = {}
+        for code in self.codes:
+            district = districts[rng.randrange(len(districts))]
+            sector = rng.randrange(1, 10)
+            self.streets[code] = [
+                f"{rng.choice(STREET_WORDS)} {rng.choice(STREET_KINDS)}" for _ in range(rng.randint(3, 6))
+            ]
+            self.postcodes[code] = [
+                f"{district} {sector}{rng.choice(INWARD_LETTERS)}{rng.choice(INWARD_LETTERS)}"
+                for _ in range(rng.randint(8, 16))
+            ]
+        self._uprn = 0
+        self._cum: list[float] = []
+        total = 0.0
+        for w in self.weights:
+            total += w
+            self._cum.append(total)
+
+    def pick_lsoa(self) -> str:
+        import bisect
+
+        return self.codes[bisect.bisect_left(self._cum, self.rng.random() * self._cum[-1])]
+
+    def address(self, lsoa: str | None = None) -> Address:
+        rng = self.rng
+        lsoa = lsoa or self.pick_lsoa()
+        self._uprn += 1
+        uprn = f"99{rng.randrange(10**9):09d}{self._uprn % 10}"
+        street = rng.choice(self.streets[lsoa])
+        if rng.random() < 0.45:
+            block = f"{rng.choice(STREET_WORDS)} {rng.choice(BLOCK_NAMES)}"
+            line_1 = f"Flat {rng.randint(1, 80)}, {block}"
+            line_2 = street
+        else:
+            line_1 = f"{rng.randint(1, 240)} {street}"
+            line_2 = ""
+        return Address(line_1, line_2, rng.choice(self.postcodes[lsoa]), uprn, lsoa)
+
+
+_NI_LETTERS = "ABCD"
+
+
+class _PeopleMaker:
+    def __init__(self, rng: random.Random, as_of: dt.date) -> None:
+        self.rng = rng
+        self.as_of = as_of
+        self.count = 0
+
+    def dob_for_age(self, lo: int, hi: int) -> dt.date:
+        age_days = self.rng.randint(lo * 365 + 1, hi * 365 + 364)
+        return self.as_of - dt.timedelta(days=age_days)
+
+    def person(self, household_id: str, community: nm.Community, surname: str, sex: str, dob: dt.date,
+               ethnicity: str, disabled_rate: float, first_from: nm.Community | None = None,
+               taken: tuple[str, ...] = ()) -> Person:
+        rng = self.rng
+        self.count += 1
+        pid = f"P{self.count:08d}"
+        pool = (first_from or community).female if sex == "female" else (first_from or community).male
+        first = rng.choice(pool)
+        for _ in range(10):  # people in one home rarely share a first name
+            if first not in taken:
+                break
+            first = rng.choice(pool)
+        age = (self.as_of - dob).days / 365.25
+        disabled = rng.random() < disabled_rate * (2.2 if age >= 65 else 0.7)
+        ni = f"SZ{rng.randrange(10**6):06d}{rng.choice(_NI_LETTERS)}" if age >= 16 else ""
+        phone = f"07{rng.randrange(10**3):03d} {rng.randrange(10**6):06d}" if age >= 14 else ""
+        domain = rng.choice(("example.org", "example.com", "example.net"))
+        email = f"{nm.fold(first)}.{nm.fold(surname)}{rng.randint(1, 9999)}@{domain}" if age >= 16 else ""
+        return Person(pid, household_id, first, surname, sex, dob, ethnicity, community.key, disabled, ni,
+                      phone, email)
+
+
+# --------------------------------------------------------------------------------------------------------
+# errors real records carry
+
+
+def _typo(rng: random.Random, s: str) -> str:
+    if len(s) < 3:
+        return s
+    i = rng.randrange(1, len(s))
+    kind = rng.random()
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    if kind < 0.3:  # substitution
+        return s[:i] + rng.choice(letters) + s[i + 1:]
+    if kind < 0.55:  # deletion
+        return s[:i] + s[i + 1:]
+    if kind < 0.8 and i < len(s) - 1:  # transposition
+        return s[:i] + s[i + 1] + s[i] + s[i + 2:]
+    return s[:i] + rng.choice(letters) + s[i:]  # insertion
+
+
+@dataclass(frozen=True)
+class _Profile:
+    """How carefully a source's records are kept, and which fields it holds."""
+
+    typo: float
+    nickname: float
+    dob_missing: float
+    dob_error: float
+    ni: float
+    phone: float
+    email: float
+    uprn: float
+    case: str = "title"
+
+
+PROFILES: dict[str, _Profile] = {
+    "council_tax": _Profile(0.02, 0.05, 0.5, 0.01, 0.2, 0.6, 0.5, 1.0, "upper"),
+    "rent": _Profile(0.02, 0.05, 0.0, 0.01, 0.6, 0.8, 0.5, 1.0),
+    "hb_ctr": _Profile(0.01, 0.02, 0.0, 0.005, 1.0, 0.7, 0.4, 0.9),
+    "fsm": _Profile(0.03, 0.08, 0.3, 0.02, 0.3, 0.8, 0.6, 0.5),
+    "asc_contact": _Profile(0.05, 0.15, 0.15, 0.03, 0.3, 0.6, 0.2, 0.3),
+    "homelessness": _Profile(0.05, 0.12, 0.1, 0.03, 0.5, 0.8, 0.4, 0.3),
+    "vcs_concern": _Profile(0.07, 0.25, 0.45, 0.04, 0.05, 0.6, 0.3, 0.0, "lower"),
+}
+
+
+def _corrupt_dob(rng: random.Random, dob: dt.date) -> str:
+    kind = rng.random()
+    if kind < 0.4 and dob.day <= 12 and dob.day != dob.month:  # swapped day and month
+        return f"{dob.year:04d}-{dob.day:02d}-{dob.month:02d}"
+    if kind < 0.7:  # one digit of the day wrong
+        day = min(28, max(1, dob.day + rng.choice((-1, 1, 10, -10))))
+        return f"{dob.year:04d}-{dob.month:02d}-{day:02d}"
+    if kind < 0.85:  # year off by one
+        return f"{dob.year + rng.choice((-1, 1)):04d}-{dob.month:02d}-{dob.day:02d}"
+    return f"{dob.year:04d}-{dob.month:02d}-01"  # first of the month as a placeholder
+
+
+def _person_fields(rng: random.Random, p: Person, addr: Address, profile: _Profile, *, old: bool) -> dict[str, str]:
+    first = p.first_name
+    last = p.former_last_name if (old and p.former_last_name) else p.last_name
+    if rng.random() < profile.nickname:
+        options = nm.variants_of_first_name().get(first)
+        if options:
+            first = rng.choice(options)
+    if rng.random() < 0.3:
+        options = nm.variants_of_surname().get(last)
+        if options:
+            last = rng.choice(options)
+    if rng.random() < profile.typo:
+        first = _typo(rng, first)
+    if rng.random() < profile.typo:
+        last = _typo(rng, last)
+    if rng.random() < 0.005:
+        first, last = last, first
+    if profile.case == "upper":
+        first, last = first.upper(), last.upper()
+    elif profile.case == "lower" and rng.random() < 0.5:
+        first, last = first.lower(), last.lower()
+    if rng.random() < profile.dob_missing:
+        dob = ""
+    elif rng.random() < profile.dob_error:
+        dob = _corrupt_dob(rng, p.dob)
+    else:
+        dob = p.dob.isoformat()
+    postcode = addr.postcode
+    r = rng.random()
+    if r < 0.01:
+        postcode = postcode.replace(" ", "")
+    elif r < 0.015:  # a wrong letter in the inward code: still a well-formed postcode
+        postcode = postcode[:-1] + rng.choice(INWARD_LETTERS)
+    elif r < 0.025:
+        postcode = ""
+    line_1 = addr.line_1 if rng.random() > profile.typo else _typo(rng, addr.line_1)
+    return {
+        "first_name": first,
+        "last_name": last,
+        "dob": dob,
+        "address_line_1": line_1,
+        "address_line_2": addr.line_2,
+        "postcode": postcode,
+        "uprn": addr.uprn if rng.random() < profile.uprn else "",
+        "national_id": p.ni if (p.ni and rng.random() < profile.ni) else "",
+        "phone": p.phone if (p.phone and rng.random() < profile.phone) else "",
+        "email": p.email if (p.email and rng.random() < profile.email) else "",
+        "sex": p.sex,
+        "ethnicity": p.ethnicity if rng.random() < 0.8 else "Not stated",
+        "disability": "yes" if p.disabled else "no",
+        "lsoa21_code": addr.lsoa21_code,
+        "synthetic": SYNTHETIC,
+    }
+
+
+# --------------------------------------------------------------------------------------------------------
+
+
+class _Writer:
+    """Collects rows per dataset and writes them as CSV."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.rows: dict[str, list[dict[str, object]]] = {k: [] for k in SCHEMAS}
+        self.history: dict[str, list[tuple[object, ...]]] = {k: [] for k in SCHEMAS if SCHEMAS[k].measures}
+        self.truth: list[tuple[str, str, str, str]] = []
+        self.counters: dict[str, int] = dict.fromkeys(SCHEMAS, 0)
+        self.seed = 0
+        self.entitlement_truth: list[tuple[object, ...]] = []  # pension-age claims' true Pension Credit
+
+    def next_id(self, dataset: str) -> str:
+        self.counters[dataset] += 1
+        prefix = {"council_tax": "CT", "rent": "RA", "hb_ctr": "HB", "fsm": "FSM", "asc_contact": "ASC",
+                  "homelessness": "HOM", "vcs_concern": "VCS"}[dataset]
+        return f"{prefix}{self.counters[dataset]:07d}"
+
+    def add(self, dataset: str, p: Person, fields: dict[str, object]) -> str:
+        rid = self.next_id(dataset)
+        fields["record_id"] = rid
+        self.rows[dataset].append(fields)
+        self.truth.append((dataset, rid, p.person_id, p.household_id))
+        return rid
+
+
+def _money(x: float) -> str:
+    return f"{x:.2f}"
+
+
+def synthesise(
+    residents: int,
+    seed: int,
+    out: Path,
+    *,
+    borough: str = DEFAULT_BOROUGH,
+    as_of: dt.date = DEFAULT_AS_OF,
+    data_dir: Path | None = None,
+    history: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> SynthResult:
+    """Write a synthetic population of about ``residents`` people (see the module docstring)."""
+    if residents < 1:
+        raise ValueError("--residents must be at least 1")
+    rng = random.Random(seed)
+    lsoas = load_lsoas(borough, data_dir)
+    places = _Places(rng, lsoas, borough)
+    eth_by_lsoa = {
+        row.lsoa21_code: tuple((g, float(getattr(row, g) or 0) + 0.01) for g in nm.CENSUS_GROUPS)
+        for row in lsoas.itertuples()
+    }
+    dis_by_lsoa = dict(zip(lsoas["lsoa21_code"], lsoas["disabled_rate"].astype(float), strict=True))
+    maker = _PeopleMaker(rng, as_of)
+    out.mkdir(parents=True, exist_ok=True)
+    w = _Writer(out)
+    w.seed = seed
+    people: list[Person] = []
+    households: list[Household] = []
+    month_ends = [_month_end(as_of, MONTHS - 1 - i) for i in range(MONTHS)]
+    hh_n = 0
+    last_report = 0
+    while len(people) < residents:
+        hh_n += 1
+        hid = f"H{hh_n:07d}"
+        addr = places.address()
+        group = _weighted(rng, eth_by_lsoa[addr.lsoa21_code])
+        if group == "Mixed":
+            a, b = _mixed_pair(rng)
+            first_c, comm = nm.community(a), nm.community(b)
+        else:
+            comm = nm.community(_weighted(rng, nm.GROUP_COMMUNITIES[group]))
+            first_c = comm
+        size = min(residents - len(people), int(_weighted(rng, (("1", 30), ("2", 30), ("3", 16), ("4", 14),
+                                                                 ("5", 7), ("6", 3)))))
+        tenure = _weighted(rng, (("council", 22), ("private_rent", 30), ("owner", 48)))
+        moved = rng.random() < 0.2
+        prev = places.address() if moved else None
+        hh = Household(hid, addr, prev, tenure, band=rng.choice("ABBCCCDDEF"))
+        surname = rng.choice(comm.surnames)
+        dis_rate = dis_by_lsoa.get(addr.lsoa21_code, 0.17)
+        lead_sex = rng.choice(("female", "male"))
+        lead_age_hi = 90 if size <= 2 else 55
+        lead = maker.person(hid, comm, surname, lead_sex, maker.dob_for_age(18, lead_age_hi), group, dis_rate,
+                            first_c)
+        hh.members.append(lead)
+        for k in range(1, size):
+            lead_age = (as_of - lead.dob).days // 365
+            if k == 1 and lead_age >= 20 and rng.random() < 0.75:  # a partner
+                sex = "male" if lead_sex == "female" else "female"
+                if rng.random() < 0.05:
+                    sex = lead_sex
+                age = max(18, min(95, lead_age + rng.randint(-6, 6)))
+                partner = maker.person(hid, comm, surname, sex, maker.dob_for_age(age, age), group, dis_rate,
+                                       first_c, taken=tuple(m.first_name for m in hh.members))
+                if sex == "female" and rng.random() < 0.25:  # took the partner's name on marriage
+                    partner.former_last_name = rng.choice(comm.surnames)
+                if rng.random() < 0.15:  # kept their own name
+                    partner.last_name = rng.choice(comm.surnames)
+                hh.members.append(partner)
+            elif lead_age >= 40 and rng.random() < 0.3:  # an adult child
+                child_age = rng.randint(18, min(35, lead_age - 18))
+                hh.members.append(maker.person(hid, comm, surname, rng.choice(("female", "male")),
+                                               maker.dob_for_age(child_age, child_age), group, dis_rate,
+                                               first_c, taken=tuple(m.first_name for m in hh.members)))
+            elif lead_age <= 60:  # a child
+                child_age = rng.randint(0, min(17, max(0, lead_age - 18)))
+                hh.members.append(maker.person(hid, comm, surname, rng.choice(("female", "male")),
+                                               maker.dob_for_age(child_age, child_age), group, dis_rate,
+                                               first_c, taken=tuple(m.first_name for m in hh.members)))
+            else:  # a lodger or housemate, unrelated
+                other = nm.community(_weighted(rng, nm.GROUP_COMMUNITIES["White" if rng.random() < 0.5 else group
+                                                                           if group != "Mixed" else "White"]))
+                hh.members.append(maker.person(hid, other, rng.choice(other.surnames), rng.choice(("female", "male")),
+                                               maker.dob_for_age(18, 60), group, dis_rate))
+        hh.on_benefit = rng.random() < (0.55 if tenure == "council" else 0.25 if tenure == "private_rent" else 0.06)
+        stress = 0.30 if hh.on_benefit else 0.07
+        if rng.random() < stress:
+            hh.drift_month = rng.randint(1, MONTHS - 2)
+            hh.ctr_ends = hh.on_benefit and rng.random() < 0.4
+        households.append(hh)
+        people.extend(hh.members)
+        _records_for_household(rng, w, hh, as_of, month_ends, history)
+        if progress and len(people) - last_report >= 5000:
+            progress(len(people) - last_report)
+            last_report = len(people)
+    if progress:
+        progress(len(people) - last_report)
+    files = _write(out, w, people, households, seed, borough, as_of)
+    return SynthResult(out, len(people), len(households), {k: len(v) for k, v in w.rows.items()}, files)
+
+
+def _mixed_pair(rng: random.Random) -> tuple[str, str]:
+    a, b = rng.choice(nm.MIXED_PAIRS)
+    return (a, b) if rng.random() < 0.5 else (b, a)
+
+
+def _month_end(as_of: dt.date, months_back: int) -> dt.date:
+    y, m = as_of.year, as_of.month - months_back
+    while m <= 0:
+        m += 12
+        y -= 1
+    nxt = dt.date(y + (m // 12), m % 12 + 1, 1)
+    return nxt - dt.timedelta(days=1)
+
+
+def _age(p: Person, as_of: dt.date) -> int:
+    return (as_of - p.dob).days // 365
+
+
+def _records_for_household(rng: random.Random, w: _Writer, hh: Household, as_of: dt.date,
+                           month_ends: list[dt.date], history: bool) -> None:
+    adults = [p for p in hh.members if _age(p, as_of) >= 18]
+    children = [p for p in hh.members if _age(p, as_of) < 18]
+    if not adults:
+        return
+    r = rng.random()
+    liable = adults if r < 0.5 else adults[:2] if r < 0.85 else adults[:1]
+    drift = hh.drift_month
+    # ---- council tax: one account per home; movers also have their closed account at the old address
+    instalment = {"A": 95, "B": 110, "C": 126, "D": 142, "E": 173, "F": 205}.get(hh.band, 126) * rng.uniform(0.9, 1.1)
+    ctr_weekly = round(rng.uniform(5, 28), 2) if hh.on_benefit else 0.0
+    account = f"CTA{rng.randrange(10**8):08d}"
+    arrears_path = _arrears_path(rng, drift, instalment)
+    ctr_path = [0.0 if (hh.ctr_ends and drift is not None and i >= drift) else ctr_weekly for i in range(MONTHS)]
+    ctr_status = "ended" if hh.ctr_ends else ("awarded" if ctr_weekly else "none")
+    for p in liable:
+        rid = w.add("council_tax", p, {
+            **_person_fields(rng, p, hh.address, PROFILES["council_tax"], old=False),
+            "account_ref": account, "band": hh.band,
+            "liable_from": (as_of - dt.timedelta(days=rng.randint(40, 4000))).isoformat(),
+            "ctr_status": ctr_status, "single_person_discount": "yes" if len(adults) == 1 else "no",
+        })
+        if history:
+            for i, d in enumerate(month_ends):
+                balance = max(0.0, instalment * (10 - (d.month + 8) % 12 % 10)) + arrears_path[i]
+                w.history["council_tax"].append((rid, d.isoformat(), _money(balance), _money(arrears_path[i]),
+                                                 _money(ctr_path[i])))
+    if hh.previous_address is not None:
+        old_account = f"CTA{rng.randrange(10**8):08d}"
+        for p in liable:
+            rid = w.add("council_tax", p, {
+                **_person_fields(rng, p, hh.previous_address, PROFILES["council_tax"], old=True),
+                "account_ref": old_account, "band": rng.choice("BCD"),
+                "liable_from": (as_of - dt.timedelta(days=rng.randint(800, 4000))).isoformat(),
+                "ctr_status": "none", "single_person_discount": "no",
+            })
+            if history:
+                w.history["council_tax"].append((rid, month_ends[0].isoformat(), "0.00", "0.00", "0.00"))
+    # ---- rent (council tenants)
+    if hh.tenure == "council":
+        weekly_rent = round(rng.uniform(105, 185), 2)
+        rent_arrears = _arrears_path(rng, drift, weekly_rent * 4.33)
+        tenancy = f"TEN{rng.randrange(10**7):07d}"
+        for p in liable:
+            rid = w.add("rent", p, {
+                **_person_fields(rng, p, hh.address, PROFILES["rent"], old=False),
+                "tenancy_ref": tenancy,
+                "tenancy_start": (as_of - dt.timedelta(days=rng.randint(200, 9000))).isoformat(),
+                "bedrooms": str(max(1, min(5, len(hh.members) - 1))),
+            })
+            if history:
+                for i, d in enumerate(month_ends):
+                    w.history["rent"].append((rid, d.isoformat(), _money(rent_arrears[i]), _money(weekly_rent)))
+    # ---- housing benefit / CTR claims
+    if hh.on_benefit:
+        for _ in range(rng.choice((0, 0, 1, 2))):  # earlier claims, now ended
+            claim = f"CLM{rng.randrange(10**7):07d}"
+            for p in liable:
+                rid = w.add("hb_ctr", p, {
+                    **_person_fields(rng, p, hh.previous_address or hh.address, PROFILES["hb_ctr"], old=True),
+                    "claim_ref": claim, "claim_status": "ended", "household_size": str(len(hh.members)),
+                    "children": str(len(children)),
+                })
+        claim = f"CLM{rng.randrange(10**7):07d}"
+        hb_weekly = round(rng.uniform(40, 160), 2) if hh.tenure != "owner" else 0.0
+        income = round(rng.uniform(120, 420), 2)
+        status = "ended" if hh.ctr_ends else "live"
+        unit = liable[:2]  # the claimant and partner
+        means = None if status != "live" else entitlement_means.assessment(
+            w.seed, hh.household_id, claim, unit[0].person_id, [p.dob for p in unit], [p.disabled for p in unit],
+            len(adults) == 1, as_of)
+        if means is not None:
+            w.entitlement_truth.append(means[1].row())
+            income = float(str(means[0]["state_pension_weekly"])) + float(str(means[0]["other_income_weekly"]))
+        for p in liable:
+            rid = w.add("hb_ctr", p, {
+                **_person_fields(rng, p, hh.address, PROFILES["hb_ctr"], old=False),
+                "claim_ref": claim, "claim_status": status, "household_size": str(len(hh.members)),
+                "children": str(len(children)), **(means[0] if means else {}),
+            })
+            if history:
+                for i, d in enumerate(month_ends):
+                    ended = hh.ctr_ends and drift is not None and i >= drift
+                    w.history["hb_ctr"].append((rid, d.isoformat(), _money(0 if ended else hb_weekly),
+                                                _money(ctr_path[i]), _money(income * (1.25 if ended else 1))))
+    # ---- free school meals: one record per eligible child, made out to a parent
+    if children and hh.on_benefit:
+        parent = adults[0]
+        for child in children:
+            if _age(child, as_of) < 4:
+                continue
+            rid = w.add("fsm", parent, {
+                **_person_fields(rng, parent, hh.address, PROFILES["fsm"], old=False),
+                "child_first_name": child.first_name, "child_dob": child.dob.isoformat(),
+                "school": rng.choice(SCHOOLS),
+                "eligible_from": (as_of - dt.timedelta(days=rng.randint(30, 1500))).isoformat(),
+            })
+            if history:
+                w.history["fsm"].append((rid, month_ends[0].isoformat(), "1"))
+                w.history["fsm"].append((rid, month_ends[6].isoformat(), "1"))
+    # ---- adult social care contacts
+    for p in adults:
+        age = _age(p, as_of)
+        chance = (0.5 if age >= 75 else 0.25 if age >= 65 else 0.05) + (0.25 if p.disabled else 0)
+        if rng.random() < chance:
+            for _ in range(rng.choice((1, 1, 2, 2, 3, 4, 6, 8))):
+                old = hh.previous_address is not None and rng.random() < 0.3
+                w.add("asc_contact", p, {
+                    **_person_fields(rng, p, hh.previous_address if old and hh.previous_address else hh.address,
+                                     PROFILES["asc_contact"], old=old),
+                    "contact_date": (as_of - dt.timedelta(days=rng.randint(0, 700))).isoformat(),
+                    "reason": rng.choice(("falls", "carer breakdown", "self-neglect", "safeguarding",
+                                          "hospital discharge", "mental health", "information and advice")),
+                    "outcome": rng.choice(("no further action", "signposted", "assessment", "services provided")),
+                })
+    # ---- homelessness approaches
+    chance = 0.06 if hh.tenure == "private_rent" else 0.015
+    if drift is not None:
+        chance *= 3
+    if rng.random() < chance:
+        p = adults[0]
+        for _ in range(rng.choice((1, 1, 2))):
+            w.add("homelessness", p, {
+                **_person_fields(rng, p, hh.address, PROFILES["homelessness"], old=False),
+                "approach_date": (as_of - dt.timedelta(days=rng.randint(0, 365))).isoformat(),
+                "reason": rng.choice(("end of private tenancy", "family or friends no longer able to accommodate",
+                                      "domestic abuse", "rent arrears", "relationship breakdown", "other")),
+                "duty": rng.choice(("prevention", "relief", "main duty", "none")),
+            })
+    # ---- concerns raised by VCS partners
+    chance = 0.5 if drift is not None else 0.08
+    if rng.random() < chance:
+        p = rng.choice(adults)
+        for _ in range(rng.choice((1, 1, 2, 3, 4))):
+            on = as_of - dt.timedelta(days=rng.randint(0, 300))
+            w.add("vcs_concern", p, {
+                **_person_fields(rng, p, hh.address, PROFILES["vcs_concern"], old=False),
+                "raised_on": on.isoformat(), "raised_by": rng.choice(VCS_PARTNERS),
+                "category": rng.choice(("food insecurity", "food insecurity", "fuel poverty", "debt", "isolation",
+                                        "housing", "mental health", "digital exclusion")),
+                "detail": "SYNTHETIC concern for testing",
+            })
+
+
+def _arrears_path(rng: random.Random, drift: int | None, instalment: float) -> list[float]:
+    """Twelve month-end arrears: flat for most; growing after ``drift`` for households drifting into debt."""
+    arrears = 0.0
+    path = []
+    for i in range(MONTHS):
+        if drift is not None and i >= drift:
+            if rng.random() < 0.8:
+                arrears += instalment
+        elif rng.random() < 0.04:
+            arrears += instalment  # one missed payment...
+        elif arrears and rng.random() < 0.6:
+            arrears = max(0.0, arrears - instalment)  # ...caught up later
+        path.append(round(arrears, 2))
+    return path
+
+
+def _write(out: Path, w: _Writer, people: list[Person], households: list[Household], seed: int,
+           borough: str, as_of: dt.date) -> list[Path]:
+    files: list[Path] = []
+    canonical_cols = [*CANONICAL_COLUMNS, *CANONICAL_OPTIONAL, "sex", "synthetic"]
+    persons_path = out / "SYNTHETIC_persons.csv"
+    with persons_path.open("w", newline="", encoding="utf-8") as pf:
+        pw = csv.writer(pf)
+        pw.writerow(canonical_cols)
+        for key, schema in SCHEMAS.items():
+            cols = [f.name for f in schema.fields]
+            path = out / f"SYNTHETIC_{key}.csv"
+            with path.open("w", newline="", encoding="utf-8") as f:
+                cw = csv.writer(f)
+                cw.writerow(cols)
+                for row in w.rows[key]:
+                    cw.writerow([row.get(c, "") for c in cols])
+                    pw.writerow([key if c == "source" else row.get(c, "") for c in canonical_cols])
+            files.append(path)
+            if schema.measures:
+                hpath = out / f"SYNTHETIC_{key}_history.csv"
+                with hpath.open("w", newline="", encoding="utf-8") as f:
+                    cw = csv.writer(f)
+                    cw.writerow([*(x.name for x in schema.history_fields), "synthetic"])
+                    for h in w.history[key]:
+                        cw.writerow([*h, SYNTHETIC])
+                files.append(hpath)
+    files.append(persons_path)
+    truth = out / "SYNTHETIC_ground_truth.csv"
+    with truth.open("w", newline="", encoding="utf-8") as f:
+        cw = csv.writer(f)
+        cw.writerow(["source", "record_id", "person_id", "household_id", "synthetic"])
+        for t in w.truth:
+            cw.writerow([*t, SYNTHETIC])
+    files.append(truth)
+    ent = out / "SYNTHETIC_entitlements_truth.csv"
+    with ent.open("w", newline="", encoding="utf-8") as f:
+        cw = csv.writer(f)
+        cw.writerow([*entitlement_means.TRUTH_COLUMNS, "synthetic"])
+        for truth_row in w.entitlement_truth:
+            cw.writerow([*truth_row, SYNTHETIC])
+    files.append(ent)
+    ppl = out / "SYNTHETIC_people.csv"
+    drift = {h.household_id: h.drift_month for h in households}
+    home = {h.household_id: h for h in households}
+    with ppl.open("w", newline="", encoding="utf-8") as f:
+        cw = csv.writer(f)
+        cw.writerow(["person_id", "household_id", "first_name", "last_name", "former_last_name", "sex", "dob",
+                     "ethnicity", "community", "disability", "lsoa21_code", "tenure", "moved",
+                     "drift_month", "synthetic"])
+        for p in people:
+            hh = home[p.household_id]
+            d = drift[p.household_id]
+            cw.writerow([p.person_id, p.household_id, p.first_name, p.last_name, p.former_last_name or "", p.sex,
+                         p.dob.isoformat(), p.ethnicity, p.community, "yes" if p.disabled else "no",
+                         hh.address.lsoa21_code, hh.tenure, "yes" if hh.previous_address else "no",
+                         "" if d is None else str(d), SYNTHETIC])
+    files.append(ppl)
+    manifest = out / "SYNTHETIC_manifest.json"
+    manifest.write_text(json.dumps({
+        "synthetic": True,
+        "notice": "SYNTHETIC data made by `boroughs support synth`: no row describes a real person.",
+        "seed": seed, "borough": borough, "as_of": as_of.isoformat(),
+        "residents": len(people), "households": len(households),
+        "records": {k: len(v) for k, v in w.rows.items()},
+        "schemas": {k: s.version for k, s in SCHEMAS.items()},
+        "files": sorted(p.name for p in files),
+    }, indent=2) + "\n", encoding="utf-8")
+    files.append(manifest)
+    return files
