@@ -17,12 +17,12 @@ from typer.testing import CliRunner
 
 from boroughs.core.errors import PermissionDenied, ValidationFailed
 from boroughs.core.models import Role
+from boroughs.core.workflow import Workflow
 from boroughs.fund import assessment, calls, decisions, projects, proposals
 from boroughs.fund.calls import CALL_GUARDS
 from boroughs.fund.cli import app
 from boroughs.fund.projects import PROJECT_GUARDS
 from boroughs.fund.proposals import PROPOSAL_GUARDS
-from boroughs.core.workflow import Workflow
 from boroughs.fund.workflows import CALL, PROJECT, PROPOSAL, WORKFLOWS
 
 from . import factories as f
