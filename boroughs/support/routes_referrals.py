@@ -75,6 +75,7 @@ def _int(value: str | None) -> int | None:
 @router.get("/support/directory", response_class=HTMLResponse)
 def directory_list(request: Request, db: Session = Depends(get_db), need: str = "", q: str = "",
                    referrals: str = "", page: int = Query(1, ge=1)) -> HTMLResponse:
+    """The service directory, searchable."""
     stmt = select(DirService).join(DirOrganisation)
     if q.strip():
         like = f"%{q.strip()}%"
@@ -100,6 +101,7 @@ def directory_list(request: Request, db: Session = Depends(get_db), need: str = 
 
 @router.get("/support/directory/services/{sid}", response_class=HTMLResponse)
 def directory_service(request: Request, sid: int, db: Session = Depends(get_db)) -> HTMLResponse:
+    """A directory service."""
     svc = directory.get_service(db, sid)
     user = request.state.user
     owner = directory.owner_of(svc)
@@ -128,6 +130,7 @@ def _owned_service(db: Session, user: User, sid: int, action: str) -> DirService
 @router.get("/support/directory/services/{sid}/edit", response_class=HTMLResponse)
 def directory_edit(request: Request, sid: int, db: Session = Depends(get_db),
                    user: User = Depends(require_user)) -> HTMLResponse:
+    """The form to propose changes to a directory service."""
     svc = _owned_service(db, user, sid, "support.directory.edit")
     return render(request, "support/directory_edit.html", {
         "svc": svc, "needs": directory.needs(), "service_needs": directory.service_needs(svc), "errors": {},
@@ -137,6 +140,7 @@ def directory_edit(request: Request, sid: int, db: Session = Depends(get_db),
 @router.post("/support/directory/services/{sid}/edit", response_model=None)
 def directory_edit_post(request: Request, sid: int, db: Session = Depends(get_db),
                               user: User = Depends(require_user), form: FormData = Depends(form_data)) -> Response:
+    """Propose changes to a directory service (a reviewer approves them)."""
     svc = _owned_service(db, user, sid, "support.directory.edit")
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
@@ -162,6 +166,7 @@ def directory_edit_post(request: Request, sid: int, db: Session = Depends(get_db
 @router.get("/support/directory/services/{sid}/status", response_class=HTMLResponse)
 def directory_status(request: Request, sid: int, db: Session = Depends(get_db),
                      user: User = Depends(require_user)) -> HTMLResponse:
+    """The form to change a directory service's status."""
     svc = _owned_service(db, user, sid, "support.directory.status")
     return render(request, "support/directory_status.html", {"svc": svc, "errors": {}})
 
@@ -171,6 +176,7 @@ def directory_status_post(request: Request, sid: int, db: Session = Depends(get_
                           user: User = Depends(require_user), accepting: str = Form(""),
                           waiting_days: str = Form(""), capacity_week: str = Form(""),
                           response_days: str = Form("")) -> Response:
+    """Change a directory service's status."""
     svc = _owned_service(db, user, sid, "support.directory.status")
     errors = {}
     if accepting not in ("yes", "no"):
@@ -192,6 +198,7 @@ def directory_status_post(request: Request, sid: int, db: Session = Depends(get_
 @router.get("/support/directory/review", response_class=HTMLResponse)
 def directory_review(request: Request, db: Session = Depends(get_db),
                      user: User = Depends(require_user)) -> HTMLResponse:
+    """Proposed changes to directory services, waiting for review."""
     permissions.require(user, "support.directory.review")
     return render(request, "support/directory_review.html", {
         "changes": directory.pending_changes(db), "labels": directory.EDITABLE, "needs": directory.needs()})
@@ -201,6 +208,7 @@ def directory_review(request: Request, db: Session = Depends(get_db),
 def directory_review_post(request: Request, cid: int, db: Session = Depends(get_db),
                           user: User = Depends(require_user), decision: str = Form(""),
                           note: str = Form("")) -> Response:
+    """Approve or reject a proposed change to a directory service."""
     permissions.require(user, "support.directory.review")
     change = db.get(DirChange, cid)
     if change is None:
@@ -214,6 +222,7 @@ def directory_review_post(request: Request, cid: int, db: Session = Depends(get_
 @router.get("/support/directory/imports", response_class=HTMLResponse)
 def directory_imports(request: Request, db: Session = Depends(get_db),
                       user: User = Depends(require_user), show: int | None = None) -> HTMLResponse:
+    """The directory's Open Referral UK imports and their faults."""
     permissions.require(user, "support.directory.import")
     runs = db.scalars(select(DirImport).order_by(DirImport.id.desc()).limit(20)).all()
     chosen = db.get(DirImport, show) if show else (runs[0] if runs else None)
@@ -225,6 +234,7 @@ def directory_imports(request: Request, db: Session = Depends(get_db),
 @router.get("/support/agreements", response_class=HTMLResponse)
 def agreement_list(request: Request, db: Session = Depends(get_db),
                    user: User = Depends(require_user)) -> HTMLResponse:
+    """The data sharing agreements the user's organisations are party to."""
     orgs = permissions.orgs_where(user, "support.agreement.view")
     if not orgs:
         raise PermissionDenied("You do not have permission to see data sharing agreements.")
@@ -244,6 +254,7 @@ def _agreement_for(db: Session, user: User, aid: int) -> Agreement:
 @router.get("/support/agreements/new", response_class=HTMLResponse)
 def agreement_new(request: Request, db: Session = Depends(get_db),
                   user: User = Depends(require_user)) -> HTMLResponse:
+    """The form to create a data sharing agreement."""
     councils = permissions.orgs_where(user, "support.agreement.manage")
     if not councils:
         raise PermissionDenied("Only council managers and administrators can create agreements.")
@@ -263,6 +274,7 @@ def _agreement_form_ctx(db: Session, councils: set[int], errors: dict[str, str],
 @router.post("/support/agreements/new", response_model=None)
 def agreement_new_post(request: Request, db: Session = Depends(get_db),
                              user: User = Depends(require_user), form: FormData = Depends(form_data)) -> Response:
+    """Create a data sharing agreement."""
     councils = permissions.orgs_where(user, "support.agreement.manage")
     if not councils:
         raise PermissionDenied("Only council managers and administrators can create agreements.")
@@ -318,6 +330,7 @@ def agreement_new_post(request: Request, db: Session = Depends(get_db),
 @router.get("/support/agreements/{aid}", response_class=HTMLResponse)
 def agreement_detail(request: Request, aid: int, db: Session = Depends(get_db),
                      user: User = Depends(require_user)) -> HTMLResponse:
+    """A data sharing agreement: its parties, purposes, fields and state."""
     a = _agreement_for(db, user, aid)
     orgs = _orgs(db, {p.organisation_id for p in a.parties})
     can_manage = any(permissions.can(user, "support.agreement.manage", p.organisation_id)
@@ -331,6 +344,7 @@ def agreement_detail(request: Request, aid: int, db: Session = Depends(get_db),
 @router.post("/support/agreements/{aid}/{action}", response_model=None)
 def agreement_action(request: Request, aid: int, action: str, db: Session = Depends(get_db),
                      user: User = Depends(require_user), note: str = Form("")) -> Response:
+    """Sign or terminate a data sharing agreement."""
     a = _agreement_for(db, user, aid)
     if not any(permissions.can(user, "support.agreement.manage", p.organisation_id)
                for p in a.parties if p.role == "discloser"):
@@ -349,6 +363,7 @@ def agreement_action(request: Request, aid: int, action: str, db: Session = Depe
 @router.get("/support/residents/{rid}/consents", response_class=HTMLResponse)
 def consent_page(request: Request, rid: int, db: Session = Depends(get_db),
                  user: User = Depends(require_user)) -> HTMLResponse:
+    """A resident's consents."""
     r = _resident(db, user, rid, "support.consent.manage", "record or review consent to share")
     return render(request, "support/consent_page.html", _consent_ctx(db, r, {}, {}))
 
@@ -367,6 +382,7 @@ def _consent_ctx(db: Session, r: Any, errors: dict[str, str], values: dict[str, 
 def consent_record(request: Request, rid: int, db: Session = Depends(get_db), user: User = Depends(require_user),
                    agreement_id: str = Form(""), scope: str = Form(""), method: str = Form(""),
                    given_by: str = Form(""), given_on: str = Form(""), expires_on: str = Form("")) -> Response:
+    """Record a resident's consent."""
     r = _resident(db, user, rid, "support.consent.manage", "record consent to share")
     errors: dict[str, str] = {}
     aid = _int(agreement_id)
@@ -406,6 +422,7 @@ def consent_record(request: Request, rid: int, db: Session = Depends(get_db), us
 @router.post("/support/consents/{cid}/withdraw", response_model=None)
 def consent_withdraw(request: Request, cid: int, db: Session = Depends(get_db), user: User = Depends(require_user),
                      note: str = Form("")) -> Response:
+    """Record that a resident withdrew a consent."""
     c = db.get(Consent, cid)
     if c is None or not permissions.can(user, "support.consent.manage", c.council_id):
         raise NotFound("There is no such consent.")
@@ -418,6 +435,7 @@ def consent_withdraw(request: Request, cid: int, db: Session = Depends(get_db), 
 @router.get("/support/cases/{case_id}/refer")
 def referral_from_case(request: Request, case_id: int, db: Session = Depends(get_db),
                        user: User = Depends(require_user)) -> RedirectResponse:
+    """Start a referral from an outreach case."""
     from boroughs.support import outreach
 
     try:
@@ -431,6 +449,7 @@ def referral_from_case(request: Request, case_id: int, db: Session = Depends(get
 
 @router.get("/support/referrals/start", response_model=None)
 def referral_start_lookup(request: Request, resident: str = "", user: User = Depends(require_user)) -> Response:
+    """Start a referral: look up the resident by number."""
     if not permissions.orgs_where(user, "support.referral.create"):
         raise PermissionDenied("Only council officers can make referrals.")
     rid = _int(resident.strip())
@@ -459,6 +478,7 @@ def _refer_context(db: Session, user: User, rid: int, case: int | None, needs_se
 @router.get("/support/residents/{rid}/refer", response_class=HTMLResponse)
 def referral_choose(request: Request, rid: int, db: Session = Depends(get_db), user: User = Depends(require_user),
                     case: int | None = None) -> HTMLResponse:
+    """Choose the services to refer a resident to."""
     needs_selected = request.query_params.getlist("need") if "need" in request.query_params else None
     ctx = _refer_context(db, user, rid, case, needs_selected, "choose services to refer a resident to")
     ctx["errors"] = {}
@@ -468,6 +488,7 @@ def referral_choose(request: Request, rid: int, db: Session = Depends(get_db), u
 @router.post("/support/residents/{rid}/refer/preview", response_model=None)
 def referral_preview(request: Request, rid: int, db: Session = Depends(get_db),
                            user: User = Depends(require_user), form: FormData = Depends(form_data)) -> Response:
+    """Preview what a referral will share, with whom, before sending it."""
     case = _int(str(form.get("case") or ""))
     needs_selected = [str(n) for n in form.getlist("need")]
     service_ids = [int(str(s)) for s in form.getlist("service") if str(s).isdigit()]
@@ -488,6 +509,7 @@ def referral_preview(request: Request, rid: int, db: Session = Depends(get_db),
 @router.post("/support/residents/{rid}/refer/send", response_model=None)
 def referral_send(request: Request, rid: int, db: Session = Depends(get_db),
                         user: User = Depends(require_user), form: FormData = Depends(form_data)) -> Response:
+    """Send a referral."""
     r = _resident(db, user, rid, "support.referral.create", "send a referral")
     batch = referral.send_referrals(
         db, user, council_id=r.organisation_id, resident_id=r.id,
@@ -500,6 +522,7 @@ def referral_send(request: Request, rid: int, db: Session = Depends(get_db),
 @router.get("/support/referrals", response_class=HTMLResponse)
 def referral_list(request: Request, db: Session = Depends(get_db), user: User = Depends(require_user),
                   sent: int | None = None) -> HTMLResponse:
+    """The referrals the user's council made."""
     councils = permissions.orgs_where(user, "support.referral.view_sent")
     if not councils:
         raise PermissionDenied("Only council officers and managers can see referrals their council made.")
@@ -521,6 +544,7 @@ def referral_list(request: Request, db: Session = Depends(get_db), user: User = 
 @router.get("/support/referrals/report", response_model=None)
 def referral_report(request: Request, db: Session = Depends(get_db), user: User = Depends(require_user),
                     org: int | None = None, start: str = "", end: str = "", format: str = "html") -> Response:
+    """The partnership report per service (``?format=csv`` downloads it)."""
     allowed = permissions.orgs_where(user, "support.referral.report")
     if not allowed:
         raise PermissionDenied("You do not have permission to see partnership reports.")
@@ -549,6 +573,7 @@ def referral_report(request: Request, db: Session = Depends(get_db), user: User 
 @router.get("/support/referrals/{ref_id}", response_class=HTMLResponse)
 def referral_detail(request: Request, ref_id: int, db: Session = Depends(get_db),
                     user: User = Depends(require_user)) -> HTMLResponse:
+    """A referral and what happened to it."""
     ref = referral.get_for_council(db, user, ref_id)
     referral.mark_seen(ref)
     from boroughs.support.models import Resident
@@ -562,6 +587,7 @@ def referral_detail(request: Request, ref_id: int, db: Session = Depends(get_db)
 @router.get("/support/residents/{rid}/shares", response_class=HTMLResponse)
 def referral_shares(request: Request, rid: int, db: Session = Depends(get_db),
                     user: User = Depends(require_user)) -> HTMLResponse:
+    """What has been shared about a resident, and with whom."""
     r = _resident(db, user, rid, "support.referral.view_sent", "see who this resident's data was shared with")
     return render(request, "support/referral_shares.html", {"r": r, "shares": referral.shares_for_resident(db, r.id)})
 
@@ -571,6 +597,7 @@ def referral_shares(request: Request, rid: int, db: Session = Depends(get_db),
 @router.get("/support/vcs/referrals", response_class=HTMLResponse)
 def vcs_inbox(request: Request, db: Session = Depends(get_db), user: User = Depends(require_user),
               org: int | None = None, status: str = "open", page: int = Query(1, ge=1)) -> HTMLResponse:
+    """A VCS organisation's referral inbox."""
     mine = referral.inbox_orgs(user)
     if not mine:
         raise PermissionDenied("Only staff of voluntary and community organisations have a referral inbox.")
@@ -594,6 +621,7 @@ def vcs_inbox(request: Request, db: Session = Depends(get_db), user: User = Depe
 @router.get("/support/vcs/referrals/{ref_id}", response_class=HTMLResponse)
 def vcs_referral(request: Request, ref_id: int, db: Session = Depends(get_db),
                  user: User = Depends(require_user)) -> HTMLResponse:
+    """A referral received by a VCS organisation."""
     ref = referral.get_for_vcs(db, user, ref_id)
     return _vcs_page(request, db, user, ref, {})
 
@@ -612,6 +640,7 @@ def _vcs_page(request: Request, db: Session, user: User, ref: Referral, errors: 
 def vcs_action(request: Request, ref_id: int, action: str, db: Session = Depends(get_db),
                user: User = Depends(require_user), reason: str = Form(""), note: str = Form(""),
                outcome: str = Form("")) -> Response:
+    """Respond to a referral: accept, decline, record contact or record the outcome."""
     ref = referral.get_for_vcs(db, user, ref_id, action="support.referral.respond")
     try:
         if action == "accept":
