@@ -204,11 +204,13 @@ def admin_restore(
 
 @admin_app.command("create-org")
 def admin_create_org(
-    name: str,
+    name: Annotated[str, typer.Argument(help="The organisation's name")],
     kind: Annotated[str, typer.Option(help="council, vcs, fund_body or platform")],
     ons_code: Annotated[str | None, typer.Option(help="ONS code, councils only (e.g. E09000025)")] = None,
-    charity_number: Annotated[str | None, typer.Option()] = None,
-    company_number: Annotated[str | None, typer.Option()] = None,
+    charity_number: Annotated[str | None, typer.Option(
+        help="Registered charity number (a VCS organisation needs this or --company-number)")] = None,
+    company_number: Annotated[str | None, typer.Option(
+        help="Companies House number (a VCS organisation needs this or --charity-number)")] = None,
 ) -> None:
     """Create an organisation."""
     from boroughs.core.organisations import create_organisation
@@ -239,11 +241,12 @@ def admin_list_orgs() -> None:
 
 @admin_app.command("create-user")
 def admin_create_user(
-    email: str,
+    email: Annotated[str, typer.Argument(help="The person's email address")],
     name: Annotated[str, typer.Option(help="Full name")],
     org: Annotated[str, typer.Option(help="Organisation id, slug or ONS code")],
     role: Annotated[str, typer.Option(help="Role in that organisation")],
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
+                                          help="The password (asked for, hidden, when not given)")],
 ) -> None:
     """Create a user with a password and a role (for the first administrator; invite everyone else)."""
     from boroughs.core.organisations import add_membership, create_user, organisation_by
@@ -261,7 +264,7 @@ def admin_create_user(
 
 @admin_app.command("invite")
 def admin_invite(
-    email: str,
+    email: Annotated[str, typer.Argument(help="The person's email address")],
     name: Annotated[str, typer.Option(help="Full name")],
     org: Annotated[str, typer.Option(help="Organisation id, slug or ONS code")],
     role: Annotated[str, typer.Option(help="Role in that organisation")],
@@ -283,7 +286,7 @@ def admin_invite(
 
 @admin_app.command("set-role")
 def admin_set_role(
-    email: str,
+    email: Annotated[str, typer.Argument(help="The person's email address")],
     org: Annotated[str, typer.Option(help="Organisation id, slug or ONS code")],
     role: Annotated[str, typer.Option(help="The new role")],
 ) -> None:
@@ -313,7 +316,7 @@ def admin_set_role(
 
 
 @admin_app.command("unlock")
-def admin_unlock(email: str) -> None:
+def admin_unlock(email: Annotated[str, typer.Argument(help="The person's email address")]) -> None:
     """Unlock an account locked after failed sign-in attempts."""
     from sqlalchemy import select
 

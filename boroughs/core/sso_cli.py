@@ -99,7 +99,7 @@ def sso_approvals(org: Annotated[str, typer.Argument(help="Organisation id, slug
 
 @app.command("approve")
 def sso_approve(
-    approval_id: int,
+    approval_id: Annotated[int, typer.Argument(help="The first sign-in's id (from boroughs admin sso approvals)")],
     role: Annotated[str, typer.Option(help="The role to give")],
 ) -> None:
     """Approve a first sign-in with a role (the person can then sign in)."""
@@ -115,7 +115,7 @@ def sso_approve(
 
 
 @app.command("refuse")
-def sso_refuse(approval_id: int) -> None:
+def sso_refuse(approval_id: Annotated[int, typer.Argument(help="The first sign-in's id (from boroughs admin sso approvals)")]) -> None:
     """Refuse a first sign-in (the person is told an administrator refused access)."""
     from boroughs.core import oidc
 

@@ -106,6 +106,7 @@ def _unique(orgs: list[Organisation]) -> list[Organisation]:
 
 @router.get("/fund")
 def fund_home(request: Request, db: Session = Depends(get_db)) -> Response:
+    """The fund's home page: its calls, proposals and projects."""
     user = request.state.user
     all_calls = calls.list_calls(db)
     mine = proposals.proposals_for(db, user) if user else []
@@ -122,6 +123,7 @@ def fund_home(request: Request, db: Session = Depends(get_db)) -> Response:
 
 @router.get("/fund/calls/new")
 def new_call(request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """The form to create a call."""
     return _new_call_page(request, user)
 
 
@@ -157,12 +159,14 @@ def _call_page(request: Request, db: Session, slug: str, error: str | None = Non
 
 @router.get("/fund/calls/{slug}")
 def call_page(request: Request, slug: str, db: Session = Depends(get_db)) -> Response:
+    """A call: its strands, criteria, dates and proposals."""
     return _call_page(request, db, slug)
 
 
 @router.post("/fund/calls/{slug}/transition")
 def call_transition(request: Request, slug: str, db: Session = Depends(get_db),
                           user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    """Move a call to its next state (open, close, ...)."""
     form = _form(data)
     call = _call(db, slug)
     try:
@@ -189,6 +193,7 @@ def submitted_proposals(request: Request, slug: str, db: Session = Depends(get_d
 @router.post("/fund/calls/{slug}/proposals")
 def start_proposal(request: Request, slug: str, db: Session = Depends(get_db),
                          user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    """Start a proposal to a call."""
     form = _form(data)
     call = _call(db, slug)
     try:
@@ -226,6 +231,7 @@ def _proposal_page(request: Request, db: Session, pid: int, error: str | None = 
 @router.get("/fund/proposals/{pid}")
 def proposal_page(request: Request, pid: int, db: Session = Depends(get_db),
                   user: User = Depends(require_user)) -> Response:
+    """A proposal: its partners, budget, sign-offs and state."""
     return _proposal_page(request, db, pid)
 
 
@@ -249,6 +255,7 @@ def _edit_page(request: Request, db: Session, pid: int, error: str | None = None
 @router.get("/fund/proposals/{pid}/edit")
 def edit_proposal(request: Request, pid: int, db: Session = Depends(get_db),
                   user: User = Depends(require_user)) -> Response:
+    """The form to edit a proposal."""
     return _edit_page(request, db, pid)
 
 
@@ -270,6 +277,7 @@ def _changes_from_form(form: dict[str, Any]) -> dict[str, Any]:
 @router.post("/fund/proposals/{pid}/edit")
 def save_proposal(request: Request, pid: int, db: Session = Depends(get_db),
                         user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    """Save a proposal's changes (refused if someone else changed it meanwhile)."""
     form = _form(data)
     p = _proposal(db, pid)
     try:
@@ -307,6 +315,7 @@ def autosave(pid: int, body: AutosaveIn, request: Request, db: Session = Depends
 @router.post("/fund/proposals/{pid}/partners")
 def add_partner(request: Request, pid: int, db: Session = Depends(get_db),
                       user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    """Add a partner organisation to a proposal."""
     form = _form(data)
     p = _proposal(db, pid)
     try:
@@ -323,6 +332,7 @@ def add_partner(request: Request, pid: int, db: Session = Depends(get_db),
 @router.post("/fund/proposals/{pid}/partners/{partner_id}")
 def update_partner(request: Request, pid: int, partner_id: int, db: Session = Depends(get_db),
                          user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    """Change or remove a partner of a proposal."""
     form = _form(data)
     p = _proposal(db, pid)
     try:
@@ -340,6 +350,7 @@ def update_partner(request: Request, pid: int, partner_id: int, db: Session = De
 @router.post("/fund/proposals/{pid}/sign-off")
 def sign_off(request: Request, pid: int, db: Session = Depends(get_db),
                    user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    """Sign off a proposal on behalf of a partner organisation."""
     form = _form(data)
     p = _proposal(db, pid)
     try:
@@ -356,6 +367,7 @@ def sign_off(request: Request, pid: int, db: Session = Depends(get_db),
 @router.post("/fund/proposals/{pid}/transition")
 def proposal_transition(request: Request, pid: int, db: Session = Depends(get_db),
                               user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    """Move a proposal to its next state (submit, withdraw, ...)."""
     form = _form(data)
     p = _proposal(db, pid)
     name = form.get("name", "")
@@ -371,6 +383,7 @@ def proposal_transition(request: Request, pid: int, db: Session = Depends(get_db
 @router.get("/fund/proposals/{pid}/versions")
 def proposal_versions(request: Request, pid: int, db: Session = Depends(get_db),
                       user: User = Depends(require_user)) -> Response:
+    """A proposal's earlier versions and what changed."""
     p = _proposal(db, pid)
     proposals.require_view(user, p)
     return render(request, "fund/versions.html", {"page_title": f"Versions: {p.title}", "p": p,
@@ -398,12 +411,14 @@ def _manage_page(request: Request, db: Session, slug: str, error: str | None = N
 
 @router.get("/fund/calls/{slug}/manage")
 def manage(request: Request, slug: str, db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """Manage a call: assign panel members and move proposals through assessment."""
     return _manage_page(request, db, slug)
 
 
 @router.post("/fund/proposals/{pid}/manage-transition")
 def manage_transition(request: Request, pid: int, db: Session = Depends(get_db),
                             user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    """Move a proposal through assessment (from the call's manage page)."""
     form = _form(data)
     p = _proposal(db, pid)
     try:
@@ -417,6 +432,7 @@ def manage_transition(request: Request, pid: int, db: Session = Depends(get_db),
 
 @router.get("/fund/assess")
 def to_assess(request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """The proposals a panel member has to assess."""
     return render(request, "fund/assess_list.html", {
         "page_title": "Proposals to assess", "items": assessment.proposals_to_assess(db, user), "user": user,
         "display_partners": assessment.display_partners,
@@ -447,12 +463,14 @@ def _assess_page(request: Request, db: Session, pid: int, error: str | None = No
 
 @router.get("/fund/proposals/{pid}/assess")
 def assess(request: Request, pid: int, db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """The assessment form for a proposal (a panel member's scores against the rubric)."""
     return _assess_page(request, db, pid)
 
 
 @router.post("/fund/proposals/{pid}/assess")
 def score(request: Request, pid: int, db: Session = Depends(get_db),
                 user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    """Save a panel member's scores for a proposal."""
     form = _form(data)
     p = _proposal(db, pid)
     try:
@@ -467,6 +485,7 @@ def score(request: Request, pid: int, db: Session = Depends(get_db),
 @router.post("/fund/proposals/{pid}/conflict")
 def declare(request: Request, pid: int, db: Session = Depends(get_db),
                   user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    """Declare a conflict of interest with a proposal (the panel member is recused)."""
     form = _form(data)
     p = _proposal(db, pid)
     try:
@@ -498,12 +517,14 @@ def _moderation_page(request: Request, db: Session, slug: str, error: str | None
 @router.get("/fund/calls/{slug}/moderation")
 def moderation(request: Request, slug: str, db: Session = Depends(get_db),
                user: User = Depends(require_user)) -> Response:
+    """A call's moderation page: panel scores side by side."""
     return _moderation_page(request, db, slug)
 
 
 @router.post("/fund/proposals/{pid}/moderate")
 def moderate(request: Request, pid: int, db: Session = Depends(get_db),
                    user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    """Record a moderated score for a proposal."""
     form = _form(data)
     p = _proposal(db, pid)
     try:
@@ -532,12 +553,14 @@ def _decisions_page(request: Request, db: Session, slug: str, error: str | None 
 @router.get("/fund/calls/{slug}/decisions")
 def decisions_page(request: Request, slug: str, db: Session = Depends(get_db),
                    user: User = Depends(require_user)) -> Response:
+    """A call's decisions page: award or decline proposals within each strand's budget."""
     return _decisions_page(request, db, slug)
 
 
 @router.post("/fund/calls/{slug}/decisions")
 def decide(request: Request, slug: str, db: Session = Depends(get_db),
                  user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    """Record award decisions for a call's proposals."""
     form = _form(data)
     call = _call(db, slug)
     awards, declines = [], []
@@ -560,6 +583,7 @@ def decide(request: Request, slug: str, db: Session = Depends(get_db),
 
 @router.get("/fund/projects")
 def project_list(request: Request, db: Session = Depends(get_db)) -> Response:
+    """The funded projects."""
     return render(request, "fund/projects.html", {"page_title": "Funded projects",
                                                   "projects": projects.list_projects(db), "PROJECT": PROJECT,
                                                   "hidden": lambda p: blind.hidden_from(request.state.user, p),
@@ -594,6 +618,7 @@ def _project_page(request: Request, db: Session, project_id: int, error: str | N
 
 @router.get("/fund/projects/{project_id}")
 def project_page(request: Request, project_id: int, db: Session = Depends(get_db)) -> Response:
+    """A funded project: its gates, reports, evidence, lessons and outputs."""
     return _project_page(request, db, project_id)
 
 
@@ -613,6 +638,7 @@ def _project_action(request: Request, db: Session, project_id: int, done: str, f
 @router.post("/fund/projects/{project_id}/evidence")
 def add_evidence(request: Request, project_id: int, db: Session = Depends(get_db),
                        user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    """Add evidence to a project."""
     return _project_action(request, db, project_id, "evidence", lambda d, u, pr, f: projects.add_evidence(
         d, u, pr, stage=f.get("stage", ""), title=f.get("title", ""), url=f.get("url") or None,
         description=f.get("description", "")), data=data)
@@ -621,6 +647,7 @@ def add_evidence(request: Request, project_id: int, db: Session = Depends(get_db
 @router.post("/fund/projects/{project_id}/gate")
 def pass_gate(request: Request, project_id: int, db: Session = Depends(get_db),
                     user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    """Pass a project through its next Double Diamond gate."""
     return _project_action(request, db, project_id, "gate",
                                  lambda d, u, pr, f: projects.pass_gate(d, u, pr, f.get("note", "")), data=data)
 
@@ -628,6 +655,7 @@ def pass_gate(request: Request, project_id: int, db: Session = Depends(get_db),
 @router.post("/fund/projects/{project_id}/ig")
 def sign_off_ig(request: Request, project_id: int, db: Session = Depends(get_db),
                       user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    """Sign off a project's information-governance gate."""
     return _project_action(request, db, project_id, "ig",
                                  lambda d, u, pr, f: projects.sign_off_ig(d, u, pr, f.get("note", "")), data=data)
 
@@ -635,6 +663,7 @@ def sign_off_ig(request: Request, project_id: int, db: Session = Depends(get_db)
 @router.post("/fund/projects/{project_id}/dpia")
 def record_dpia(request: Request, project_id: int, db: Session = Depends(get_db),
                       user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    """Record the state of a project's data protection impact assessment."""
     return _project_action(request, db, project_id, "saved",
                                  lambda d, u, pr, f: projects.record_dpia(d, u, pr, f.get("status", "")), data=data)
 
@@ -642,6 +671,7 @@ def record_dpia(request: Request, project_id: int, db: Session = Depends(get_db)
 @router.get("/fund/projects/{project_id}/reports/{period}")
 def report_form(request: Request, project_id: int, period: int, db: Session = Depends(get_db),
                 user: User = Depends(require_user)) -> Response:
+    """The form for a project's progress report for one period."""
     return _report_page(request, db, project_id, period)
 
 
@@ -663,6 +693,7 @@ def _report_page(request: Request, db: Session, project_id: int, period: int, er
 @router.post("/fund/projects/{project_id}/reports/{period}")
 def file_report(request: Request, project_id: int, period: int, db: Session = Depends(get_db),
                       user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    """File a project's progress report for one period."""
     form = _form(data)
     project = projects.get_project(db, project_id)
     values = {m.id: form.get(f"value_{m.id}", "") for m in project.proposal.measures}
@@ -679,6 +710,7 @@ def file_report(request: Request, project_id: int, period: int, db: Session = De
 @router.post("/fund/projects/{project_id}/lessons")
 def add_lesson(request: Request, project_id: int, db: Session = Depends(get_db),
                      user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    """Add a lesson a project learned."""
     return _project_action(request, db, project_id, "lesson", lambda d, u, pr, f: projects.add_lesson(
         d, u, pr, title=f.get("title", ""), body=f.get("body", ""),
         tags=[t for t in f.get("tags", "").split(",") if t.strip()]), data=data)
@@ -687,6 +719,7 @@ def add_lesson(request: Request, project_id: int, db: Session = Depends(get_db),
 @router.post("/fund/projects/{project_id}/outputs")
 def add_output(request: Request, project_id: int, db: Session = Depends(get_db),
                      user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    """Add an output a project made (for other boroughs to reuse)."""
     return _project_action(request, db, project_id, "output", lambda d, u, pr, f: projects.add_output(
         d, u, pr, kind=f.get("kind", ""), title=f.get("title", ""), url=f.get("url") or None,
         description=f.get("description", ""), licence=f.get("licence", "")), data=data)
@@ -695,6 +728,7 @@ def add_output(request: Request, project_id: int, db: Session = Depends(get_db),
 @router.post("/fund/projects/{project_id}/links")
 def add_link(request: Request, project_id: int, db: Session = Depends(get_db),
                    user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    """Link a project to an area or an outside resource."""
     return _project_action(request, db, project_id, "link", lambda d, u, pr, f: projects.link_area(
         d, u, pr, area=f.get("area", ""), url=f.get("url", ""), label=f.get("label", ""), ref=f.get("ref", "")), data=data)
 
@@ -702,6 +736,7 @@ def add_link(request: Request, project_id: int, db: Session = Depends(get_db),
 @router.post("/fund/outputs/{output_id}/adoptions")
 def record_adoption(request: Request, output_id: int, db: Session = Depends(get_db),
                           user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    """Record that a borough reused a project's output."""
     form = _form(data)
     out = db.get(Output, output_id)
     if out is None:
@@ -719,6 +754,7 @@ def record_adoption(request: Request, output_id: int, db: Session = Depends(get_
 
 @router.get("/fund/lessons")
 def lessons(request: Request, tag: str | None = None, db: Session = Depends(get_db)) -> Response:
+    """The lessons register: what funded projects learned, by tag."""
     items = projects.lessons_register(db, tag=tag)
     titles = {p.id: p for p in projects.list_projects(db)}
     return render(request, "fund/lessons.html", {"page_title": "Lessons register", "lessons": items, "tag": tag,
@@ -727,6 +763,7 @@ def lessons(request: Request, tag: str | None = None, db: Session = Depends(get_
 
 @router.get("/fund/replication")
 def replication(request: Request, db: Session = Depends(get_db)) -> Response:
+    """The replication register: which boroughs reused which projects' outputs."""
     return render(request, "fund/replication.html", {"page_title": "Replication register",
                                                      "rows": projects.replication_register(db),
                                                      "OUTPUT_KINDS": projects.OUTPUT_KINDS,
@@ -735,6 +772,7 @@ def replication(request: Request, db: Session = Depends(get_db)) -> Response:
 
 @router.get("/fund/grants")
 def grants(request: Request, db: Session = Depends(get_db)) -> Response:
+    """The fund's grants, with other funders' published 360Giving grants beside them."""
     ours = giving360.export_package(db)["grants"]
     return render(request, "fund/grants.html", {"page_title": "Grants", "ours": ours,
                                                 "others": giving360.external_grants(db, limit=50)})

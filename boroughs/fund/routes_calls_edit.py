@@ -51,6 +51,7 @@ def _managed_call(db: Session, user: User, slug: str) -> Call:
 @router.post("/fund/calls")
 def create_call(request: Request, form: FormData = Depends(form_data), db: Session = Depends(get_db),
                 user: User = Depends(require_user)) -> Response:
+    """Create a call."""
     values = _fields(form)
     clean, errors = call_edit.call_form_errors(db, values)
     if errors:
@@ -73,6 +74,7 @@ def create_call(request: Request, form: FormData = Depends(form_data), db: Sessi
 @router.post("/fund/calls/{slug}/strands")
 def add_strand(request: Request, slug: str, form: FormData = Depends(form_data), db: Session = Depends(get_db),
                user: User = Depends(require_user)) -> Response:
+    """Add a strand (with its budget) to a call."""
     values = _fields(form)
     call = calls.get_call(db, slug)
     try:
@@ -89,6 +91,7 @@ def add_strand(request: Request, slug: str, form: FormData = Depends(form_data),
 @router.post("/fund/calls/{slug}/criteria")
 def add_criterion(request: Request, slug: str, form: FormData = Depends(form_data), db: Session = Depends(get_db),
                   user: User = Depends(require_user)) -> Response:
+    """Add an assessment criterion to a call."""
     values = _fields(form)
     call = calls.get_call(db, slug)
     try:
@@ -128,12 +131,14 @@ def _edit_page(request: Request, db: Session, user: User, slug: str, *, error: s
 @router.get("/fund/calls/{slug}/edit")
 def edit_call(request: Request, slug: str, db: Session = Depends(get_db),
               user: User = Depends(require_user)) -> Response:
+    """The form to edit a call."""
     return _edit_page(request, db, user, slug)
 
 
 @router.post("/fund/calls/{slug}/edit")
 def save_call(request: Request, slug: str, form: FormData = Depends(form_data), db: Session = Depends(get_db),
               user: User = Depends(require_user)) -> Response:
+    """Save a call's changes."""
     values = _fields(form)
     call = _managed_call(db, user, slug)
     try:
@@ -170,6 +175,7 @@ def _strand_page(request: Request, db: Session, user: User, slug: str, strand_id
 @router.get("/fund/calls/{slug}/strands/{strand_id}/edit")
 def edit_strand(request: Request, slug: str, strand_id: int, db: Session = Depends(get_db),
                 user: User = Depends(require_user)) -> Response:
+    """The form to edit a call's strand."""
     return _strand_page(request, db, user, slug, strand_id)
 
 
@@ -203,6 +209,7 @@ def _remove(request: Request, db: Session, user: User, slug: str, item_id: int, 
 @router.post("/fund/calls/{slug}/strands/{strand_id}/edit")
 def save_strand(request: Request, slug: str, strand_id: int, form: FormData = Depends(form_data),
                 db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """Save a call's strand."""
     return _save(request, db, user, slug, strand_id, _fields(form), get=call_edit.get_strand,
                  update=call_edit.update_strand, page=_strand_page, done="strand-saved")
 
@@ -210,6 +217,7 @@ def save_strand(request: Request, slug: str, strand_id: int, form: FormData = De
 @router.post("/fund/calls/{slug}/strands/{strand_id}/remove")
 def remove_strand(request: Request, slug: str, strand_id: int, form: FormData = Depends(form_data),
                   db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """Remove a strand from a call."""
     return _remove(request, db, user, slug, strand_id, get=call_edit.get_strand, remove=call_edit.remove_strand,
                    done="strand-removed")
 
@@ -232,12 +240,14 @@ def _criterion_page(request: Request, db: Session, user: User, slug: str, criter
 @router.get("/fund/calls/{slug}/criteria/{criterion_id}/edit")
 def edit_criterion(request: Request, slug: str, criterion_id: int, db: Session = Depends(get_db),
                    user: User = Depends(require_user)) -> Response:
+    """The form to edit a call's criterion."""
     return _criterion_page(request, db, user, slug, criterion_id)
 
 
 @router.post("/fund/calls/{slug}/criteria/{criterion_id}/edit")
 def save_criterion(request: Request, slug: str, criterion_id: int, form: FormData = Depends(form_data),
                    db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """Save a call's criterion."""
     return _save(request, db, user, slug, criterion_id, _fields(form), get=call_edit.get_criterion,
                  update=call_edit.update_criterion, page=_criterion_page, done="criterion-saved")
 
@@ -245,5 +255,6 @@ def save_criterion(request: Request, slug: str, criterion_id: int, form: FormDat
 @router.post("/fund/calls/{slug}/criteria/{criterion_id}/remove")
 def remove_criterion(request: Request, slug: str, criterion_id: int, form: FormData = Depends(form_data),
                      db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """Remove a criterion from a call."""
     return _remove(request, db, user, slug, criterion_id, get=call_edit.get_criterion,
                    remove=call_edit.remove_criterion, done="criterion-removed")

@@ -19,6 +19,7 @@ router = APIRouter()
 @router.post("/fund/proposals/{pid}/assign")
 def assign_panel(request: Request, pid: int, form: FormData = Depends(form_data), db: Session = Depends(get_db),
                  user: User = Depends(require_user)) -> Response:
+    """Assign panel members to a proposal."""
     p = proposals.get_proposal(db, pid)
     slug = p.call.slug
     try:

@@ -83,6 +83,7 @@ def _page(request: Request, *, values: dict[str, Any] | None = None, errors: dic
 
 @router.get("/fund/publish")
 def publish_page(request: Request, user: User = Depends(require_user)) -> Response:
+    """The page to publish the fund's open data (CKAN, DataPress or a local folder)."""
     _fund_body(user)
     return _page(request)
 
@@ -90,6 +91,7 @@ def publish_page(request: Request, user: User = Depends(require_user)) -> Respon
 @router.post("/fund/publish")
 def publish(request: Request, form: FormData = Depends(form_data), db: Session = Depends(get_db),
             user: User = Depends(require_user), client: httpx.Client | None = Depends(publish_client)) -> Response:
+    """Publish the fund's grants as open data."""
     body_id = _fund_body(user)
     values = {k: v for k, v in form.multi_items() if k != "csrf_token" and isinstance(v, str)}
     backend, dataset = values.get("backend", ""), values.get("dataset", "grants")

@@ -45,6 +45,7 @@ def _common(index: MapIndex) -> dict[str, Any]:
 
 @router.get("/map", include_in_schema=False)
 def map_page(request: Request) -> Response:
+    """The digital exclusion map."""
     settings = get_settings()
     try:
         index = get_index()
@@ -69,6 +70,7 @@ def table_page(request: Request, borough: str | None = None, ward: str | None = 
                decile: int | None = Query(None, ge=1, le=10), sort: str = "rank",
                order: str = Query("asc", pattern="^(asc|desc)$"), page: int = Query(1, ge=1),
                w: str | None = None) -> Response:
+    """The areas as a table, filtered and sorted (the map's accessible alternative)."""
     index = get_index()
     weights = index.parse_weights(w)
     if sort not in SORTS:
@@ -134,6 +136,7 @@ def validation_chart(name: str) -> Response:
 
 @router.get("/map/areas/{code}", include_in_schema=False)
 def area_page(request: Request, code: str, w: str | None = None, db: Session = Depends(get_db)) -> Response:
+    """An area's profile: score, rank, needs and reasons (``.pdf`` for a printable briefing)."""
     index = get_index()
     if code.endswith(".pdf"):
         return await_pdf(request, f"/map/areas/{code[:-4]}", index, w)
@@ -151,12 +154,14 @@ def _q(index: MapIndex, weights: dict[str, float]) -> str:
 
 @router.get("/map/boroughs", include_in_schema=False)
 def boroughs_page(request: Request) -> Response:
+    """The London boroughs, with their figures."""
     index = get_index()
     return render(request, "inclusion/boroughs.html", _common(index))
 
 
 @router.get("/map/boroughs/{code}", include_in_schema=False)
 def borough_page(request: Request, code: str, w: str | None = None, db: Session = Depends(get_db)) -> Response:
+    """A borough's summary: figures, most at-risk areas and comparison with London."""
     index = get_index()
     weights = index.parse_weights(w)
     data = borough_summary(index, code, weights)
@@ -167,6 +172,7 @@ def borough_page(request: Request, code: str, w: str | None = None, db: Session 
 
 @router.get("/map/boroughs/{code}/briefing", include_in_schema=False)
 def borough_briefing(request: Request, code: str, w: str | None = None, db: Session = Depends(get_db)) -> Response:
+    """A borough's printable briefing."""
     index = get_index()
     weights = index.parse_weights(w)
     data = borough_summary(index, code, weights, top=15)
@@ -177,6 +183,7 @@ def borough_briefing(request: Request, code: str, w: str | None = None, db: Sess
 
 @router.get("/map/boroughs/{code}/briefing.pdf", include_in_schema=False)
 def borough_briefing_pdf(request: Request, code: str, w: str | None = None) -> Response:
+    """A borough's briefing as a PDF."""
     index = get_index()
     index.borough_name(code)
     return await_pdf(request, f"/map/boroughs/{code}/briefing", index, w)

@@ -50,6 +50,7 @@ GENERAL_LINKS = [
 
 @router.get("/support", response_class=HTMLResponse)
 def support_home(request: Request, db: Session = Depends(get_db)) -> HTMLResponse:
+    """The support area's home page."""
     user = request.state.user
     sections = []
     general = []

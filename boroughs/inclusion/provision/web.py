@@ -248,6 +248,7 @@ def gap_area(request: Request, code: str, when: str = WHEN, db: Session = Depend
 @router.get("/map/gaps", include_in_schema=False)
 def gaps_page(request: Request, borough: str | None = None, when: str = WHEN, page: int = Query(1, ge=1),
               db: Session = Depends(get_db)) -> Response:
+    """Provision beside need: the areas with the biggest gap between need and nearby support."""
     index = get_index()
     if borough:
         index.borough_name(borough)
@@ -301,6 +302,7 @@ def _manage_context(db: Session, user: User) -> dict[str, Any]:
 @router.get("/map/provision", include_in_schema=False)
 def manage_page(request: Request, done: str | None = None, db: Session = Depends(get_db),
                 user: User = Depends(require_user)) -> Response:
+    """Manage a council's digital support sites: import a file, see and remove sources."""
     return render(request, "inclusion/provision/manage.html", {**_manage_context(db, user), "errors": {},
                                                                "faults": [], "done": done})
 
@@ -308,6 +310,7 @@ def manage_page(request: Request, done: str | None = None, db: Session = Depends
 @router.post("/map/provision", include_in_schema=False)
 def manage_import(request: Request, form: FormData = Depends(form_data), db: Session = Depends(get_db),
                   user: User = Depends(require_user)) -> Response:
+    """Import a council's digital support sites from a CSV or an Open Referral UK file."""
     from boroughs.core.models import Organisation
     from boroughs.inclusion.provision import importer
 
@@ -352,6 +355,7 @@ def manage_import(request: Request, form: FormData = Depends(form_data), db: Ses
 @router.post("/map/provision/clear", include_in_schema=False)
 def manage_clear(request: Request, form: FormData = Depends(form_data), db: Session = Depends(get_db),
                  user: User = Depends(require_user)) -> Response:
+    """Remove the sites of one source."""
     from boroughs.core.models import Organisation
     from boroughs.inclusion.provision import importer
 

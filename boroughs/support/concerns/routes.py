@@ -37,12 +37,14 @@ def _form_ctx(db: Session, **extra: Any) -> dict[str, Any]:
 
 @router.get("/raise-a-concern")
 def public_form(request: Request, db: Session = Depends(get_db)) -> Response:
+    """The public form to raise a concern about a resident."""
     return render(request, "support/concern_form.html", _form_ctx(
         db, public=True, stamp=service.form_stamp(), action="/raise-a-concern"))
 
 
 @router.post("/raise-a-concern")
 def public_submit(request: Request, db: Session = Depends(get_db), form: FormData = Depends(form_data)) -> Response:
+    """Send a concern from the public form."""
     data = service.from_form(form)
     address = client_ip(request)
     values = dict(form)
@@ -66,6 +68,7 @@ def public_submit(request: Request, db: Session = Depends(get_db), form: FormDat
 
 @router.get("/raise-a-concern/sent/{reference}")
 def public_sent(request: Request, reference: str, db: Session = Depends(get_db)) -> Response:
+    """The confirmation that a public concern was sent, with its reference."""
     from boroughs.support.concerns.models import Concern
 
     c = db.scalar(select(Concern).where(Concern.reference == reference, Concern.channel == "public"))
@@ -91,6 +94,7 @@ def _vcs_org(db: Session, user: User) -> Organisation:
 @router.get("/support/concerns/new")
 def vcs_form(request: Request, sent: str = "", db: Session = Depends(get_db),
              user: User = Depends(require_user)) -> Response:
+    """The form for VCS staff to raise a concern."""
     org = _vcs_org(db, user)
     return render(request, "support/concern_form.html", _form_ctx(
         db, public=False, action="/support/concerns/new", org=org, sent=sent,
@@ -101,6 +105,7 @@ def vcs_form(request: Request, sent: str = "", db: Session = Depends(get_db),
 @router.post("/support/concerns/new")
 def vcs_submit(request: Request, db: Session = Depends(get_db), user: User = Depends(require_user),
                form: FormData = Depends(form_data)) -> Response:
+    """Send a concern from a VCS organisation."""
     org = _vcs_org(db, user)
     try:
         concern = service.raise_concern(db, service.from_form(form), user=user, vcs_org_id=org.id)
@@ -125,6 +130,7 @@ def _council(db: Session, slug: str, user: User) -> Organisation:
 @router.get("/support/{slug}/concerns")
 def council_queue(request: Request, slug: str, status: str = "", db: Session = Depends(get_db),
                   user: User = Depends(require_user)) -> Response:
+    """A council's queue of concerns to triage."""
     org = _council(db, slug, user)
     if status not in ("", *service.STATUSES):
         status = ""
@@ -154,6 +160,7 @@ def _render_concern(request: Request, db: Session, org: Organisation, user: User
 @router.get("/support/{slug}/concerns/{cid}")
 def concern_page(request: Request, slug: str, cid: int, db: Session = Depends(get_db),
                  user: User = Depends(require_user)) -> Response:
+    """A concern, with its triage history."""
     org = _council(db, slug, user)
     return _render_concern(request, db, org, user, service.get_concern(db, org.id, cid))
 
@@ -161,6 +168,7 @@ def concern_page(request: Request, slug: str, cid: int, db: Session = Depends(ge
 @router.post("/support/{slug}/concerns/{cid}")
 def concern_update(request: Request, slug: str, cid: int, db: Session = Depends(get_db),
                    user: User = Depends(require_user), form: FormData = Depends(form_data)) -> Response:
+    """Triage a concern: change its state, link it to a resident or add a note."""
     org = _council(db, slug, user)
     concern = service.get_concern(db, org.id, cid)
     raw = str(form.get("resident_id") or "").strip()

@@ -33,6 +33,7 @@ PER_PAGE = 50
 @router.get("/support/directory", response_class=HTMLResponse)
 def directory_list(request: Request, db: Session = Depends(get_db), need: str = "", q: str = "",
                    referrals: str = "", page: int = Query(1, ge=1)) -> HTMLResponse:
+    """The service directory, searchable."""
     stmt = select(DirService).join(DirOrganisation)
     if q.strip():
         like = f"%{q.strip()}%"
@@ -58,6 +59,7 @@ def directory_list(request: Request, db: Session = Depends(get_db), need: str = 
 
 @router.get("/support/directory/services/{sid}", response_class=HTMLResponse)
 def directory_service(request: Request, sid: int, db: Session = Depends(get_db)) -> HTMLResponse:
+    """A directory service."""
     svc = directory.get_service(db, sid)
     user = request.state.user
     owner = directory.owner_of(svc)
@@ -86,6 +88,7 @@ def _owned_service(db: Session, user: User, sid: int, action: str) -> DirService
 @router.get("/support/directory/services/{sid}/edit", response_class=HTMLResponse)
 def directory_edit(request: Request, sid: int, db: Session = Depends(get_db),
                    user: User = Depends(require_user)) -> HTMLResponse:
+    """The form to propose changes to a directory service."""
     svc = _owned_service(db, user, sid, "support.directory.edit")
     return render(request, "support/directory_edit.html", {
         "svc": svc, "needs": directory.needs(), "service_needs": directory.service_needs(svc), "errors": {},
@@ -95,6 +98,7 @@ def directory_edit(request: Request, sid: int, db: Session = Depends(get_db),
 @router.post("/support/directory/services/{sid}/edit", response_model=None)
 def directory_edit_post(request: Request, sid: int, db: Session = Depends(get_db),
                               user: User = Depends(require_user), form: FormData = Depends(form_data)) -> Response:
+    """Propose changes to a directory service (a reviewer approves them)."""
     svc = _owned_service(db, user, sid, "support.directory.edit")
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
@@ -120,6 +124,7 @@ def directory_edit_post(request: Request, sid: int, db: Session = Depends(get_db
 @router.get("/support/directory/services/{sid}/status", response_class=HTMLResponse)
 def directory_status(request: Request, sid: int, db: Session = Depends(get_db),
                      user: User = Depends(require_user)) -> HTMLResponse:
+    """The form to change a directory service's status."""
     svc = _owned_service(db, user, sid, "support.directory.status")
     return render(request, "support/directory_status.html", {"svc": svc, "errors": {}})
 
@@ -129,6 +134,7 @@ def directory_status_post(request: Request, sid: int, db: Session = Depends(get_
                           user: User = Depends(require_user), accepting: str = Form(""),
                           waiting_days: str = Form(""), capacity_week: str = Form(""),
                           response_days: str = Form("")) -> Response:
+    """Change a directory service's status."""
     svc = _owned_service(db, user, sid, "support.directory.status")
     errors = {}
     if accepting not in ("yes", "no"):
@@ -150,6 +156,7 @@ def directory_status_post(request: Request, sid: int, db: Session = Depends(get_
 @router.get("/support/directory/review", response_class=HTMLResponse)
 def directory_review(request: Request, db: Session = Depends(get_db),
                      user: User = Depends(require_user)) -> HTMLResponse:
+    """Proposed changes to directory services, waiting for review."""
     permissions.require(user, "support.directory.review")
     return render(request, "support/directory_review.html", {
         "changes": directory.pending_changes(db), "labels": directory.EDITABLE, "needs": directory.needs()})
@@ -159,6 +166,7 @@ def directory_review(request: Request, db: Session = Depends(get_db),
 def directory_review_post(request: Request, cid: int, db: Session = Depends(get_db),
                           user: User = Depends(require_user), decision: str = Form(""),
                           note: str = Form("")) -> Response:
+    """Approve or reject a proposed change to a directory service."""
     permissions.require(user, "support.directory.review")
     change = db.get(DirChange, cid)
     if change is None:
@@ -172,6 +180,7 @@ def directory_review_post(request: Request, cid: int, db: Session = Depends(get_
 @router.get("/support/directory/imports", response_class=HTMLResponse)
 def directory_imports(request: Request, db: Session = Depends(get_db),
                       user: User = Depends(require_user), show: int | None = None) -> HTMLResponse:
+    """The directory's Open Referral UK imports and their faults."""
     permissions.require(user, "support.directory.import")
     runs = db.scalars(select(DirImport).order_by(DirImport.id.desc()).limit(20)).all()
     chosen = db.get(DirImport, show) if show else (runs[0] if runs else None)

@@ -39,6 +39,7 @@ def _ctx(org: Organisation, user: User, **extra: Any) -> dict[str, Any]:
 @router.get("/support/{slug}/entitlements")
 def summary_page(request: Request, slug: str, db: Session = Depends(get_db),
                  user: User = Depends(require_user)) -> Response:
+    """Benefit take-up: households likely missing out on Pension Credit, how much and where."""
     import datetime as dt
 
     org = _council(db, slug, user, "support.entitlements.view")
@@ -51,6 +52,7 @@ def summary_page(request: Request, slug: str, db: Session = Depends(get_db),
 
 @router.post("/support/{slug}/entitlements/refresh")
 def refresh(slug: str, db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """Estimate take-up again from the latest records and open new cases."""
     org = _council(db, slug, user, "support.entitlements.refresh")
     result = campaign.refresh(db, org.id, user)
     return RedirectResponse(f"/support/{org.slug}/entitlements?refreshed={result.current}&opened={result.cases_opened}",
@@ -60,6 +62,7 @@ def refresh(slug: str, db: Session = Depends(get_db), user: User = Depends(requi
 @router.get("/support/{slug}/entitlements/campaign")
 def campaign_page(request: Request, slug: str, ward: str = "", benefit: str = "", min_annual: str = "",
                   page: int = 1, db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """The take-up campaign's worklist."""
     org = _council(db, slug, user, "support.outreach.view")
     try:
         floor = float(min_annual) if min_annual.strip() else None
@@ -83,6 +86,7 @@ def campaign_page(request: Request, slug: str, ward: str = "", benefit: str = ""
 @router.post("/support/{slug}/entitlements/campaign/assign")
 def assign(slug: str, form: FormData = Depends(form_data), db: Session = Depends(get_db),
            user: User = Depends(require_user)) -> Response:
+    """Assign take-up cases to an officer."""
     org = _council(db, slug, user, "support.outreach.assign")
     ids = [int(x) for x in form.getlist("case_ids") if isinstance(x, str) and x.isdigit()]
     officer = str(form.get("officer_id") or "")
@@ -94,6 +98,7 @@ def assign(slug: str, form: FormData = Depends(form_data), db: Session = Depends
 
 @router.get("/support/{slug}/entitlements/by-case/{cid}")
 def by_case(slug: str, cid: int, db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """The take-up estimate of an outreach case."""
     from boroughs.support.entitlements.models import EntitlementEstimate
 
     org = _council(db, slug, user, "support.outreach.view")
@@ -107,6 +112,7 @@ def by_case(slug: str, cid: int, db: Session = Depends(get_db), user: User = Dep
 @router.get("/support/{slug}/entitlements/cases/{eid}")
 def case_page(request: Request, slug: str, eid: int, db: Session = Depends(get_db),
               user: User = Depends(require_user)) -> Response:
+    """A take-up case: the estimate, its reasons and what happened."""
     from boroughs.support.records.models import Resident
 
     org = _council(db, slug, user, "support.outreach.view")
@@ -126,6 +132,7 @@ def case_page(request: Request, slug: str, eid: int, db: Session = Depends(get_d
 @router.post("/support/{slug}/entitlements/cases/{eid}/outcome")
 def record_outcome(request: Request, slug: str, eid: int, form: FormData = Depends(form_data),
                    db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """Record what happened with a take-up case."""
     from boroughs.support.records.models import Resident
 
     org = _council(db, slug, user, "support.entitlements.outcome")

@@ -33,6 +33,7 @@ router = APIRouter(include_in_schema=False)
 @router.get("/support/agreements", response_class=HTMLResponse)
 def agreement_list(request: Request, db: Session = Depends(get_db),
                    user: User = Depends(require_user)) -> HTMLResponse:
+    """The data sharing agreements the user's organisations are party to."""
     orgs = permissions.orgs_where(user, "support.agreement.view")
     if not orgs:
         raise PermissionDenied("You do not have permission to see data sharing agreements.")
@@ -52,6 +53,7 @@ def _agreement_for(db: Session, user: User, aid: int) -> Agreement:
 @router.get("/support/agreements/new", response_class=HTMLResponse)
 def agreement_new(request: Request, db: Session = Depends(get_db),
                   user: User = Depends(require_user)) -> HTMLResponse:
+    """The form to create a data sharing agreement."""
     councils = permissions.orgs_where(user, "support.agreement.manage")
     if not councils:
         raise PermissionDenied("Only council managers and administrators can create agreements.")
@@ -71,6 +73,7 @@ def _agreement_form_ctx(db: Session, councils: set[int], errors: dict[str, str],
 @router.post("/support/agreements/new", response_model=None)
 def agreement_new_post(request: Request, db: Session = Depends(get_db),
                              user: User = Depends(require_user), form: FormData = Depends(form_data)) -> Response:
+    """Create a data sharing agreement."""
     councils = permissions.orgs_where(user, "support.agreement.manage")
     if not councils:
         raise PermissionDenied("Only council managers and administrators can create agreements.")
@@ -126,6 +129,7 @@ def agreement_new_post(request: Request, db: Session = Depends(get_db),
 @router.get("/support/agreements/{aid}", response_class=HTMLResponse)
 def agreement_detail(request: Request, aid: int, db: Session = Depends(get_db),
                      user: User = Depends(require_user)) -> HTMLResponse:
+    """A data sharing agreement: its parties, purposes, fields and state."""
     a = _agreement_for(db, user, aid)
     orgs = _orgs(db, {p.organisation_id for p in a.parties})
     can_manage = any(permissions.can(user, "support.agreement.manage", p.organisation_id)
@@ -139,6 +143,7 @@ def agreement_detail(request: Request, aid: int, db: Session = Depends(get_db),
 @router.post("/support/agreements/{aid}/{action}", response_model=None)
 def agreement_action(request: Request, aid: int, action: str, db: Session = Depends(get_db),
                      user: User = Depends(require_user), note: str = Form("")) -> Response:
+    """Sign or terminate a data sharing agreement."""
     a = _agreement_for(db, user, aid)
     if not any(permissions.can(user, "support.agreement.manage", p.organisation_id)
                for p in a.parties if p.role == "discloser"):
@@ -157,6 +162,7 @@ def agreement_action(request: Request, aid: int, action: str, db: Session = Depe
 @router.get("/support/residents/{rid}/consents", response_class=HTMLResponse)
 def consent_page(request: Request, rid: int, db: Session = Depends(get_db),
                  user: User = Depends(require_user)) -> HTMLResponse:
+    """A resident's consents."""
     r = _resident(db, user, rid, "support.consent.manage", "record or review consent to share")
     return render(request, "support/consent_page.html", _consent_ctx(db, r, {}, {}))
 
@@ -175,6 +181,7 @@ def _consent_ctx(db: Session, r: Any, errors: dict[str, str], values: dict[str, 
 def consent_record(request: Request, rid: int, db: Session = Depends(get_db), user: User = Depends(require_user),
                    agreement_id: str = Form(""), scope: str = Form(""), method: str = Form(""),
                    given_by: str = Form(""), given_on: str = Form(""), expires_on: str = Form("")) -> Response:
+    """Record a resident's consent."""
     r = _resident(db, user, rid, "support.consent.manage", "record consent to share")
     errors: dict[str, str] = {}
     aid = _int(agreement_id)
@@ -214,6 +221,7 @@ def consent_record(request: Request, rid: int, db: Session = Depends(get_db), us
 @router.post("/support/consents/{cid}/withdraw", response_model=None)
 def consent_withdraw(request: Request, cid: int, db: Session = Depends(get_db), user: User = Depends(require_user),
                      note: str = Form("")) -> Response:
+    """Record that a resident withdrew a consent."""
     c = db.get(Consent, cid)
     if c is None or not permissions.can(user, "support.consent.manage", c.council_id):
         raise NotFound("There is no such consent.")

@@ -51,6 +51,7 @@ def _hub(request: Request, db: Session, org: Organisation, user: User, *, errors
 
 @router.get("/support/{slug}/information-governance")
 def hub(request: Request, slug: str, db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """Information governance: subject access requests and retention."""
     org = db.scalar(select(Organisation).where(Organisation.slug == slug, Organisation.kind == OrgKind.COUNCIL.value))
     if org is None:
         raise NotFound("There is no such council.")
@@ -62,6 +63,7 @@ def hub(request: Request, slug: str, db: Session = Depends(get_db), user: User =
 @router.post("/support/{slug}/information-governance/sar")
 def sar_export(request: Request, slug: str, db: Session = Depends(get_db), user: User = Depends(require_user),
                form: FormData = Depends(form_data)) -> Response:
+    """Export everything held on a resident (a subject access request), as JSON."""
     from boroughs.support.governance.subject_access import subject_access_export
 
     org = _council(db, slug, user, "support.ig.sar")
@@ -88,6 +90,7 @@ def sar_export(request: Request, slug: str, db: Session = Depends(get_db), user:
 @router.post("/support/{slug}/information-governance/retention")
 def retention_apply(request: Request, slug: str, db: Session = Depends(get_db), user: User = Depends(require_user),
                     form: FormData = Depends(form_data)) -> Response:
+    """Apply the retention periods now (delete or anonymise what is past them)."""
     from boroughs.support.governance.retention import run_retention
 
     org = _council(db, slug, user, "support.ig.retention")

@@ -81,6 +81,7 @@ def find_residents(request: Request, slug: str, q: str = "", purpose: str = "", 
 @router.get("/support/{slug}/residents/{rid}")
 def resident_view(request: Request, slug: str, rid: int, purpose: str = "", asked: str = "",
                   db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """A resident: their linked records from every source (asks for a purpose first)."""
     org = _council(db, slug, user, "support.resident.view")
     resident = residents.get_resident(db, org.id, rid)
     if purpose not in PURPOSES:
@@ -104,6 +105,7 @@ def resident_view(request: Request, slug: str, rid: int, purpose: str = "", aske
 @router.post("/support/{slug}/residents/{rid}/split")
 def resident_split(request: Request, slug: str, rid: int, db: Session = Depends(get_db),
                    user: User = Depends(require_user), form: FormData = Depends(form_data)) -> Response:
+    """Split records that belong to a different person out of a resident."""
     org = _council(db, slug, user, "support.linkage.review")
     ids = [int(str(x)) for x in form.getlist("record_ids") if str(x).isdigit()]
     reason = str(form.get("reason") or "") or None
@@ -152,6 +154,7 @@ def _render_split(request: Request, db: Session, org: Organisation, user: User, 
 
 @router.get("/support/{slug}/review")
 def review(request: Request, slug: str, db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """Clerical review: pairs of records that may be the same person."""
     org = _council(db, slug, user, "support.linkage.review")
     items = residents.review_queue(db, org.id, limit=20)
     audit.record(db, "support.review.view", actor=user, organisation_id=org.id, object_type="support_link_pair",
@@ -170,6 +173,7 @@ _REVIEW_FIELDS = [("first_name", "First name"), ("last_name", "Last name"), ("do
 @router.post("/support/{slug}/review")
 def review_decide(request: Request, slug: str, db: Session = Depends(get_db),
                         user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    """Decide whether two records are the same person."""
     org = _council(db, slug, user, "support.linkage.review")
     form = form_fields(data, lists={"record_ids"})
     try:
@@ -208,6 +212,7 @@ def linkage_settings_page(request: Request, slug: str, threshold: str = "", revi
 @router.post("/support/{slug}/linkage/settings")
 def linkage_settings_save(request: Request, slug: str, form: FormData = Depends(form_data),
                           db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """Save the council's linkage threshold and review band."""
     org = _council(db, slug, user, "support.linkage.settings")
     linkage_settings.save(db, org.id, form.get("threshold"), form.get("review_low"), form.get("review_high"),
                           user=user)

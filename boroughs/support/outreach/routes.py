@@ -42,6 +42,7 @@ router = APIRouter()
 def worklist(request: Request, slug: str, show: str = "mine", severity: str = "", status: str = "active",
              page: int = 1, run: int | None = None, db: Session = Depends(get_db),
              user: User = Depends(require_user)) -> Response:
+    """The outreach worklist: flagged residents to contact."""
     org = _council(db, slug, user, "support.outreach.view")
     manager = permissions.can(user, "support.outreach.assign", org.id)
     if show not in ("mine", "unassigned", "all"):
@@ -69,6 +70,7 @@ def worklist(request: Request, slug: str, show: str = "mine", severity: str = ""
 @router.post("/support/{slug}/outreach/assign")
 def assign_cases(request: Request, slug: str, db: Session = Depends(get_db),
                        user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    """Assign outreach cases to an officer."""
     org = _council(db, slug, user, "support.outreach.assign")
     form = form_fields(data, lists={"case_ids"})
     raw = form.get("case_ids") or []
@@ -94,6 +96,7 @@ def _case(db: Session, org: Organisation, cid: int) -> Any:
 @router.get("/support/{slug}/outreach/cases/{cid}")
 def case_page(request: Request, slug: str, cid: int, db: Session = Depends(get_db),
               user: User = Depends(require_user)) -> Response:
+    """An outreach case: why the resident was flagged, contacts, needs and notes."""
     org = _council(db, slug, user, "support.outreach.view")
     return _render_case(request, db, org, user, _case(db, org, cid))
 
@@ -140,6 +143,7 @@ _CASE_ERROR_FIELD = {"contact": "channel", "assign": "assign-officer", "opt-out"
 @router.post("/support/{slug}/outreach/cases/{cid}/{what}")
 def case_action(request: Request, slug: str, cid: int, what: str, db: Session = Depends(get_db),
                 user: User = Depends(require_user), raw_form: FormData = Depends(form_data)) -> Response:
+    """Act on an outreach case: contact, assign, opt out, needs, note, follow-up or close."""
     org = _council(db, slug, user, "support.outreach.view")
     case = _case(db, org, cid)
     form = form_fields(raw_form, lists={"case_ids"})
@@ -205,6 +209,7 @@ def _case_action(db: Session, org: Organisation, user: User, case: Any, what: st
 
 @router.get("/support/{slug}/evaluation")
 def evaluation(request: Request, slug: str, db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """How well the early-warning rules have done: flags against later outcomes."""
     org = _council(db, slug, user, "support.evaluation.view")
     result = evaluation_mod.evaluate_rules(db, org.id)
     return render(request, "support/evaluation_dashboard.html", _ctx(org, user, result=result))
@@ -212,6 +217,7 @@ def evaluation(request: Request, slug: str, db: Session = Depends(get_db), user:
 
 @router.get("/support/{slug}/evaluation.csv")
 def evaluation_csv(slug: str, db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """The rules' evaluation as CSV."""
     org = _council(db, slug, user, "support.evaluation.view")
     result = evaluation_mod.evaluate_rules(db, org.id)
     return PlainTextResponse(evaluation_mod.evaluation_csv(result), media_type="text/csv", headers={

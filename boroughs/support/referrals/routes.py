@@ -44,6 +44,7 @@ PER_PAGE = 50
 @router.get("/support/cases/{case_id}/refer")
 def referral_from_case(request: Request, case_id: int, db: Session = Depends(get_db),
                        user: User = Depends(require_user)) -> RedirectResponse:
+    """Start a referral from an outreach case."""
     from boroughs.support.outreach import service as outreach
 
     try:
@@ -57,6 +58,7 @@ def referral_from_case(request: Request, case_id: int, db: Session = Depends(get
 
 @router.get("/support/referrals/start", response_model=None)
 def referral_start_lookup(request: Request, resident: str = "", user: User = Depends(require_user)) -> Response:
+    """Start a referral: look up the resident by number."""
     if not permissions.orgs_where(user, "support.referral.create"):
         raise PermissionDenied("Only council officers can make referrals.")
     rid = _int(resident.strip())
@@ -85,6 +87,7 @@ def _refer_context(db: Session, user: User, rid: int, case: int | None, needs_se
 @router.get("/support/residents/{rid}/refer", response_class=HTMLResponse)
 def referral_choose(request: Request, rid: int, db: Session = Depends(get_db), user: User = Depends(require_user),
                     case: int | None = None) -> HTMLResponse:
+    """Choose the services to refer a resident to."""
     needs_selected = request.query_params.getlist("need") if "need" in request.query_params else None
     ctx = _refer_context(db, user, rid, case, needs_selected, "choose services to refer a resident to")
     ctx["errors"] = {}
@@ -94,6 +97,7 @@ def referral_choose(request: Request, rid: int, db: Session = Depends(get_db), u
 @router.post("/support/residents/{rid}/refer/preview", response_model=None)
 def referral_preview(request: Request, rid: int, db: Session = Depends(get_db),
                            user: User = Depends(require_user), form: FormData = Depends(form_data)) -> Response:
+    """Preview what a referral will share, with whom, before sending it."""
     case = _int(str(form.get("case") or ""))
     needs_selected = [str(n) for n in form.getlist("need")]
     service_ids = [int(str(s)) for s in form.getlist("service") if str(s).isdigit()]
@@ -114,6 +118,7 @@ def referral_preview(request: Request, rid: int, db: Session = Depends(get_db),
 @router.post("/support/residents/{rid}/refer/send", response_model=None)
 def referral_send(request: Request, rid: int, db: Session = Depends(get_db),
                         user: User = Depends(require_user), form: FormData = Depends(form_data)) -> Response:
+    """Send a referral."""
     r = _resident(db, user, rid, "support.referral.create", "send a referral")
     batch = referral.send_referrals(
         db, user, council_id=r.organisation_id, resident_id=r.id,
@@ -126,6 +131,7 @@ def referral_send(request: Request, rid: int, db: Session = Depends(get_db),
 @router.get("/support/referrals", response_class=HTMLResponse)
 def referral_list(request: Request, db: Session = Depends(get_db), user: User = Depends(require_user),
                   sent: int | None = None) -> HTMLResponse:
+    """The referrals the user's council made."""
     councils = permissions.orgs_where(user, "support.referral.view_sent")
     if not councils:
         raise PermissionDenied("Only council officers and managers can see referrals their council made.")
@@ -147,6 +153,7 @@ def referral_list(request: Request, db: Session = Depends(get_db), user: User = 
 @router.get("/support/referrals/report", response_model=None)
 def referral_report(request: Request, db: Session = Depends(get_db), user: User = Depends(require_user),
                     org: int | None = None, start: str = "", end: str = "", format: str = "html") -> Response:
+    """The partnership report per service (``?format=csv`` downloads it)."""
     allowed = permissions.orgs_where(user, "support.referral.report")
     if not allowed:
         raise PermissionDenied("You do not have permission to see partnership reports.")
@@ -175,6 +182,7 @@ def referral_report(request: Request, db: Session = Depends(get_db), user: User 
 @router.get("/support/referrals/{ref_id}", response_class=HTMLResponse)
 def referral_detail(request: Request, ref_id: int, db: Session = Depends(get_db),
                     user: User = Depends(require_user)) -> HTMLResponse:
+    """A referral and what happened to it."""
     ref = referral.get_for_council(db, user, ref_id)
     referral.mark_seen(ref)
     from boroughs.support.records.models import Resident
@@ -188,6 +196,7 @@ def referral_detail(request: Request, ref_id: int, db: Session = Depends(get_db)
 @router.get("/support/residents/{rid}/shares", response_class=HTMLResponse)
 def referral_shares(request: Request, rid: int, db: Session = Depends(get_db),
                     user: User = Depends(require_user)) -> HTMLResponse:
+    """What has been shared about a resident, and with whom."""
     r = _resident(db, user, rid, "support.referral.view_sent", "see who this resident's data was shared with")
     return render(request, "support/referral_shares.html", {"r": r, "shares": referral.shares_for_resident(db, r.id)})
 
@@ -197,6 +206,7 @@ def referral_shares(request: Request, rid: int, db: Session = Depends(get_db),
 @router.get("/support/vcs/referrals", response_class=HTMLResponse)
 def vcs_inbox(request: Request, db: Session = Depends(get_db), user: User = Depends(require_user),
               org: int | None = None, status: str = "open", page: int = Query(1, ge=1)) -> HTMLResponse:
+    """A VCS organisation's referral inbox."""
     mine = referral.inbox_orgs(user)
     if not mine:
         raise PermissionDenied("Only staff of voluntary and community organisations have a referral inbox.")
@@ -220,6 +230,7 @@ def vcs_inbox(request: Request, db: Session = Depends(get_db), user: User = Depe
 @router.get("/support/vcs/referrals/{ref_id}", response_class=HTMLResponse)
 def vcs_referral(request: Request, ref_id: int, db: Session = Depends(get_db),
                  user: User = Depends(require_user)) -> HTMLResponse:
+    """A referral received by a VCS organisation."""
     ref = referral.get_for_vcs(db, user, ref_id)
     return _vcs_page(request, db, user, ref, {})
 
@@ -238,6 +249,7 @@ def _vcs_page(request: Request, db: Session, user: User, ref: Referral, errors: 
 def vcs_action(request: Request, ref_id: int, action: str, db: Session = Depends(get_db),
                user: User = Depends(require_user), reason: str = Form(""), note: str = Form(""),
                outcome: str = Form("")) -> Response:
+    """Respond to a referral: accept, decline, record contact or record the outcome."""
     ref = referral.get_for_vcs(db, user, ref_id, action="support.referral.respond")
     try:
         if action == "accept":

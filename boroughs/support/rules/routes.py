@@ -40,6 +40,7 @@ router = APIRouter()
 
 @router.get("/support/early-warning")
 def choose_council(request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """Choose the council whose early warning to see."""
     ids = permissions.orgs_where(user, "support.rules.view")
     orgs = list(db.scalars(select(Organisation).where(Organisation.id.in_(ids)).order_by(Organisation.name)))
     if len(orgs) == 1:
@@ -49,6 +50,7 @@ def choose_council(request: Request, db: Session = Depends(get_db), user: User =
 
 @router.get("/support/{slug}/early-warning")
 def hub(request: Request, slug: str, db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """A council's early warning: the live rules and the latest run."""
     org = _council(db, slug, user, "support.rules.view")
     live = rules_service.live_version(db, org.id)
     run = rules_service.latest_run(db, org.id)
@@ -62,6 +64,7 @@ def hub(request: Request, slug: str, db: Session = Depends(get_db), user: User =
 @router.get("/support/{slug}/rules")
 def rule_versions(request: Request, slug: str, db: Session = Depends(get_db),
                   user: User = Depends(require_user)) -> Response:
+    """The versions of a council's early-warning rules."""
     org = _council(db, slug, user, "support.rules.view")
     vs = rules_service.versions(db, org.id)
     people = {u.id: u.name for u in db.scalars(select(User).where(User.id.in_(
@@ -72,6 +75,7 @@ def rule_versions(request: Request, slug: str, db: Session = Depends(get_db),
 
 @router.post("/support/{slug}/rules/drafts")
 def new_draft(request: Request, slug: str, db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """Start a new draft of the rules."""
     org = _council(db, slug, user, "support.rules.edit")
     v = rules_service.create_draft(db, org.id, user)
     return see_other(f"/support/{org.slug}/rules/{v.id}")
@@ -102,12 +106,14 @@ def _render_version(request: Request, db: Session, org: Organisation, user: User
 @router.get("/support/{slug}/rules/{vid}")
 def rule_version(request: Request, slug: str, vid: int, db: Session = Depends(get_db),
                  user: User = Depends(require_user)) -> Response:
+    """A version of the rules, with its preview and approvals."""
     org = _council(db, slug, user, "support.rules.view")
     return _render_version(request, db, org, user, _version(db, org, vid))
 
 
 @router.get("/support/{slug}/rules/{vid}/file")
 def rule_file(slug: str, vid: int, db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """A version of the rules as a YAML file."""
     org = _council(db, slug, user, "support.rules.view")
     v = _version(db, org, vid)
     return PlainTextResponse(rules_service.export_file(db, v), media_type="application/yaml", headers={
@@ -117,6 +123,7 @@ def rule_file(slug: str, vid: int, db: Session = Depends(get_db), user: User = D
 @router.post("/support/{slug}/rules/{vid}")
 def rule_action(request: Request, slug: str, vid: int, db: Session = Depends(get_db),
                       user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    """Save, preview, submit, approve or reject a version of the rules."""
     org = _council(db, slug, user, "support.rules.view")
     v = _version(db, org, vid)
     form = form_fields(data, lists={"case_ids"})
@@ -154,6 +161,7 @@ def rule_action(request: Request, slug: str, vid: int, db: Session = Depends(get
 
 @router.post("/support/{slug}/flags/run")
 def run_flags(request: Request, slug: str, db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """Run the live rules now and open outreach cases."""
     org = _council(db, slug, user, "support.flags.run")
     run = rules_service.run_flags(db, org.id, user)
     return see_other(f"/support/{org.slug}/outreach?{urlencode({'run': run.id})}")
@@ -161,6 +169,7 @@ def run_flags(request: Request, slug: str, db: Session = Depends(get_db), user: 
 
 @router.get("/support/{slug}/opt-outs")
 def opt_outs(request: Request, slug: str, db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """Residents who objected to early-warning profiling."""
     org = _council(db, slug, user, "support.optout.record")
     rows = list(db.scalars(select(OptOut).where(OptOut.organisation_id == org.id).order_by(OptOut.id.desc()).limit(200)))
     audit.record(db, "support.optout.list", actor=user, organisation_id=org.id, object_type="opt_out",
@@ -173,6 +182,7 @@ def opt_outs(request: Request, slug: str, db: Session = Depends(get_db), user: U
 @router.post("/support/{slug}/opt-outs")
 def add_opt_out(request: Request, slug: str, db: Session = Depends(get_db),
                       user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+    """Record that a resident objected to early-warning profiling."""
     org = _council(db, slug, user, "support.optout.record")
     form = form_fields(data, lists={"case_ids"})
     rid = str(form.get("resident_id") or "").strip()
@@ -189,6 +199,7 @@ def add_opt_out(request: Request, slug: str, db: Session = Depends(get_db),
 
 @router.post("/support/{slug}/opt-outs/{oid}/withdraw")
 def withdraw_opt_out(slug: str, oid: int, db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """Withdraw a resident's objection."""
     org = _council(db, slug, user, "support.optout.record")
     row = db.get(OptOut, oid)
     if row is None or row.organisation_id != org.id:
@@ -205,6 +216,7 @@ def withdraw_opt_out(slug: str, oid: int, db: Session = Depends(get_db), user: U
 @router.get("/support/{slug}/fairness")
 def fairness(request: Request, slug: str, rule: str = "", db: Session = Depends(get_db),
              user: User = Depends(require_user)) -> Response:
+    """The fairness monitor: who the rules flag, by protected characteristic."""
     org = _council(db, slug, user, "support.fairness.view")
     try:
         report = fairness_mod.fairness_report(db, org.id, rule_id=rule or None)
@@ -216,6 +228,7 @@ def fairness(request: Request, slug: str, rule: str = "", db: Session = Depends(
 
 @router.get("/support/{slug}/fairness.csv")
 def fairness_csv(slug: str, rule: str = "", db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """The fairness report as CSV."""
     org = _council(db, slug, user, "support.fairness.view")
     report = fairness_mod.fairness_report(db, org.id, rule_id=rule or None)
     return PlainTextResponse(fairness_mod.report_csv(report), media_type="text/csv", headers={
@@ -224,6 +237,7 @@ def fairness_csv(slug: str, rule: str = "", db: Session = Depends(get_db), user:
 
 @router.get("/support/{slug}/fairness/atrs.{fmt}")
 def atrs(slug: str, fmt: str, db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """The rules' Algorithmic Transparency Recording Standard record (``json`` or ``md``)."""
     org = _council(db, slug, user, "support.fairness.view")
     report = fairness_mod.fairness_report(db, org.id)
     record = fairness_mod.atrs_record(db, org.id, report=report)

@@ -74,6 +74,7 @@ def _page(request: Request, org: Organisation, v: Any, form: Any = None, built: 
 @router.get("/support/{slug}/rules/{vid}/builder")
 def builder(request: Request, slug: str, vid: int, db: Session = Depends(get_db),
             user: User = Depends(require_user)) -> Response:
+    """The rule builder: write rules from a form instead of YAML."""
     org, v = _draft(db, slug, vid, user)
     return _page(request, org, v)
 
@@ -81,6 +82,7 @@ def builder(request: Request, slug: str, vid: int, db: Session = Depends(get_db)
 @router.post("/support/{slug}/rules/{vid}/builder")
 def builder_submit(request: Request, slug: str, vid: int, db: Session = Depends(get_db),
                    user: User = Depends(require_user), form: FormData = Depends(form_data)) -> Response:
+    """Save the rules made with the rule builder."""
     org, v = _draft(db, slug, vid, user)
     built = _build(form, v.body)
     if form.get("action") != "add" or built.rule is None:
@@ -98,6 +100,7 @@ def builder_submit(request: Request, slug: str, vid: int, db: Session = Depends(
 @router.post("/support/{slug}/rules/{vid}/builder/check")
 def builder_check(slug: str, vid: int, db: Session = Depends(get_db), user: User = Depends(require_user),
                   form: FormData = Depends(form_data)) -> Response:
+    """Check the rule builder's form and return the YAML it makes (JSON)."""
     _org, v = _draft(db, slug, vid, user)
     built = _build(form, v.body)
     return JSONResponse({"yaml": built.yaml, "errors": built.errors, "protected": built.protected,
@@ -106,6 +109,7 @@ def builder_check(slug: str, vid: int, db: Session = Depends(get_db), user: User
 
 @router.get("/support/rules-reference")
 def reference(request: Request) -> Response:
+    """The reference of the early-warning rules' language."""
     kinds = [("latest", "the latest value of a measure on the evaluation date"),
              ("change", "how a measure moved over the last days"),
              ("stopped", "a measure above zero some days ago and zero now (an award that ended)"),

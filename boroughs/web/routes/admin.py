@@ -36,6 +36,7 @@ def _org_or_404(db: Session, org_id: int) -> Organisation:
 
 @router.get("", response_class=HTMLResponse)
 def admin_home(request: Request, db: Session = Depends(get_db), user: User = Depends(require("admin.view"))) -> HTMLResponse:
+    """The administration page: the organisations an administrator looks after."""
     if permissions.can(user, "org.create"):
         orgs = list(db.scalars(select(Organisation).order_by(Organisation.kind, Organisation.name)))
     else:
@@ -48,6 +49,7 @@ def admin_home(request: Request, db: Session = Depends(get_db), user: User = Dep
 
 @router.get("/organisations/new", response_class=HTMLResponse)
 def org_new(request: Request, user: User = Depends(require("org.create"))) -> HTMLResponse:
+    """The form to create an organisation."""
     return render(request, "core/admin/org_new.html", {"errors": {}, "form": {}, "kind_labels": KIND_LABELS})
 
 
@@ -62,6 +64,7 @@ def org_create(
     db: Session = Depends(get_db),
     user: User = Depends(require("org.create")),
 ) -> Response:
+    """Create an organisation."""
     form = {"name": name, "kind": kind, "ons_code": ons_code, "charity_number": charity_number,
             "company_number": company_number}
     try:
@@ -78,6 +81,7 @@ def org_create(
 
 @router.get("/organisations/{org_id}", response_class=HTMLResponse)
 def org_detail(request: Request, org_id: int, db: Session = Depends(get_db), user: User = Depends(require_user)) -> HTMLResponse:
+    """An organisation's page: its members, roles and invitations."""
     org = _org_or_404(db, org_id)
     permissions.require(user, "org.view", org.id)
     members = list(db.scalars(select(Membership).where(Membership.organisation_id == org.id).join(User)
@@ -100,6 +104,7 @@ def org_invite(
     db: Session = Depends(get_db),
     user: User = Depends(require_user),
 ) -> Response:
+    """Invite someone to an organisation (they are emailed a one-time link)."""
     org = _org_or_404(db, org_id)
     permissions.require(user, "member.invite", org.id)
     errors: dict[str, str] = {}
@@ -127,6 +132,7 @@ def membership_role(
     db: Session = Depends(get_db),
     user: User = Depends(require_user),
 ) -> Response:
+    """Change a member's role in an organisation."""
     m = db.get(Membership, membership_id)
     if m is None:
         raise NotFound("There is no such membership.")

@@ -18,5 +18,6 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/api/docs", response_class=HTMLResponse)
 def api_docs(request: Request) -> HTMLResponse:
+    """The JSON API's documentation (Swagger UI, served from the vendored copy)."""
     return render(request, "core/api_docs.html", {"page_title": "API documentation",
                                                   "openapi_url": request.app.openapi_url})

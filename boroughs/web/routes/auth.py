@@ -23,6 +23,7 @@ def _safe_next(target: str | None) -> str:
 
 @router.get("/sign-in", response_class=HTMLResponse)
 def sign_in_form(request: Request, next: str = "/") -> HTMLResponse:
+    """The sign-in page."""
     return render(request, "core/sign_in.html", {"next": _safe_next(next), "errors": {}, "email": ""})
 
 
@@ -34,6 +35,7 @@ def sign_in(
     next: str = Form("/"),
     db: Session = Depends(get_db),
 ) -> Response:
+    """Sign in with an email address and password."""
     errors: dict[str, str] = {}
     if not email.strip():
         errors["email"] = "Enter your email address"
@@ -62,6 +64,7 @@ def sign_in(
 
 @router.post("/sign-out")
 def sign_out(request: Request, db: Session = Depends(get_db)) -> Response:
+    """Sign out."""
     token = getattr(request.state, "session_token", None)
     if token:
         audit.record(db, "auth.sign_out", actor=request.state.user)
@@ -73,6 +76,7 @@ def sign_out(request: Request, db: Session = Depends(get_db)) -> Response:
 
 @router.get("/invitations/{token}", response_class=HTMLResponse)
 def invitation_form(request: Request, token: str, db: Session = Depends(get_db)) -> HTMLResponse:
+    """The page where an invited person sets their password."""
     inv = find_invitation(db, token)
     return render(request, "core/invitation.html", {"invitation": inv, "token": token, "errors": {}})
 
@@ -85,6 +89,7 @@ def invitation_accept(
     confirm: str = Form(""),
     db: Session = Depends(get_db),
 ) -> Response:
+    """Accept an invitation: set the password and sign in."""
     inv = find_invitation(db, token)
     errors: dict[str, str] = {}
     if password != confirm:

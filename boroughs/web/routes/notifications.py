@@ -24,6 +24,7 @@ router = APIRouter(prefix="/admin", include_in_schema=False)
 @router.get("/notifications", response_class=HTMLResponse)
 def notifications(request: Request, status: str = "", db: Session = Depends(get_db),
                   user: User = Depends(require("admin.view"))) -> HTMLResponse:
+    """The emails and text messages sent to an organisation's staff, with their delivery state."""
     if permissions.is_platform_admin(user):
         orgs: set[int] | None = None
     else:

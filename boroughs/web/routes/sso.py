@@ -41,12 +41,14 @@ def _refused(request: Request, db: Session, message: str, status: int = 400) -> 
 
 @router.get("/sign-in/sso", response_class=HTMLResponse)
 def sso_choose(request: Request, next: str = "/", db: Session = Depends(get_db)) -> HTMLResponse:
+    """Choose the organisation to sign in with through single sign-on."""
     return render(request, "core/sso_choose.html", {"providers": oidc.enabled_providers(db), "next": _safe_next(next)})
 
 
 @router.get("/sign-in/sso/callback")
 def sso_callback(request: Request, state: str = "", code: str | None = None, error: str | None = None,
                  db: Session = Depends(get_db)) -> Response:
+    """Where the identity provider sends the browser back: finishes a single sign-on."""
     callback = oidc.redirect_uri(str(request.base_url))
     try:
         user, next_path = oidc.complete(db, state=state, cookie_state=request.cookies.get(STATE_COOKIE), code=code,
@@ -73,6 +75,7 @@ def sso_callback(request: Request, state: str = "", code: str | None = None, err
 
 @router.get("/sign-in/sso/{slug}")
 def sso_start(request: Request, slug: str, next: str = "/", db: Session = Depends(get_db)) -> Response:
+    """Start signing in through an organisation's identity provider."""
     org = db.scalar(select(Organisation).where(Organisation.slug == slug))
     provider = oidc.provider_for(db, org) if org is not None else None
     if provider is None or not provider.enabled:
@@ -93,6 +96,7 @@ def sso_start(request: Request, slug: str, next: str = "/", db: Session = Depend
 @router.get("/admin/organisations/{org_id}/sso", response_class=HTMLResponse)
 def sso_admin(request: Request, org_id: int, db: Session = Depends(get_db),
               user: User = Depends(require_user)) -> HTMLResponse:
+    """An organisation's single sign-on settings and the first sign-ins waiting for approval."""
     org = db.get(Organisation, org_id)
     if org is None:
         raise NotFound("There is no such organisation.")
@@ -113,6 +117,7 @@ def sso_admin(request: Request, org_id: int, db: Session = Depends(get_db),
 @router.post("/admin/sso/approvals/{approval_id}")
 def sso_decide(request: Request, approval_id: int, form: FormData = Depends(form_data),
                db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """Approve (with a role) or refuse a first sign-in through single sign-on."""
     approval = db.get(SsoApproval, approval_id)
     if approval is None:
         raise NotFound("There is no such sign-in waiting for approval.")
