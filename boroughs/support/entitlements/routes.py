@@ -23,8 +23,8 @@ from boroughs.support.entitlements import campaign
 from boroughs.support.entitlements import permissions as entitlement_permissions
 from boroughs.support.entitlements.rates import for_date
 from boroughs.support.outreach import service as outreach
-from boroughs.support.routes_common import council_for as _council
-from boroughs.support.routes_common import page_context
+from boroughs.support.web.pages import council_for as _council
+from boroughs.support.web.pages import page_context
 from boroughs.web.deps import form_data, get_db, require_user
 from boroughs.web.templating import render
 

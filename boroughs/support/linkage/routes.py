@@ -24,8 +24,8 @@ from boroughs.support.linkage import settings as linkage_settings
 from boroughs.support.records.models import LinkRun, Resident, ResidentRecord, SourceRecord
 from boroughs.support.records.schemas import SCHEMAS
 from boroughs.support.referrals.service import shares_for_resident
-from boroughs.support.routes_common import council_for as _council
-from boroughs.support.routes_common import form_fields, see_other
+from boroughs.support.web.pages import council_for as _council
+from boroughs.support.web.pages import form_fields, see_other
 from boroughs.web.deps import form_data, get_db, require_user
 from boroughs.web.templating import render
 

@@ -20,12 +20,12 @@ from boroughs.core.models import Organisation, User
 from boroughs.support.outreach import evaluation as evaluation_mod
 from boroughs.support.outreach import permissions as outreach_permissions
 from boroughs.support.outreach import service as outreach
-from boroughs.support.routes_common import council_for as _council
-from boroughs.support.routes_common import form_fields, see_other
-from boroughs.support.routes_common import page_context as _ctx
 from boroughs.support.rules import engine as rl
 from boroughs.support.rules import service as rules_service
 from boroughs.support.rules.models import OptOut
+from boroughs.support.web.pages import council_for as _council
+from boroughs.support.web.pages import form_fields, see_other
+from boroughs.support.web.pages import page_context as _ctx
 from boroughs.web.deps import form_data, get_db, require_user
 from boroughs.web.templating import render
 

@@ -30,9 +30,9 @@ from boroughs.support.governance.models import Agreement
 from boroughs.support.referrals import permissions as referral_permissions  # noqa: F401  (registers the actions)
 from boroughs.support.referrals import service as referral
 from boroughs.support.referrals.models import Referral
-from boroughs.support.routes_common import int_or_none as _int
-from boroughs.support.routes_common import organisations_by_id as _orgs
-from boroughs.support.routes_common import resident_for as _resident
+from boroughs.support.web.pages import int_or_none as _int
+from boroughs.support.web.pages import organisations_by_id as _orgs
+from boroughs.support.web.pages import resident_for as _resident
 from boroughs.web.deps import form_data, get_db, require_user
 from boroughs.web.templating import render
 

@@ -19,13 +19,13 @@ from boroughs.core import audit, permissions
 from boroughs.core.errors import NotFound, ValidationFailed
 from boroughs.core.models import Organisation, User
 from boroughs.support.outreach import permissions as outreach_permissions
-from boroughs.support.routes_common import council_for as _council
-from boroughs.support.routes_common import form_fields, see_other
-from boroughs.support.routes_common import page_context as _ctx
 from boroughs.support.rules import engine as rl
 from boroughs.support.rules import fairness as fairness_mod
 from boroughs.support.rules import service as rules_service
 from boroughs.support.rules.models import OptOut, RuleStatus
+from boroughs.support.web.pages import council_for as _council
+from boroughs.support.web.pages import form_fields, see_other
+from boroughs.support.web.pages import page_context as _ctx
 from boroughs.web.deps import form_data, get_db, require_user
 from boroughs.web.templating import render
 

@@ -20,9 +20,9 @@ from boroughs.core.models import Organisation, OrgKind, User
 from boroughs.support.governance import service as governance
 from boroughs.support.governance.models import Agreement, Consent
 from boroughs.support.referrals import permissions as referral_permissions  # noqa: F401  (registers the actions)
-from boroughs.support.routes_common import int_or_none as _int
-from boroughs.support.routes_common import organisations_by_id as _orgs
-from boroughs.support.routes_common import resident_for as _resident
+from boroughs.support.web.pages import int_or_none as _int
+from boroughs.support.web.pages import organisations_by_id as _orgs
+from boroughs.support.web.pages import resident_for as _resident
 from boroughs.web.deps import form_data, get_db, require_user
 from boroughs.web.templating import render
 
