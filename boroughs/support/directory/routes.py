@@ -20,7 +20,6 @@ from boroughs.core.models import Organisation, OrgKind, User
 from boroughs.support.directory import service as directory
 from boroughs.support.directory.models import DirChange, DirImport, DirOrganisation, DirService
 from boroughs.support.directory.oruk.routes import router as oruk_router
-from boroughs.support.referrals import permissions as referral_permissions  # noqa: F401  (registers the actions)
 from boroughs.web.deps import form_data, get_db, require_user
 from boroughs.web.templating import render
 

@@ -14,42 +14,13 @@ from boroughs.core import audit
 from boroughs.core.db import utcnow
 from boroughs.core.errors import NotFound, ValidationFailed
 from boroughs.support.directory.models import DirChange, DirService, DirTaxonomy, DirTerm
+from boroughs.support.records.needs import NEEDS
 
 NEEDS_TAXONOMY_UUID = "0e6b6d8a-3c2a-4f55-9a53-5a7c1d6e0b11"
 
-# The outreach needs taxonomy (issue 6). ``needs()`` prefers the outreach module's own list when present.
-_FALLBACK_NEEDS: dict[str, str] = {
-    "food": "Food",
-    "fuel": "Fuel and energy",
-    "money_debt": "Money and debt",
-    "housing": "Housing",
-    "isolation": "Loneliness and isolation",
-    "digital": "Digital access",
-    "health": "Health",
-    "employment": "Employment",
-    "immigration": "Immigration status",
-    "caring": "Caring",
-}
-
-
 def needs() -> dict[str, str]:
-    """Need key -> label, from ``boroughs.support.outreach.service.NEEDS`` when that module defines it."""
-    try:
-        from boroughs.support.outreach import service as outreach
-
-        raw = outreach.NEEDS
-    except (ImportError, AttributeError):
-        return dict(_FALLBACK_NEEDS)
-    if isinstance(raw, dict):
-        return {str(k): str(v) for k, v in raw.items()}
-    out: dict[str, str] = {}
-    for item in raw:
-        if isinstance(item, (tuple, list)):
-            out[str(item[0])] = str(item[1])
-        else:
-            key = str(getattr(item, "key", item))
-            out[key] = str(getattr(item, "label", key.replace("_", " ").capitalize()))
-    return out
+    """Need key -> label (the shared vocabulary in :mod:`boroughs.support.records.needs`)."""
+    return dict(NEEDS)
 
 
 def ensure_needs_taxonomy(db: Session) -> DirTaxonomy:

@@ -46,7 +46,7 @@ from splink.comparison_library import CustomComparison
 from boroughs.core.errors import DataError
 from boroughs.support.linkage.constraints import contradicting_pairs
 from boroughs.support.linkage.evidence import expected_errors
-from boroughs.support.linkage.names import first_name_key, fold
+from boroughs.support.records.names import first_name_key, fold
 from boroughs.support.records.schemas import CANONICAL_COLUMNS, CANONICAL_OPTIONAL
 
 MODEL_VERSION = "uk-person-1.0"

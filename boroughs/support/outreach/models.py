@@ -76,7 +76,7 @@ class ContactAttempt(Base):
 
 
 class CaseNeed(Base):
-    """A need found in the needs assessment (taxonomy in ``outreach.NEEDS``)."""
+    """A need found in the needs assessment (vocabulary in ``records.needs.NEEDS``)."""
 
     __tablename__ = "support_case_need"
 

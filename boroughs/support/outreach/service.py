@@ -33,6 +33,7 @@ from boroughs.support.outreach.models import (
     OutreachCase,
 )
 from boroughs.support.outreach.notify import NotificationBackend, NotifyError
+from boroughs.support.records.needs import NEEDS
 from boroughs.support.rules.engine import SEVERITY_RANK
 from boroughs.support.rules.models import FlagRecord, FlagRun
 
@@ -46,11 +47,6 @@ OUTCOMES = {
     "not_home": "Nobody at home",
     "wrong_details": "Contact details were wrong",
     "declined": "Resident did not want help",
-}
-NEEDS = {
-    "food": "Food", "fuel": "Fuel", "money_debt": "Money and debt", "housing": "Housing", "isolation": "Isolation",
-    "digital": "Digital access", "health": "Health", "employment": "Employment",
-    "immigration": "Immigration status", "caring": "Caring",
 }
 NEED_LEVELS = {"urgent": "Urgent", "moderate": "Moderate", "low": "Low"}
 CLOSING_REASONS = {

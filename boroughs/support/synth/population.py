@@ -32,9 +32,9 @@ import pandas as pd
 
 from boroughs.config import get_settings
 from boroughs.core.errors import DataError
-from boroughs.support.entitlements import synth_means as entitlement_means
-from boroughs.support.linkage import names as nm
+from boroughs.support.records import names as nm
 from boroughs.support.records.schemas import CANONICAL_COLUMNS, CANONICAL_OPTIONAL, SCHEMAS
+from boroughs.support.synth import means as entitlement_means
 
 SYNTHETIC = "SYNTHETIC"
 DEFAULT_BOROUGH = "E09000025"  # Newham

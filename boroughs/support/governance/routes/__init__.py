@@ -19,7 +19,6 @@ from boroughs.core.errors import NotFound, PermissionDenied, ValidationFailed
 from boroughs.core.models import Organisation, OrgKind, User
 from boroughs.support.governance import service as governance
 from boroughs.support.governance.models import Agreement, Consent
-from boroughs.support.referrals import permissions as referral_permissions  # noqa: F401  (registers the actions)
 from boroughs.support.web.pages import int_or_none as _int
 from boroughs.support.web.pages import organisations_by_id as _orgs
 from boroughs.support.web.pages import resident_for as _resident

@@ -18,9 +18,9 @@ from starlette.datastructures import FormData
 from boroughs.core import audit, permissions
 from boroughs.core.errors import NotFound, ValidationFailed
 from boroughs.core.models import Organisation, User
-from boroughs.support.outreach import permissions as outreach_permissions
 from boroughs.support.rules import engine as rl
 from boroughs.support.rules import fairness as fairness_mod
+from boroughs.support.rules import permissions as rule_permissions
 from boroughs.support.rules import service as rules_service
 from boroughs.support.rules.models import OptOut, RuleStatus
 from boroughs.support.web.pages import council_for as _council
@@ -29,7 +29,7 @@ from boroughs.support.web.pages import page_context as _ctx
 from boroughs.web.deps import form_data, get_db, require_user
 from boroughs.web.templating import render
 
-assert outreach_permissions  # registers the actions
+assert rule_permissions  # registers the actions
 
 router = APIRouter()
 

@@ -16,15 +16,15 @@ from starlette.datastructures import FormData
 from boroughs.core import permissions
 from boroughs.core.errors import NotFound, ValidationFailed
 from boroughs.core.models import Organisation, OrgKind, User
-from boroughs.support.outreach import permissions as outreach_permissions
 from boroughs.support.rules import builder as rb
 from boroughs.support.rules import engine as rl
+from boroughs.support.rules import permissions as rule_permissions
 from boroughs.support.rules import service as rules_service
 from boroughs.support.rules.models import RuleStatus
 from boroughs.web.deps import form_data, get_db, require_user
 from boroughs.web.templating import render
 
-assert outreach_permissions  # registers the actions
+assert rule_permissions  # registers the actions
 
 router = APIRouter(include_in_schema=False)
 
