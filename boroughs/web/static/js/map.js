@@ -3,7 +3,7 @@
  * Data: GET {api}/map-data (codes, names, places, overall and need-type scores) and
  * {api}/boundaries/lsoa21.topojson (the n-th geometry is the n-th code). Other layers' values are fetched
  * when chosen. Colours come from feature-state ("cls"), so re-colouring 4,994 areas needs no re-tiling.
- * The overall score under new weights is combine() — the same formula as boroughs/inclusion/map_data.py.
+ * The overall score under new weights is combine() — the same formula as boroughs/inclusion/map/index.py.
  */
 (function () {
   "use strict";
