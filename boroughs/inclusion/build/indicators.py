@@ -136,40 +136,20 @@ def _london(data_dir: Path | None, catalogue: Catalogue) -> Inputs:
         + dep["Household is deprived in four dimensions"]
     )
     computed: dict[str, Callable[[], pd.Series]] = {
-        "broadband_speed": lambda: i25["digital_connectivity_broadband_download_and_upload_speeds"],
+        **_iod_and_age(i25, extra, age),
         "ofcom_broadband": lambda: d21["broadband_comp_national"],
-        "geographical_barriers": lambda: extra["geographical_barriers_score"],
-        "income_deprivation": lambda: i25["Income_score"],
-        "older_income_deprivation": lambda: _share(
-            i25["income_deprivation_affecting_older_people_index_idaopi_numerator"], age["aged_65_plus"]
-        ),
         "household_deprivation": lambda: _share(dep2, dep["total_households"]),
         "social_renting": lambda: _share(social, ten["total_households"]),
-        "overcrowding": lambda: extra["household_overcrowding_indicator_rooms"],
-        "employment_deprivation": lambda: i25["Employment_score"],
-        "adult_skills": lambda: i25["adult_skills_and_english_language_proficiency_indicator"],
         "adult_skills_2019": lambda: i19_21["adult_skills_and_english_language_proficiency_indicator"],
-        "education_deprivation": lambda: i25["Education_score"],
         "deri_demography": lambda: d21["demography_comp_national"],
         "no_english": lambda: no_english,
         "disability": lambda: _share(dis["Disabled under the Equality Act"], dis["total_residents"]),
-        "health_deprivation": lambda: i25["Health_score"],
-        "illness_disability_ratio": lambda: extra["comparative_illness_and_disability_ratio_indicator"],
-        "mental_health": lambda: extra["mental_health_indicator"],
-        "aged_65_plus": lambda: _share(age["aged_65_plus"], age["total_residents"]),
-        "aged_75_plus": lambda: _share(age["aged_75_plus"], age["total_residents"]),
-        "aged_85_plus": lambda: _share(age["aged_85_plus"], age["total_residents"]),
         "aged_55_64": lambda: _share(pop21["pop_55_64_2020"], pop21["pop_total_2020"]),
         "owner_outright": lambda: _share(ten["Owned: Owns outright"], ten["total_households"]),
         "private_renting": lambda: _share(private, ten["total_households"]),
         "aged_25_44": lambda: _share(pop21["pop_25_34_2020"] + pop21["pop_35_44_2020"], pop21["pop_total_2020"]),
-        "living_environment": lambda: i25["Environment_score"],
-        "poor_housing": lambda: extra["indoors_score"],
-        "housing_barriers": lambda: extra["wider_barriers_score"],
         "any_household_deprivation": lambda: 1.0 - _share(dep["Household is not deprived in any dimension"],
                                                            dep["total_households"]),
-        "older_poor_count": lambda: i25["income_deprivation_affecting_older_people_index_idaopi_numerator"],
-        "workless_count": lambda: extra["employment_domain_numerator"],
         "household_size": lambda: _share(age["total_residents"], ten["total_households"]),
         "age_disability": lambda: _age_disability(people, internet),
     }
@@ -211,6 +191,35 @@ def _london(data_dir: Path | None, catalogue: Catalogue) -> Inputs:
                   lk[["lsoa11_code", "lsoa21_code", "change_code"]], internet)
 
 
+def _iod_and_age(scores: pd.DataFrame, extra: pd.DataFrame, age: pd.DataFrame) -> dict[str, Callable[[], pd.Series]]:
+    """The indicators from the IoD 2025 and Census 2021 ages, in London and in England: ``scores`` holds the
+    domain scores and the published indicators, ``extra`` the sub-domain indicators (for London a second
+    file, for England the same table)."""
+    return {
+        "broadband_speed": lambda: scores["digital_connectivity_broadband_download_and_upload_speeds"],
+        "geographical_barriers": lambda: extra["geographical_barriers_score"],
+        "income_deprivation": lambda: scores["Income_score"],
+        "older_income_deprivation": lambda: _share(
+            scores["income_deprivation_affecting_older_people_index_idaopi_numerator"], age["aged_65_plus"]
+        ),
+        "overcrowding": lambda: extra["household_overcrowding_indicator_rooms"],
+        "employment_deprivation": lambda: scores["Employment_score"],
+        "adult_skills": lambda: scores["adult_skills_and_english_language_proficiency_indicator"],
+        "education_deprivation": lambda: scores["Education_score"],
+        "health_deprivation": lambda: scores["Health_score"],
+        "illness_disability_ratio": lambda: extra["comparative_illness_and_disability_ratio_indicator"],
+        "mental_health": lambda: extra["mental_health_indicator"],
+        "aged_65_plus": lambda: _share(age["aged_65_plus"], age["total_residents"]),
+        "aged_75_plus": lambda: _share(age["aged_75_plus"], age["total_residents"]),
+        "aged_85_plus": lambda: _share(age["aged_85_plus"], age["total_residents"]),
+        "living_environment": lambda: scores["Environment_score"],
+        "poor_housing": lambda: extra["indoors_score"],
+        "housing_barriers": lambda: extra["wider_barriers_score"],
+        "older_poor_count": lambda: scores["income_deprivation_affecting_older_people_index_idaopi_numerator"],
+        "workless_count": lambda: extra["employment_domain_numerator"],
+    }
+
+
 def _age_disability(people: pd.DataFrame, internet: ons_internet.InternetUseTables | None) -> pd.Series:
     """Expected share of adults offline from the area's age × disability mix at ONS's national rates."""
     from boroughs.inclusion.build.estimate import expected_offline
@@ -243,29 +252,7 @@ def _england(data_dir: Path | None, catalogue: Catalogue) -> Inputs:
     geo["msoa21_code"] = pd.NA
     age = census.load_age_england(data_dir, log, known21=k21, known11=k11).set_index("lsoa21_code").reindex(codes)
     iod = imd.load_iod2025_england(data_dir, log).set_index("lsoa21_code").reindex(codes)
-    computed: dict[str, Callable[[], pd.Series]] = {
-        "broadband_speed": lambda: iod["digital_connectivity_broadband_download_and_upload_speeds"],
-        "geographical_barriers": lambda: iod["geographical_barriers_score"],
-        "income_deprivation": lambda: iod["Income_score"],
-        "older_income_deprivation": lambda: _share(
-            iod["income_deprivation_affecting_older_people_index_idaopi_numerator"], age["aged_65_plus"]
-        ),
-        "overcrowding": lambda: iod["household_overcrowding_indicator_rooms"],
-        "employment_deprivation": lambda: iod["Employment_score"],
-        "adult_skills": lambda: iod["adult_skills_and_english_language_proficiency_indicator"],
-        "education_deprivation": lambda: iod["Education_score"],
-        "health_deprivation": lambda: iod["Health_score"],
-        "illness_disability_ratio": lambda: iod["comparative_illness_and_disability_ratio_indicator"],
-        "mental_health": lambda: iod["mental_health_indicator"],
-        "aged_65_plus": lambda: _share(age["aged_65_plus"], age["total_residents"]),
-        "aged_75_plus": lambda: _share(age["aged_75_plus"], age["total_residents"]),
-        "aged_85_plus": lambda: _share(age["aged_85_plus"], age["total_residents"]),
-        "living_environment": lambda: iod["Environment_score"],
-        "poor_housing": lambda: iod["indoors_score"],
-        "housing_barriers": lambda: iod["wider_barriers_score"],
-        "older_poor_count": lambda: iod["income_deprivation_affecting_older_people_index_idaopi_numerator"],
-        "workless_count": lambda: iod["employment_domain_numerator"],
-    }
+    computed = _iod_and_age(iod, iod, age)
     values = _values(cat, computed, codes)
     pop15 = imd.load_population_2015_england(data_dir, log).set_index("lsoa11_code")["pop_2015"]
     online = online_share.load_online_share(data_dir, log, england=True)

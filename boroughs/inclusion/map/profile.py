@@ -16,7 +16,8 @@ from boroughs.inclusion.map.index import MapIndex
 from boroughs.inclusion.map.schema import ROLES
 
 
-def _f(value: Any) -> float | None:
+def finite(value: Any) -> float | None:
+    """``value`` as a float, or ``None`` when it is missing, not a number or infinite."""
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -201,21 +202,21 @@ def profile(index: MapIndex, code: str, weights: dict[str, float] | None = None)
     for t in index.need_types:
         needs.append({
             "id": t.id, "name": t.name, "weight": weights.get(t.id, t.weight),
-            "value": _f(frame.at[row, t.column]),
-            "borough": _f(means["borough"].get(borough, {}).get(t.column)),
-            "london": _f(means["london"][t.column]),
+            "value": finite(frame.at[row, t.column]),
+            "borough": finite(means["borough"].get(borough, {}).get(t.column)),
+            "london": finite(means["london"][t.column]),
         })
 
     def col(role: str) -> float | None:
         c = cols.get(role)
-        return _f(frame.at[row, c]) if c else None
+        return finite(frame.at[row, c]) if c else None
 
     interval = None
     if cols.get("rank_low") and cols.get("rank_high"):
         low, high = col("rank_low"), col("rank_high")
         if low is not None and high is not None:
             interval = [int(min(low, high)), int(max(low, high))]
-    score = _f(scores[row])
+    score = finite(scores[row])
     decile = int(deciles(ranks, index.n)[row]) if score is not None else None
     population = col("population")
     return {
@@ -290,18 +291,18 @@ def borough_summary(index: MapIndex, code: str, weights: dict[str, float] | None
         "name": name,
         "areas": int(inside.sum()),
         "population": float(np.nansum(pop[inside])) if pop is not None else None,
-        "mean_score": _f(np.nanmean(b_scores)),
-        "london_mean_score": _f(np.nanmean(scores)),
+        "mean_score": finite(np.nanmean(b_scores)),
+        "london_mean_score": finite(np.nanmean(scores)),
         "median_rank": int(np.median(ranks[inside])),
         "areas_in_top_decile": int((inside & top_decile).sum()),
         "top_decile_threshold": int(np.ceil(index.n / 10)),
         "share_residents_top_decile": share_in_top(inside),
         "london_share_residents_top_decile": share_in_top(np.ones(index.n, dtype=bool)),
         "estimate": estimate,
-        "needs": [{"id": t.id, "name": t.name, "borough": _f(means["borough"].get(code, {}).get(t.column)),
-                   "london": _f(means["london"][t.column])} for t in index.need_types],
+        "needs": [{"id": t.id, "name": t.name, "borough": finite(means["borough"].get(code, {}).get(t.column)),
+                   "london": finite(means["london"][t.column])} for t in index.need_types],
         "worst": [{"code": str(frame.at[i, "code"]), "name": str(frame.at[i, "name"]),
-                   "ward": ward_name(index, frame.at[i, "ward_code"]), "score": _f(scores[i]), "rank": int(ranks[i]),
+                   "ward": ward_name(index, frame.at[i, "ward_code"]), "score": finite(scores[i]), "rank": int(ranks[i]),
                    "area_type": (area_type(index, i) or {}).get("name")} for i in worst],
         "scores": [float(s) for s in b_scores if np.isfinite(s)],
         "london_scores": [float(s) for s in scores if np.isfinite(s)],
@@ -331,7 +332,7 @@ def _borough_rollup(index: MapIndex, code: str) -> dict[str, float] | None:
         out: dict[str, float] = {}
         for role, target in (("estimate", "estimate"), ("estimate_low", "low"), ("estimate_high", "high")):
             c = next((c for c in ROLES[role] if c in frame.columns), None)
-            if c is not None and _f(match.iloc[0][c]) is not None:
+            if c is not None and finite(match.iloc[0][c]) is not None:
                 out[target] = float(match.iloc[0][c])
         return out or None
     return None

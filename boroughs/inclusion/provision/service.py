@@ -3,7 +3,6 @@ per index, provision and opening-hours filter, and cached), one area's gap and a
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -11,7 +10,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from boroughs.inclusion.map.index import MapIndex
-from boroughs.inclusion.map.profile import format_value, ward_name
+from boroughs.inclusion.map.profile import finite, format_value, ward_name
 from boroughs.inclusion.provision import gaps, reach
 from boroughs.inclusion.provision.models import KINDS
 
@@ -37,16 +36,8 @@ def gap_table(db: Session, index: MapIndex, when: str = "any") -> pd.DataFrame:
     return reach.cached(key, build)  # type: ignore[no-any-return]
 
 
-def _num(v: Any) -> float | None:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
-
-
 def _minutes(v: Any) -> int | None:
-    f = _num(v)
+    f = finite(v)
     return None if f is None else max(1, round(f))
 
 
@@ -58,12 +49,12 @@ def area_gap(db: Session, index: MapIndex, code: str, when: str = "any") -> dict
     params = reach.WalkParams.from_settings()
     by_kind = []
     for kind, label in KINDS.items():
-        km = _num(r[f"nearest_km_{kind}"])
+        km = finite(r[f"nearest_km_{kind}"])
         if km is not None:
             by_kind.append({"kind": kind, "label": label, "km": round(km, 2),
                             "minutes": _minutes(params.walk_minutes(np.array([km * 1000]))[0])})
-    nearest_km = _num(r["nearest_km"])
-    residents = _num(r["residents_offline"])
+    nearest_km = finite(r["nearest_km"])
+    residents = finite(r["residents_offline"])
     n_sites = len(sites(db))
     if nearest_km is None:
         sentence = "No digital support site is recorded" + (" that is open at these times." if when != "any" else ".")
@@ -79,8 +70,8 @@ def area_gap(db: Session, index: MapIndex, code: str, when: str = "any") -> dict
         "sites_recorded": n_sites, "nearest_km": nearest_km, "walk_minutes": _minutes(r["walk_minutes"]),
         "nearest_kind": str(r["nearest_kind"]) or None, "nearest_name": str(r["nearest_name"]) or None,
         "nearest_is_example": bool(r["nearest_example"]), "within_walk": int(r["within_walk"]),
-        "walk_limit_minutes": params.minutes, "residents_offline": residents, "score": _num(r["score"]),
-        "gap_score": _num(r["gap_score"]), "gap_rank": int(r["gap_rank"]), "borough_rank": int(r["borough_rank"]),
+        "walk_limit_minutes": params.minutes, "residents_offline": residents, "score": finite(r["score"]),
+        "gap_score": finite(r["gap_score"]), "gap_rank": int(r["gap_rank"]), "borough_rank": int(r["borough_rank"]),
         "areas_in_borough": int((table["borough_code"] == borough).sum()), "areas": len(table),
         "by_kind": by_kind, "sentence": sentence,
     }
@@ -94,10 +85,10 @@ def gap_rows(index: MapIndex, table: pd.DataFrame) -> list[dict[str, Any]]:
         out.append({
             "code": r.lsoa21_code, "name": r.name, "borough_code": r.borough_code,
             "borough": bnames.get(r.borough_code, ""), "ward": ward_name(index, wards.get(r.lsoa21_code)) or "",
-            "score": _num(r.score), "residents_offline": _num(r.residents_offline), "nearest_km": _num(r.nearest_km),
+            "score": finite(r.score), "residents_offline": finite(r.residents_offline), "nearest_km": finite(r.nearest_km),
             "walk_minutes": _minutes(r.walk_minutes), "nearest_kind": r.nearest_kind or None,
             "nearest_name": r.nearest_name or None, "nearest_is_example": bool(r.nearest_example),
-            "within_walk": int(r.within_walk), "gap_score": _num(r.gap_score), "gap_rank": int(r.gap_rank),
+            "within_walk": int(r.within_walk), "gap_score": finite(r.gap_score), "gap_rank": int(r.gap_rank),
             "borough_rank": int(r.borough_rank),
         })
     return out

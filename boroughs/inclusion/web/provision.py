@@ -26,6 +26,7 @@ from boroughs.core.csv_safety import safe_frame
 from boroughs.core.errors import BoroughsError, NotFound, PermissionDenied
 from boroughs.core.models import User
 from boroughs.inclusion.map import payloads
+from boroughs.inclusion.map.index import MapIndex
 from boroughs.inclusion.map.loading import get_index
 from boroughs.inclusion.map.profile import format_value
 from boroughs.inclusion.provision import gaps, reach
@@ -88,15 +89,20 @@ def provision_kinds(db: Session = Depends(get_db)) -> dict[str, Any]:
             "examples": int(frame["is_example"].sum()) if len(frame) else 0}
 
 
-@api.get("/gaps", summary="The gap between need and provision per area, ranked (biggest first)")
-def gaps_json(request: Request, borough: str | None = None, when: str = WHEN,
-              limit: int = Query(100, ge=1, le=5000), offset: int = Query(0, ge=0),
-              db: Session = Depends(get_db)) -> Response:
+def _ranked(db: Session, borough: str | None, when: str) -> tuple[MapIndex, pd.DataFrame, pd.DataFrame]:
+    """The index, its gap table and that table ranked (biggest gap first), for London or one borough."""
     index = get_index()
     if borough:
         index.borough_name(borough)
     table = gap_table(db, index, when)
-    ranked = gaps.ranked(table, borough or None)
+    return index, table, gaps.ranked(table, borough or None)
+
+
+@api.get("/gaps", summary="The gap between need and provision per area, ranked (biggest first)")
+def gaps_json(request: Request, borough: str | None = None, when: str = WHEN,
+              limit: int = Query(100, ge=1, le=5000), offset: int = Query(0, ge=0),
+              db: Session = Depends(get_db)) -> Response:
+    index, table, ranked = _ranked(db, borough, when)
     params = reach.WalkParams.from_settings()
     doc = {"when": when, "walk": {"minutes": params.minutes, "speed_kmh": params.speed_kmh, "detour": params.detour},
            "summary": gaps.borough_summary(table, borough or None), "count": len(ranked), "offset": offset,
@@ -107,10 +113,8 @@ def gaps_json(request: Request, borough: str | None = None, when: str = WHEN,
 @api.get("/gaps.csv", summary="Download the gap table as CSV", response_class=Response,
          responses={200: {"content": {"text/csv": {}}}})
 def gaps_csv(borough: str | None = None, when: str = WHEN, db: Session = Depends(get_db)) -> Response:
-    index = get_index()
-    if borough:
-        index.borough_name(borough)
-    rows = pd.DataFrame(gap_rows(index, gaps.ranked(gap_table(db, index, when), borough or None)))
+    index, _, ranked = _ranked(db, borough, when)
+    rows = pd.DataFrame(gap_rows(index, ranked))
     buf = io.StringIO()
     safe_frame(rows).to_csv(buf, index=False, float_format="%.6g")
     name = f"digital-support-gaps-{(borough or 'london').lower()}{'' if when == 'any' else '-' + when}.csv"
@@ -123,7 +127,7 @@ def gap_values(request: Request, when: str = WHEN, db: Session = Depends(get_db)
     index = get_index()
     table = gap_table(db, index, when)
     body = payloads.dumps({"id": "gap", "when": when,
-                               "values": payloads.rounded(table["gap_score"].to_numpy(dtype=float))})
+                           "values": payloads.rounded(table["gap_score"].to_numpy(dtype=float))})
     return etagged(request, body, "application/json")
 
 
@@ -139,11 +143,7 @@ def gap_area(request: Request, code: str, when: str = WHEN, db: Session = Depend
 def gaps_page(request: Request, borough: str | None = None, when: str = WHEN, page: int = Query(1, ge=1),
               db: Session = Depends(get_db)) -> Response:
     """Provision beside need: the areas with the biggest gap between need and nearby support."""
-    index = get_index()
-    if borough:
-        index.borough_name(borough)
-    table = gap_table(db, index, when)
-    ranked = gaps.ranked(table, borough or None)
+    index, table, ranked = _ranked(db, borough, when)
     pages = max(1, -(-len(ranked) // PAGE_SIZE))
     page = min(page, pages)
     filters = {k: v for k, v in {"borough": borough, "when": "" if when == "any" else when}.items() if v}

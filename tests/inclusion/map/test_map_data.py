@@ -157,8 +157,8 @@ def test_demo_seed_keeps_an_existing_index(map_env: Path, map_index_dir: Path, s
     from boroughs.inclusion.demo import build_command, seed_demo
 
     before = (map_index_dir / "lsoa21.csv").stat().st_mtime_ns
-    # no councils in this database, so no example provision either (tests/inclusion/test_provision_gaps.py
-    # checks the examples where Newham and Hackney exist)
+    # no councils in this database, so no example provision either
+    # (tests/inclusion/provision/test_provision_gaps.py checks the examples where Newham and Hackney exist)
     assert seed_demo(session) == {"inclusion_index_built": 0, "inclusion_example_sites": 0}
     assert (map_index_dir / "lsoa21.csv").stat().st_mtime_ns == before
     assert build_command(Path("data"), Path("out"))[-5:] == ["build", "--data-dir", "data", "--out", "out"]

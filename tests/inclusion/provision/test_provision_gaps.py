@@ -181,7 +181,7 @@ def test_postcode_search_works_with_the_onspd_extract_and_no_setting(
     from boroughs.core.postcodes import ONSPD, prepare_onspd
     from boroughs.inclusion.map.search import search
     from tests.inclusion.conftest import mirror_data
-    from tests.inclusion.test_provision import ONSPD_FIXTURE, onspd_zip
+    from tests.inclusion.provision.test_provision import ONSPD_FIXTURE, onspd_zip
 
     mirror = mirror_data(data_dir, tmp_path / "data")
     monkeypatch.setenv("BOROUGHS_DATA_DIR", str(mirror))

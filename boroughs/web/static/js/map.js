@@ -65,7 +65,7 @@
       return [base, data.values.rank ? Int32Array.from(data.values.rank) : rankOf(base)];
     }
     if (data.mode === "additive") {
-      // Each need type's contribution to the raw score, times its weight (map_data.additive_raw).
+      // Each need type's contribution to the raw score, times its weight (map/index.py, additive_raw).
       var n = data.count, raw = new Float64Array(n);
       needIndex.forEach(function (t) {
         var col = data.values["contrib:" + t.id], w = state.weights[t.id];
@@ -78,7 +78,7 @@
   }
 
   function percentile(raw) {
-    // 0–100, ties sharing their average rank (map_data.percentile).
+    // 0–100, ties sharing their average rank (map/index.py, percentile).
     var n = raw.length, order = new Array(n), out = new Float64Array(n);
     for (var i = 0; i < n; i++) order[i] = i;
     order.sort(function (a, b) { return raw[a] - raw[b]; });
