@@ -3,7 +3,7 @@
     python benchmarks/inclusion_build.py [--data-dir DIR] [--skip-england]
 
 Targets (2-core machine): London build without Monte Carlo ≤ 3 s (issue 12; with the parsed inputs cached,
-see boroughs/inclusion/cache.py, and also printed cold, from an empty cache); England ≤ 60 s; 1,000 Monte
+see boroughs/inclusion/build/cache.py, and also printed cold, from an empty cache); England ≤ 60 s; 1,000 Monte
 Carlo draws for London ≤ 30 s; peak memory ≤ 2 GB. Each step runs in a fresh process so peak memory is its
 own. Wall-clock and CPU time are both printed, with the load average before and after: on a shared, busy
 machine wall-clock time includes waiting.
@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))  # this checkout, not an installed copy
 
 
 def _london_build(data_dir: str | None, queue: mp.Queue) -> None:  # type: ignore[type-arg]
-    from boroughs.inclusion.index import BuildParams, build
+    from boroughs.inclusion.build.index import BuildParams, build
 
     out = Path(tempfile.mkdtemp()) / "london"
     t, c = time.perf_counter(), time.process_time()
@@ -36,7 +36,7 @@ def _london_build(data_dir: str | None, queue: mp.Queue) -> None:  # type: ignor
 
 
 def _england_build(data_dir: str | None, queue: mp.Queue) -> None:  # type: ignore[type-arg]
-    from boroughs.inclusion.index import BuildParams, build
+    from boroughs.inclusion.build.index import BuildParams, build
 
     out = Path(tempfile.mkdtemp()) / "england"
     t, c = time.perf_counter(), time.process_time()
@@ -49,8 +49,8 @@ def _england_build(data_dir: str | None, queue: mp.Queue) -> None:  # type: igno
 def _monte_carlo(data_dir: str | None, queue: mp.Queue) -> None:  # type: ignore[type-arg]
     import numpy as np
 
-    from boroughs.inclusion import scoring, uncertainty
-    from boroughs.inclusion.indicators import load_inputs
+    from boroughs.inclusion.build import scoring, uncertainty
+    from boroughs.inclusion.build.indicators import load_inputs
 
     inputs = load_inputs(Path(data_dir) if data_dir else None)
     x = scoring.oriented(inputs.values, inputs.catalogue)

@@ -183,7 +183,7 @@ def handler_only(paths: list[str]) -> float:
     """CPU per request of the inclusion API's own routes, called in-process without the app's middleware."""
     from starlette.applications import Starlette
 
-    from boroughs.inclusion import api
+    from boroughs.inclusion.web import api
 
     bare = Starlette(routes=api._FAST)
 

@@ -40,7 +40,7 @@ def _fail(exc: Exception) -> None:
 
 def _run_build(data_dir: Path | None, out: Path, params: object) -> object:
     from boroughs.config import get_settings
-    from boroughs.inclusion.index import BuildParams, build
+    from boroughs.inclusion.build.index import BuildParams, build
 
     assert isinstance(params, BuildParams)
     steps = 3 + (params.area == "london" and params.estimates) + bool(params.mc_draws) + 1
@@ -77,9 +77,9 @@ def build_cmd(
 ) -> None:
     """Build the index and write lsoa21.csv, roll-ups, a GeoJSON layer, the validation report and a manifest."""
     out = _out(out)
-    from boroughs.inclusion.catalogue import load_catalogue
-    from boroughs.inclusion.index import BuildParams
-    from boroughs.inclusion.scoring import parse_weights
+    from boroughs.inclusion.build.catalogue import load_catalogue
+    from boroughs.inclusion.build.index import BuildParams
+    from boroughs.inclusion.build.scoring import parse_weights
 
     try:
         cat = load_catalogue()
@@ -113,7 +113,7 @@ def validate_cmd(
     """Compare the index with observed behaviour (1 − Census 2021 online share) beside DERI v1.6 and IMD.
 
     Reads OUT if it already holds a build for this area; otherwise builds it (without Monte Carlo)."""
-    from boroughs.inclusion.index import BuildParams
+    from boroughs.inclusion.build.index import BuildParams
 
     out = _out(out)
     try:
@@ -154,8 +154,8 @@ def explain_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print the explanation as JSON."),
 ) -> None:
     """Explain one area in plain English: rank, type, estimated residents offline and the top reasons."""
-    from boroughs.inclusion.explain import explain_area, explain_text
-    from boroughs.inclusion.index import BuildParams, load
+    from boroughs.inclusion.build.explain import explain_area, explain_text
+    from boroughs.inclusion.build.index import BuildParams, load
 
     out = _out(out)
     try:
@@ -172,7 +172,7 @@ def explain_cmd(
 @app.command("catalogue")
 def catalogue_cmd() -> None:
     """List the indicators, by need type."""
-    from boroughs.inclusion.catalogue import load_catalogue
+    from boroughs.inclusion.build.catalogue import load_catalogue
 
     cat = load_catalogue()
     for t, nt in cat.need_types.items():

@@ -1,7 +1,7 @@
 """The inclusion area's demo: the London index built from the real open data, for the map at ``/map``.
 
 ``seed_demo`` builds the index into the configured output folder (``BOROUGHS_OUT_DIR``, default ``out``)
-with the index engineer's ``boroughs.inclusion.index.build`` (what ``boroughs inclusion build --data-dir DATA
+with the index engineer's ``boroughs.inclusion.build.index.build`` (what ``boroughs inclusion build --data-dir DATA
 --out OUT`` runs) when no index is there yet, and does nothing when one is (idempotent). It writes no
 database rows: the map reads the built files.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from boroughs.config import get_settings
-from boroughs.inclusion.map_data import INDEX_FILE
+from boroughs.inclusion.map.loading import INDEX_FILE
 
 
 def build_command(data_dir: Path, out: Path) -> list[str]:
@@ -34,7 +34,7 @@ def ensure_index(out: Path | None = None, data_dir: Path | None = None) -> Path:
         return out
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
-        from boroughs.inclusion import index as build
+        from boroughs.inclusion.build import index as build
     except ImportError:  # pragma: no cover - an installation without the build module: use the command
         build = None  # type: ignore[assignment]
     if build is not None and hasattr(build, "build"):

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from boroughs.inclusion.map_data import MapIndex, get_index
+from boroughs.inclusion.map.index import MapIndex
+from boroughs.inclusion.map.loading import get_index
 from tests.browser.conftest import wait_until
 from tests.browser.conftest_map import map_env, map_index_dir, map_server, open_map  # noqa: F401  (fixtures)
 

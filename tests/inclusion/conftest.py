@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from boroughs.app import cli as app
-from boroughs.inclusion.index import BuildResult, BuiltIndex, load
-from boroughs.inclusion.indicators import Inputs, load_inputs
+from boroughs.inclusion.build.index import BuildResult, BuiltIndex, load
+from boroughs.inclusion.build.indicators import Inputs, load_inputs
 
 
 @pytest.fixture(scope="session")

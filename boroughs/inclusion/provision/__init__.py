@@ -7,8 +7,9 @@ residents likely offline are beyond walking distance of any of it.
 - :mod:`.hours`: opening hours (OpenStreetMap ``opening_hours`` style) → open evenings / weekends.
 - :mod:`.reach`: straight-line distance from each LSOA's centroid (EPSG:27700), walking time, counts.
 - :mod:`.gaps`: the gap measure (need × distance) and the ranked lists.
+- :mod:`.service`: the cached reach and gap tables, one area's gap and a borough's, as the web shows them.
 - :mod:`.cli`: ``boroughs inclusion provision import|list|clear`` and ``boroughs inclusion gaps``.
-- :mod:`.web`: the API under ``/api/v1/inclusion/`` and the pages that show it.
+- :mod:`boroughs.inclusion.web.provision`: the API under ``/api/v1/inclusion/`` and the pages that show it.
 
 The method and its limits are in ``docs/inclusion/provision.md``.
 """

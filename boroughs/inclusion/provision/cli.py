@@ -137,7 +137,7 @@ def gaps_cmd(
     """Write OUT/gaps.csv: one row per LSOA with score, residents likely offline, the nearest site, the sites
     within walking distance and the gap (need against provision), ranked."""
     from boroughs.config import get_settings
-    from boroughs.inclusion.map_data import get_index, index_available
+    from boroughs.inclusion.map.loading import get_index, index_available
     from boroughs.inclusion.provision import gaps, importer, reach
 
     settings = get_settings()
@@ -154,7 +154,7 @@ def gaps_cmd(
                 raise importer.ImportFailed(services, parsed.faults)
             if not index_available(index_at):
                 progress.update(task, description=f"Building the index into {index_at}")
-                from boroughs.inclusion.index import build
+                from boroughs.inclusion.build.index import build
 
                 build(data, index_at)
             progress.update(task, description="Reading the index")

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from boroughs.inclusion.map_data import MapIndex
+from boroughs.inclusion.map.index import MapIndex
 from boroughs.inclusion.provision.models import KINDS
 from boroughs.inclusion.provision.reach import WalkParams
 

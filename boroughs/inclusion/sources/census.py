@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from boroughs.core.datasets import Dataset
 from boroughs.inclusion.sources._base import (
     ENGLAND_LSOA21,
     LONDON_LSOA21,
@@ -185,12 +186,18 @@ LONDON_TABLES = {
 
 def _checked(ds, data_dir, log, known21, known11):  # type: ignore[no-untyped-def]
     frame = load(ds, data_dir, log, numeric=[c for c in ds.columns if c != ds.code_column])
+    _check_known(ds, data_dir, frame, known21, known11)
+    return frame
+
+
+def _check_known(ds: Dataset, data_dir: Path | None, frame: pd.DataFrame, known21: set[str] | None,
+                 known11: set[str] | None) -> None:
+    """Every LSOA 2021 of ``known21`` is there, and no other (an LSOA 2011 code is named as such)."""
     if known21 is not None:
         check_known_codes(
             ds, data_dir, frame, "lsoa21_code", known21, what="LSOA 2021", other_vintage=known11,
             other_name="LSOA 2011", require_all=True,
         )
-    return frame
 
 
 def load_age(
@@ -215,9 +222,7 @@ def load_age_england(
     """Census 2021 age 65+ counts for England LSOAs (2021): the E&W file without Wales."""
     frame = load(AGE_EW, data_dir, log, numeric=[c for c in AGE_COLUMNS if c != "lsoa21_code"])
     frame = frame[frame["lsoa21_code"].str.startswith("E")].reset_index(drop=True)
-    if known21 is not None:
-        check_known_codes(AGE_EW, data_dir, frame, "lsoa21_code", known21, what="LSOA 2021",
-                          other_vintage=known11, other_name="LSOA 2011", require_all=True)
+    _check_known(AGE_EW, data_dir, frame, known21, known11)
     if len(frame) != ENGLAND_LSOA21:  # pragma: no cover - guarded by the row count above
         raise ValueError("unexpected number of English LSOAs")
     return frame

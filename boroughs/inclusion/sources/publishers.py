@@ -166,15 +166,22 @@ SUBDOMAIN_2019 = {"Education, Skills and Training": "Education",
                   "Indoors Sub-domain": "Indoors", "Outdoors Sub-domain": "Outdoors"}
 
 
-def prepare_iod2019_subdomains(raw: Path, target: Path, _root: Path) -> None:
-    """File 4 (sheet "IoD2019 Sub-domains"): ranks and deciles, named as Boroughs' file names them."""
-    frame = pd.read_excel(raw, sheet_name="IoD2019 Sub-domains")
-    names = {"LSOA code (2011)": "lsoa11_code"}
-    for c in frame.columns:
-        for label, short in SUBDOMAIN_2019.items():
+def _rank_decile_names(columns: Any, labels: dict[str, str]) -> dict[Any, str]:
+    """Boroughs' names (``<short>_rank``, ``<short>_decile``) for the publisher's ``<label> Rank …`` and
+    ``<label> Decile …`` columns."""
+    names: dict[Any, str] = {}
+    for c in columns:
+        for label, short in labels.items():
             for measure in ("Rank", "Decile"):
                 if str(c).startswith(f"{label} {measure}"):
                     names[c] = f"{short}_{measure.lower()}"
+    return names
+
+
+def prepare_iod2019_subdomains(raw: Path, target: Path, _root: Path) -> None:
+    """File 4 (sheet "IoD2019 Sub-domains"): ranks and deciles, named as Boroughs' file names them."""
+    frame = pd.read_excel(raw, sheet_name="IoD2019 Sub-domains")
+    names = {"LSOA code (2011)": "lsoa11_code", **_rank_decile_names(frame.columns, SUBDOMAIN_2019)}
     frame = frame.rename(columns=names)
     cols = ["lsoa11_code", *(f"{s}_{m}" for m in ("decile", "rank") for s in SUBDOMAIN_2019.values())]
     write_csv(frame[cols], target)
@@ -196,12 +203,8 @@ def prepare_imd2019_london(raw: Path, target: Path, root: Path) -> None:
     d = root / "imd2019"
     file2 = pd.read_csv(d / "iod2019_file2_domains_ranks_deciles_england.csv.gz")
     names = {"LSOA code (2011)": "lsoa11_code", "LSOA name (2011)": "lsoa11_name",
-             "Local Authority District code (2019)": "lad19_code", "Local Authority District name (2019)": "lad19_name"}
-    for c in file2.columns:
-        for label, short in DOMAIN_2019.items():
-            for measure in ("Rank", "Decile"):
-                if str(c).startswith(f"{label} {measure}"):
-                    names[c] = f"{short}_{measure.lower()}"
+             "Local Authority District code (2019)": "lad19_code", "Local Authority District name (2019)": "lad19_name",
+             **_rank_decile_names(file2.columns, DOMAIN_2019)}
     frame = file2.rename(columns=names)
     frame = frame[[*list(names.values())[:4], *(f"{s}_{m}" for s in DOMAIN_2019.values() for m in ("rank", "decile"))]]
     frame = frame[frame["lad19_code"].astype(str).str.startswith("E09")]

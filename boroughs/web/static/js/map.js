@@ -3,7 +3,7 @@
  * Data: GET {api}/map-data (codes, names, places, overall and need-type scores) and
  * {api}/boundaries/lsoa21.topojson (the n-th geometry is the n-th code). Other layers' values are fetched
  * when chosen. Colours come from feature-state ("cls"), so re-colouring 4,994 areas needs no re-tiling.
- * The overall score under new weights is combine() — the same formula as boroughs/inclusion/map_data.py.
+ * The overall score under new weights is combine() — the same formula as boroughs/inclusion/map/index.py.
  */
 (function () {
   "use strict";
@@ -65,7 +65,7 @@
       return [base, data.values.rank ? Int32Array.from(data.values.rank) : rankOf(base)];
     }
     if (data.mode === "additive") {
-      // Each need type's contribution to the raw score, times its weight (map_data.additive_raw).
+      // Each need type's contribution to the raw score, times its weight (map/index.py, additive_raw).
       var n = data.count, raw = new Float64Array(n);
       needIndex.forEach(function (t) {
         var col = data.values["contrib:" + t.id], w = state.weights[t.id];
@@ -78,7 +78,7 @@
   }
 
   function percentile(raw) {
-    // 0–100, ties sharing their average rank (map_data.percentile).
+    // 0–100, ties sharing their average rank (map/index.py, percentile).
     var n = raw.length, order = new Array(n), out = new Float64Array(n);
     for (var i = 0; i < n; i++) order[i] = i;
     order.sort(function (a, b) { return raw[a] - raw[b]; });

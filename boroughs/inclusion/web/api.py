@@ -1,0 +1,260 @@
+"""The inclusion map's JSON API under ``/api/v1/inclusion`` (documented at ``/api/docs``).
+
+The data is open (built from open data only), so every endpoint is public. Large, unchanging bodies
+(boundaries, layer values) are served pre-gzipped with an ETag; ``If-None-Match`` gives ``304``.
+Weights travel as ``w=need_id:weight,...`` (a missing need keeps its published weight).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.requests import Request as StarletteRequest
+from starlette.routing import Route
+
+from boroughs.core.errors import NotFound
+from boroughs.inclusion.map import payloads
+from boroughs.inclusion.map.index import MapIndex
+from boroughs.inclusion.map.loading import get_index
+from boroughs.inclusion.map.profile import borough_summary, profile
+from boroughs.inclusion.map.search import search
+from boroughs.inclusion.map.table import selection
+from boroughs.inclusion.web.responses import cached_response, json_response
+
+router = APIRouter(prefix="/api/v1/inclusion", tags=["inclusion map"])
+
+WEIGHTS = Query(None, description="Need-type weights, e.g. `connectivity:1,skills:2` (others keep their default)")
+
+
+class LayerOut(BaseModel):
+    id: str
+    name: str
+    group: str
+    kind: str
+    description: str
+    unit: str
+    higher_is_worse: bool
+    palette: str
+
+
+class LayerList(BaseModel):
+    count: int
+    items: list[LayerOut]
+
+
+class SearchResult(BaseModel):
+    kind: str
+    label: str
+    code: str
+    name: str
+
+
+class SearchOut(BaseModel):
+    query: str
+    items: list[SearchResult]
+
+
+def _index() -> MapIndex:
+    return get_index()
+
+
+@router.get("/layers", response_model=LayerList, summary="Every layer the map can show")
+def layers() -> LayerList:
+    index = _index()
+    return LayerList(count=len(index.layers), items=[LayerOut(**layer.as_dict()) for layer in index.layers])
+
+
+@router.get("/layers/{layer_id}/values", summary="One layer's values, in the order of /map-data's codes",
+            response_class=Response, responses={200: {"content": {"application/json": {}}}, 304: {}})
+def layer_values(layer_id: str, request: Request) -> Response:
+    index = _index()
+    index.layer(layer_id)
+    return cached_response(request, index, f"values:{layer_id}",
+                           lambda: payloads.dumps(payloads.layer_values(index, layer_id)))
+
+
+@router.get("/map-data", summary="The first view: codes, names, places, overall and need-type scores",
+            response_class=Response, responses={200: {"content": {"application/json": {}}}, 304: {}})
+def map_data(request: Request) -> Response:
+    index = _index()
+    return cached_response(request, index, "map-data", lambda: payloads.dumps(payloads.first_view(index)))
+
+
+@router.get("/boundaries/{kind}.topojson", summary="Boundaries as TopoJSON: lsoa21 (in /map-data's order), ward, borough",
+            response_class=Response, responses={200: {"content": {"application/json": {}}}, 304: {}})
+def boundaries(kind: str, request: Request) -> Response:
+    if kind not in payloads.LAYER_CODES:
+        raise NotFound(f"Unknown boundary layer {kind!r}; choose lsoa21, ward or borough.")
+    index = _index()
+    return cached_response(request, index, f"topo:{kind}", lambda: payloads.topology(index, kind),
+                           "application/json")
+
+
+@router.get("/indicators", summary="The indicators and need types behind the index")
+def indicators() -> dict[str, Any]:
+    index = _index()
+    return {
+        "need_types": [{"id": t.id, "name": t.name, "description": t.description, "weight": t.weight}
+                       for t in index.need_types],
+        "indicators": [layer.as_dict() for layer in index.layers if layer.kind == "indicator"],
+        "area_types": index.area_types,
+    }
+
+
+@router.get("/areas/{code}", summary="An area's profile: score, rank and interval, needs, reasons, residents")
+def area_profile(code: str, request: Request, w: str | None = WEIGHTS) -> Response:
+    return _profile_response(request, code, w)
+
+
+def _profile_response(request: Request, code: str, w: str | None) -> Response:
+    index = _index()
+    weights = index.parse_weights(w)
+    key = f"profile:{code}:{'' if index.is_default(weights) else w}"
+    if key not in index.cache and len([k for k in index.cache if k.startswith("profile:")]) > 6000:
+        for k in [k for k in index.cache if k.startswith("profile:")]:
+            index.cache.pop(k, None)
+    return cached_response(request, index, key,
+                           lambda: payloads.dumps(payloads.json_safe(profile(index, code, weights))), level=6)
+
+
+@router.get("/boroughs/{code}", summary="A borough's summary: figures, most at-risk areas, comparison with London")
+def borough(code: str, request: Request, w: str | None = WEIGHTS) -> Response:
+    index = _index()
+    summary = borough_summary(index, code, index.parse_weights(w))
+    summary.pop("london_scores", None)
+    return json_response(request, payloads.json_safe(summary))
+
+
+@router.get("/search", response_model=SearchOut, summary="Find an LSOA (code or name), ward, borough or postcode")
+def find(q: str = Query(..., min_length=1, max_length=100, description="What to look for")) -> SearchOut:
+    index = _index()
+    return SearchOut(query=q, items=[SearchResult(**r) for r in search(index, q)])
+
+
+def _select(w: str | None, borough: str | None, ward: str | None, q: str | None, decile: int | None,
+            sort: str, order: str) -> tuple[MapIndex, Any]:
+    index = _index()
+    rows = selection(index, weights=index.parse_weights(w), borough=borough or None, ward=ward or None,
+                     query=q or None, min_decile=decile, sort=sort, descending=order == "desc")
+    return index, rows
+
+
+SELECT_DOC = "Filter by borough (E09…), ward (E05…), text, or the most at-risk deciles; sort by a column."
+
+
+@router.get("/areas", summary="Areas in a selection, as JSON (" + SELECT_DOC + ")")
+def areas(request: Request, w: str | None = WEIGHTS, borough: str | None = None, ward: str | None = None,
+          q: str | None = None, decile: int | None = Query(None, ge=1, le=10), sort: str = "rank",
+          order: str = Query("asc", pattern="^(asc|desc)$"), limit: int = Query(100, ge=1, le=5000),
+          offset: int = Query(0, ge=0)) -> Response:
+    _, rows = _select(w, borough, ward, q, decile, sort, order)
+    page = rows.iloc[offset:offset + limit]
+    doc = {"count": len(rows), "offset": offset, "items": payloads.json_safe(page.to_dict("records"))}
+    return json_response(request, doc)
+
+
+@router.get("/areas.csv", summary="Download the selection as CSV", response_class=Response,
+            responses={200: {"content": {"text/csv": {}}}})
+def areas_csv(w: str | None = WEIGHTS, borough: str | None = None, ward: str | None = None, q: str | None = None,
+              decile: int | None = Query(None, ge=1, le=10), sort: str = "rank",
+              order: str = Query("asc", pattern="^(asc|desc)$")) -> Response:
+    index, rows = _select(w, borough, ward, q, decile, sort, order)
+    from boroughs.inclusion.map import downloads
+
+    buf = io.StringIO()
+    # with_indicators neutralises formula-like cells (boroughs.core.csv_safety)
+    downloads.with_indicators(index, rows.drop(columns=["ward_code"])).to_csv(buf, index=False, float_format="%.6g")
+    return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{_filename(borough, ward)}.csv"'})
+
+
+@router.get("/data-dictionary.csv", summary="What every column of the CSV download means", response_class=Response,
+            responses={200: {"content": {"text/csv": {}}}})
+def data_dictionary_csv() -> Response:
+    from boroughs.inclusion.map import downloads
+
+    buf = io.StringIO()
+    downloads.dictionary(_index()).to_csv(buf, index=False)
+    return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="digital-exclusion-data-dictionary.csv"'})
+
+
+@router.get("/areas.geojson", summary="Download the selection as GeoJSON (EPSG:4326)", response_class=Response,
+            responses={200: {"content": {"application/geo+json": {}}}})
+def areas_geojson(w: str | None = WEIGHTS, borough: str | None = None, ward: str | None = None,
+                  q: str | None = None, decile: int | None = Query(None, ge=1, le=10), sort: str = "rank",
+                  order: str = Query("asc", pattern="^(asc|desc)$")) -> Response:
+    index, rows = _select(w, borough, ward, q, decile, sort, order)
+    geoms = _geometries(index)
+    features = [{"type": "Feature", "properties": props, "geometry": geoms.get(props["code"])}
+                for props in payloads.json_safe(rows.drop(columns=["ward_code"]).to_dict("records"))]
+    body = json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":"))
+    return Response(body, media_type="application/geo+json",
+                    headers={"Content-Disposition": f'attachment; filename="{_filename(borough, ward)}.geojson"'})
+
+
+def _filename(borough: str | None, ward: str | None) -> str:
+    return "digital-exclusion-" + (ward or borough or "london").lower()
+
+
+def _geometries(index: MapIndex) -> dict[str, Any]:
+    found = index.cache.get("_geometries")
+    if found is None:
+        from boroughs.config import get_settings
+        from boroughs.core import geography
+
+        doc = geography.read_geojson(geography.LSOA21, get_settings().data_dir)
+        found = {f["properties"]["lsoa21_code"]: f["geometry"] for f in doc["features"]}
+        index.cache["_geometries"] = found
+    return found
+
+
+# ---- the fast path ------------------------------------------------------------------------------
+# The hottest endpoints are also served by plain Starlette routes placed before the documented FastAPI
+# routes above (same paths, same functions, same responses). They skip the app-wide sign-in dependency
+# (which needs a database session from the thread pool): these endpoints serve open data to anyone and
+# read nothing about the user. The OpenAPI document still describes them through the routes above.
+
+
+async def _fast_map_data(request: StarletteRequest) -> Response:
+    return map_data(request)
+
+
+async def _fast_boundaries(request: StarletteRequest) -> Response:
+    return boundaries(request.path_params["kind"], request)
+
+
+async def _fast_values(request: StarletteRequest) -> Response:
+    return layer_values(request.path_params["layer_id"], request)
+
+
+async def _fast_profile(request: StarletteRequest) -> Response:
+    return _profile_response(request, request.path_params["code"], request.query_params.get("w"))
+
+
+async def _fast(request: StarletteRequest, handler: Any) -> Response:
+    try:
+        return await handler(request)
+    except NotFound as exc:
+        return JSONResponse({"detail": str(exc)}, status_code=404)
+
+
+def _wrap(handler: Any) -> Any:
+    async def endpoint(request: StarletteRequest) -> Response:
+        return await _fast(request, handler)
+
+    return endpoint
+
+
+_FAST = [
+    Route("/api/v1/inclusion/map-data", _wrap(_fast_map_data), methods=["GET", "HEAD"]),
+    Route("/api/v1/inclusion/boundaries/{kind}.topojson", _wrap(_fast_boundaries), methods=["GET", "HEAD"]),
+    Route("/api/v1/inclusion/layers/{layer_id}/values", _wrap(_fast_values), methods=["GET", "HEAD"]),
+    Route("/api/v1/inclusion/areas/{code:str}", _wrap(_fast_profile), methods=["GET", "HEAD"]),
+]
+router.routes[0:0] = _FAST
