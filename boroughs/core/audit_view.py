@@ -28,7 +28,6 @@ from boroughs.core.models import AuditEvent, Organisation, User
 PER_PAGE = 50
 Namer = Callable[[Session, list[str]], dict[str, str]]
 _NAMERS: dict[str, Namer] = {}
-_PREFIXES = ("core_", "support_", "fund_", "inclusion_")
 
 
 def register_namer(namer: Namer, *object_types: str) -> None:
@@ -37,12 +36,18 @@ def register_namer(namer: Namer, *object_types: str) -> None:
         _NAMERS[t] = namer
 
 
+def number_ids(ids: list[str]) -> list[int]:
+    """The ids a namer is given, as numbers (ids that are not numbers name nothing)."""
+    return [int(i) for i in ids if i.isdigit()]
+
+
 def humanise(object_type: str) -> str:
-    """``support_link_run`` → ``link run``: the fallback when no area names the type."""
-    for p in _PREFIXES:
-        if object_type.startswith(p):
-            object_type = object_type[len(p):]
-            break
+    """``support_link_run`` → ``link run``: the fallback when no area names the type. A table's name starts
+    with its area's name (see :mod:`boroughs.core.db`), which is left out."""
+    from boroughs.core.db import Base
+
+    if object_type in Base.metadata.tables and "_" in object_type:
+        object_type = object_type.split("_", 1)[1]
     return object_type.replace("_", " ")
 
 

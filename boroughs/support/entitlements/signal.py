@@ -9,8 +9,11 @@ of birth), with the rates in force on the evaluation date.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 import pandas as pd
+
+from boroughs.support.rules.engine import OP_WORDS, ResidentSignal, register_signal
 
 FIELD = "pension_credit_missing_weekly"
 
@@ -39,3 +42,20 @@ def missing_weekly(hb_ctr: pd.DataFrame | None, residents: pd.DataFrame, as_of: 
     est = est[est["missing_out"]]
     values = est.groupby("resident_id")["weekly_amount"].max()
     return zero.add(values, fill_value=0.0).reindex(residents.index).fillna(0.0).rename(FIELD)
+
+
+def _describe(bounds: tuple[tuple[str, float], ...]) -> str:
+    b = " and ".join(f"{OP_WORDS[op]} £{v:,.2f}" for op, v in bounds)
+    return f"likely missing out on Pension Credit of {b} a week"
+
+
+def _explain(weekly: float) -> str:
+    return (f"Likely missing out on about £{weekly:,.2f} a week of Pension Credit (estimated from the "
+            f"housing benefit claim's means test)")
+
+
+def _compute(records: Mapping[str, pd.DataFrame], residents: pd.DataFrame, as_of: dt.date) -> pd.Series:
+    return missing_weekly(records.get("hb_ctr"), residents, as_of)
+
+
+SIGNAL = register_signal(ResidentSignal(FIELD, _compute, _describe, _explain))

@@ -40,7 +40,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -115,10 +115,40 @@ def _measures() -> dict[tuple[str, str], MeasureInfo]:
 
 
 MEASURES = _measures()
-RESIDENT_FIELDS: dict[str, str] = {"age": "number", "sex": "choice", "ethnicity": "choice", "disability": "boolean",
-                                   # estimated from the resident's pension-age claim (support/entitlements)
-                                   "pension_credit_missing_weekly": "number"}
-RESIDENT_RANGES: dict[str, tuple[float, float | None]] = {"age": (0, 115), "pension_credit_missing_weekly": (0, None)}
+RESIDENT_FIELDS: dict[str, str] = {"age": "number", "sex": "choice", "ethnicity": "choice", "disability": "boolean"}
+RESIDENT_RANGES: dict[str, tuple[float, float | None]] = {"age": (0, 115)}
+
+
+@dataclass(frozen=True)
+class ResidentSignal:
+    """A rule type other parts plug in: a number worked out for each resident that a rule's ``resident``
+    condition can test (``resident: {field: <field>, at_least: 10}``).
+
+    ``compute(records, residents, as_of)`` gets the evaluation's source records (by dataset key) and
+    residents and returns one value per resident (0 where there is nothing to say); only residents with a
+    value above 0 can meet the condition. ``describe(bounds)`` says the condition in plain English and
+    ``explain(value)`` the fact an officer reads on a flag. See ``docs/examples/rule_signal.py``.
+    """
+
+    field: str
+    compute: Callable[[Mapping[str, pd.DataFrame], pd.DataFrame, dt.date], pd.Series]
+    describe: Callable[[tuple[tuple[str, float], ...]], str]
+    explain: Callable[[float], str]
+    lower: float = 0.0
+    upper: float | None = None
+
+
+SIGNALS: dict[str, ResidentSignal] = {}
+
+
+def register_signal(signal: ResidentSignal) -> ResidentSignal:
+    """Let rules test ``signal.field`` (e.g. support/entitlements' ``pension_credit_missing_weekly``)."""
+    if signal.field in RESIDENT_FIELDS and signal.field not in SIGNALS:
+        raise ValueError(f"{signal.field!r} is already a resident field")
+    SIGNALS[signal.field] = signal
+    RESIDENT_FIELDS[signal.field] = "number"
+    RESIDENT_RANGES[signal.field] = (signal.lower, signal.upper)
+    return signal
 RESIDENT_CHOICES = {
     "sex": SCHEMAS["council_tax"].field("sex").choices,
     "ethnicity": SCHEMAS["council_tax"].field("ethnicity").choices,
@@ -211,9 +241,8 @@ class Condition:
         if self.kind == "count":
             return f"at least {self.at_least} {src} records{where} in {self.days} days"
         if self.kind == "resident":
-            if self.field == "pension_credit_missing_weekly":
-                b = " and ".join(f"{OP_WORDS[op]} £{v:,.2f}" for op, v in self.bounds)
-                return f"likely missing out on Pension Credit of {b} a week"
+            if self.field in SIGNALS:
+                return SIGNALS[self.field].describe(self.bounds)
             if self.bounds:
                 b = " and ".join(f"{OP_WORDS[op]} {v:g}" for op, v in self.bounds)
                 return f"{self.field} is {b}"
@@ -829,12 +858,10 @@ def _condition_facts(c: Condition, f: Frames, as_of: pd.Timestamp, allowed: pd.I
             age = years.astype("float")
             m = _ops_mask(age, c.bounds)
             out = pd.DataFrame({"value": age[m], "dob": dob[m]})
-        elif c.field == "pension_credit_missing_weekly":
-            from boroughs.support.entitlements.signal import missing_weekly
-
-            weekly = missing_weekly(f.records.get("hb_ctr"), res, as_of.date())
-            m = _ops_mask(weekly, c.bounds) & (weekly > 0)
-            out = pd.DataFrame({"value": weekly[m]})
+        elif c.field in SIGNALS:
+            values = SIGNALS[c.field].compute(f.records, res, as_of.date())
+            m = _ops_mask(values, c.bounds) & (values > 0)
+            out = pd.DataFrame({"value": values[m]})
         else:
             col = res[c.field or ""]
             m = (col == c.value).fillna(False).astype(bool)
@@ -892,10 +919,9 @@ def _fact(c: Condition, row: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         dob = pd.Timestamp(row["dob"]).date()
         return f"Aged {age} (born {format_date(dob)})", {"kind": "resident", "field": "age", "value": age,
                                                           "dob": dob.isoformat()}
-    if c.field == "pension_credit_missing_weekly":
-        weekly = round(float(row["value"]), 2)
-        return (f"Likely missing out on about £{weekly:,.2f} a week of Pension Credit (estimated from the "
-                f"housing benefit claim's means test)", {"kind": "resident", "field": c.field, "value": weekly})
+    if c.field in SIGNALS:
+        value = round(float(row["value"]), 2)
+        return SIGNALS[c.field].explain(value), {"kind": "resident", "field": c.field, "value": value}
     value = row["value"]
     shown = ("yes" if value else "no") if isinstance(value, (bool, np.bool_)) else str(value)
     return (f"{c.field[:1].upper()}{c.field[1:]} recorded as {shown}" if c.field else shown,
