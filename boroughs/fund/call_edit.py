@@ -134,7 +134,7 @@ def edit_call(session: Session, user: Any, call: Call, form: dict[str, Any]) -> 
     if call.phase not in DETAIL_PHASES:
         raise ValidationFailed("A call's details cannot change once assessment has started.")
     clean, errors = call_form_errors(session, form, call=call)
-    if call.phase != "drafting" and clean.get("blind_review") != call.blind_review and _has_submitted(session, call):
+    if call.phase != "drafting" and clean.get("blind_review") != call.blind_review and has_submitted(session, call):
         errors["blind_review"] = ("Blind review cannot be switched on or off once proposals have been submitted: "
                                   "partners wrote them expecting the review the call promised.")
     if errors:
@@ -151,7 +151,7 @@ def edit_call(session: Session, user: Any, call: Call, form: dict[str, Any]) -> 
 
 # --- strands -------------------------------------------------------------------------------------
 
-def _has_submitted(session: Session, call: Call) -> bool:
+def has_submitted(session: Session, call: Call) -> bool:
     return session.execute(select(Proposal.id).where(
         Proposal.call_id == call.id, Proposal.submitted_at.is_not(None))).first() is not None
 
@@ -301,7 +301,7 @@ def criterion_errors(session: Session, call: Call, form: dict[str, Any], crit: C
         weight = None
         errors[f"criterion-weight{sfx}"] = "Enter the weight as a whole number from 1 to 100."
     if crit is not None and weight is not None and weight != crit.weight:
-        if _has_submitted(session, call):
+        if has_submitted(session, call):
             errors[f"criterion-weight{sfx}"] = ("The weight cannot change: proposals have been submitted against "
                                                 "this rubric.")
         elif _scored(session, crit):
@@ -340,7 +340,7 @@ def remove_criterion(session: Session, user: Any, crit: Criterion) -> None:
     require(user, "fund.call.manage", call.fund_body_id)
     if call.phase not in RUBRIC_PHASES:
         raise ValidationFailed("The rubric cannot change once assessment has started.")
-    if _has_submitted(session, call):
+    if has_submitted(session, call):
         raise ValidationFailed(f"'{crit.title}' cannot be removed: proposals have been submitted against this "
                                "rubric. You can still reword it.")
     if _scored(session, crit):
