@@ -21,6 +21,7 @@ them all in the GOV.UK error summary with a link to each field (:func:`call_form
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -231,26 +232,31 @@ def strand_errors(session: Session, call: Call, form: dict[str, Any], strand: St
     return clean, errors
 
 
-def add_strand(session: Session, user: Any, call: Call, form: dict[str, Any]) -> Strand:
-    """Add a strand from the form, every problem reported at once (the service's own rules still apply)."""
+def _checked_form(session: Session, user: Any, call: Call, form: dict[str, Any], check: Callable[..., Any],
+                  item: Any = None, *, phases: tuple[str, ...] | None = None, closed: str = "") -> dict[str, Any]:
+    """Who may change the call, whether its phase still allows the change (``phases``, else ``closed`` says
+    why not), then the form's problems all at once (``FormErrors``); the clean values when there are none."""
     require(user, "fund.call.manage", call.fund_body_id)
-    if call.phase != "drafting":
-        raise ValidationFailed("Strands can only be added while the call is being drafted.")
-    clean, errors = strand_errors(session, call, form)
+    if phases is not None and call.phase not in phases:
+        raise ValidationFailed(closed)
+    clean, errors = check(session, call, form, item)
     if errors:
         raise FormErrors(errors)
+    return dict(clean)
+
+
+def add_strand(session: Session, user: Any, call: Call, form: dict[str, Any]) -> Strand:
+    """Add a strand from the form, every problem reported at once (the service's own rules still apply)."""
+    clean = _checked_form(session, user, call, form, strand_errors, phases=("drafting",),
+                          closed="Strands can only be added while the call is being drafted.")
     return calls.add_strand(session, user, call, slug=clean["slug"], title=clean["title"], budget=clean["budget"],
                             award_limit=clean["award_limit"], description=clean["description"])
 
 
 def update_strand(session: Session, user: Any, strand: Strand, form: dict[str, Any]) -> Strand:
     call = strand.call
-    require(user, "fund.call.manage", call.fund_body_id)
-    if call.phase not in STRAND_PHASES:
-        raise ValidationFailed("A closed call's strands cannot change.")
-    clean, errors = strand_errors(session, call, form, strand)
-    if errors:
-        raise FormErrors(errors)
+    clean = _checked_form(session, user, call, form, strand_errors, strand, phases=STRAND_PHASES,
+                          closed="A closed call's strands cannot change.")
     changed = sorted(k for k in ("title", "slug", "description", "budget", "award_limit")
                      if clean[k] != getattr(strand, k))
     before = {k: getattr(strand, k) for k in ("budget", "award_limit")}
@@ -310,22 +316,15 @@ def criterion_errors(session: Session, call: Call, form: dict[str, Any], crit: C
 
 
 def add_criterion(session: Session, user: Any, call: Call, form: dict[str, Any]) -> Criterion:
-    require(user, "fund.call.manage", call.fund_body_id)
-    clean, errors = criterion_errors(session, call, form)
-    if errors:
-        raise FormErrors(errors)
+    clean = _checked_form(session, user, call, form, criterion_errors)
     return calls.add_criterion(session, user, call, title=clean["title"], weight=clean["weight"],
                                guidance=clean["guidance"])
 
 
 def update_criterion(session: Session, user: Any, crit: Criterion, form: dict[str, Any]) -> Criterion:
     call = crit.call
-    require(user, "fund.call.manage", call.fund_body_id)
-    if call.phase not in RUBRIC_PHASES:
-        raise ValidationFailed("The rubric cannot change once assessment has started.")
-    clean, errors = criterion_errors(session, call, form, crit)
-    if errors:
-        raise FormErrors(errors)
+    clean = _checked_form(session, user, call, form, criterion_errors, crit, phases=RUBRIC_PHASES,
+                          closed="The rubric cannot change once assessment has started.")
     changed = sorted(k for k in ("title", "weight", "guidance") if clean[k] != getattr(crit, k))
     for k in changed:
         setattr(crit, k, clean[k])

@@ -53,9 +53,7 @@ def create_call(
     is_demo: bool = False,
 ) -> Call:
     require(user, "fund.call.manage", fund_body_id)
-    body = get_org(session, fund_body_id)
-    if body.kind != OrgKind.FUND_BODY:
-        raise ValidationFailed(f"{body.name} is not a fund body, so it cannot run a call.")
+    get_org(session, fund_body_id, OrgKind.FUND_BODY, "{name} is not a fund body, so it cannot run a call.")
     check_slug(slug, "call")
     if not title.strip():
         raise ValidationFailed("Give the call a title.")

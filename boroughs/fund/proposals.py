@@ -183,9 +183,7 @@ def create_proposal(
     is_fictional: bool = False,
 ) -> Proposal:
     require(user, "fund.proposal.create", lead_org_id)
-    lead = get_org(session, lead_org_id)
-    if lead.kind != OrgKind.COUNCIL:
-        raise ValidationFailed(f"{lead.name} is not a council: a proposal must be led by a council.")
+    get_org(session, lead_org_id, OrgKind.COUNCIL, "{name} is not a council: a proposal must be led by a council.")
     reason = accepting_proposals(call)
     if reason:
         raise ValidationFailed(reason)

@@ -8,13 +8,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from boroughs.core.models import Organisation, OrgKind, User
 from boroughs.core.permissions import can, orgs_where
+from boroughs.web.deps import form_data
+
+Form = dict[str, Any]
 
 DONE: dict[str, str] = {
     "created": "Saved.",
@@ -53,9 +56,14 @@ def go(url: str, done: str) -> RedirectResponse:
     return RedirectResponse(f"{url}?done={done}", status_code=303)
 
 
-def fields(form: FormData) -> dict[str, Any]:
+def fields(form: FormData) -> Form:
     """A posted form's text fields, without the CSRF token."""
     return {k: v for k, v in form.multi_items() if k != "csrf_token" and isinstance(v, str)}
+
+
+def posted(data: FormData = Depends(form_data)) -> Form:
+    """The posted form's text fields, as a route's dependency: ``form: Form = Depends(posted)``."""
+    return fields(data)
 
 
 def status(error: str | None = None, errors: dict[str, str] | None = None) -> int:

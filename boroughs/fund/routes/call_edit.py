@@ -12,7 +12,6 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
 
 from boroughs.core.errors import PermissionDenied, ValidationFailed
 from boroughs.core.models import User
@@ -20,10 +19,10 @@ from boroughs.core.permissions import can
 from boroughs.fund import call_edit, calls
 from boroughs.fund.call_edit import FormErrors
 from boroughs.fund.models import Call
-from boroughs.fund.routes._common import attempt, done, fields, go, status
+from boroughs.fund.routes._common import Form, attempt, done, go, posted, status
 from boroughs.fund.routes.calls import render_call, render_new_call
 from boroughs.fund.workflows import CALL
-from boroughs.web.deps import form_data, get_db, require_user
+from boroughs.web.deps import get_db, require_user
 from boroughs.web.templating import render
 
 router = APIRouter()
@@ -44,9 +43,9 @@ def _problems(exc: Exception) -> dict[str, Any]:
 # --- a new call ----------------------------------------------------------------------------------
 
 @router.post("/fund/calls")
-def create_call(request: Request, form: FormData = Depends(form_data), db: Session = Depends(get_db),
+def create_call(request: Request, form: Form = Depends(posted), db: Session = Depends(get_db),
                 user: User = Depends(require_user)) -> Response:
-    values = fields(form)
+    values = form
     clean, errors = call_edit.call_form_errors(db, values)
     if errors:
         return render_new_call(request, user, values=values, errors=errors)
@@ -79,15 +78,15 @@ def _add(request: Request, db: Session, user: User, slug: str, values: dict[str,
 
 
 @router.post("/fund/calls/{slug}/strands")
-def add_strand(request: Request, slug: str, form: FormData = Depends(form_data), db: Session = Depends(get_db),
+def add_strand(request: Request, slug: str, form: Form = Depends(posted), db: Session = Depends(get_db),
                user: User = Depends(require_user)) -> Response:
-    return _add(request, db, user, slug, fields(form), add=call_edit.add_strand, values_key="strand_values")
+    return _add(request, db, user, slug, form, add=call_edit.add_strand, values_key="strand_values")
 
 
 @router.post("/fund/calls/{slug}/criteria")
-def add_criterion(request: Request, slug: str, form: FormData = Depends(form_data), db: Session = Depends(get_db),
+def add_criterion(request: Request, slug: str, form: Form = Depends(posted), db: Session = Depends(get_db),
                   user: User = Depends(require_user)) -> Response:
-    return _add(request, db, user, slug, fields(form), add=call_edit.add_criterion, values_key="criterion_values")
+    return _add(request, db, user, slug, form, add=call_edit.add_criterion, values_key="criterion_values")
 
 
 # --- the edit page -------------------------------------------------------------------------------
@@ -120,9 +119,9 @@ def edit_call(request: Request, slug: str, db: Session = Depends(get_db),
 
 
 @router.post("/fund/calls/{slug}/edit")
-def save_call(request: Request, slug: str, form: FormData = Depends(form_data), db: Session = Depends(get_db),
+def save_call(request: Request, slug: str, form: Form = Depends(posted), db: Session = Depends(get_db),
               user: User = Depends(require_user)) -> Response:
-    values = fields(form)
+    values = form
     call = _managed_call(db, user, slug)
     return attempt(db, lambda: call_edit.edit_call(db, user, call, values), refused=(ValidationFailed,),
                    again=lambda exc: _edit_page(request, db, user, slug, **_problems(exc), values=values),
@@ -174,14 +173,14 @@ def _remove(request: Request, db: Session, user: User, slug: str, item_id: int, 
 
 
 @router.post("/fund/calls/{slug}/strands/{strand_id}/edit")
-def save_strand(request: Request, slug: str, strand_id: int, form: FormData = Depends(form_data),
+def save_strand(request: Request, slug: str, strand_id: int, form: Form = Depends(posted),
                 db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
-    return _save(request, db, user, slug, strand_id, fields(form), get=call_edit.get_strand,
+    return _save(request, db, user, slug, strand_id, form, get=call_edit.get_strand,
                  update=call_edit.update_strand, page=_strand_page, done="strand-saved")
 
 
 @router.post("/fund/calls/{slug}/strands/{strand_id}/remove")
-def remove_strand(request: Request, slug: str, strand_id: int, form: FormData = Depends(form_data),
+def remove_strand(request: Request, slug: str, strand_id: int, form: Form = Depends(posted),
                   db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
     return _remove(request, db, user, slug, strand_id, get=call_edit.get_strand, remove=call_edit.remove_strand,
                    done="strand-removed")
@@ -209,14 +208,14 @@ def edit_criterion(request: Request, slug: str, criterion_id: int, db: Session =
 
 
 @router.post("/fund/calls/{slug}/criteria/{criterion_id}/edit")
-def save_criterion(request: Request, slug: str, criterion_id: int, form: FormData = Depends(form_data),
+def save_criterion(request: Request, slug: str, criterion_id: int, form: Form = Depends(posted),
                    db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
-    return _save(request, db, user, slug, criterion_id, fields(form), get=call_edit.get_criterion,
+    return _save(request, db, user, slug, criterion_id, form, get=call_edit.get_criterion,
                  update=call_edit.update_criterion, page=_criterion_page, done="criterion-saved")
 
 
 @router.post("/fund/calls/{slug}/criteria/{criterion_id}/remove")
-def remove_criterion(request: Request, slug: str, criterion_id: int, form: FormData = Depends(form_data),
+def remove_criterion(request: Request, slug: str, criterion_id: int, form: Form = Depends(posted),
                      db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
     return _remove(request, db, user, slug, criterion_id, get=call_edit.get_criterion,
                    remove=call_edit.remove_criterion, done="criterion-removed")

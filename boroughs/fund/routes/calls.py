@@ -9,25 +9,25 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
 
 from boroughs.core.errors import NotFound, PermissionDenied, ValidationFailed
 from boroughs.core.models import User
 from boroughs.core.permissions import can
 from boroughs.fund import assessment, blind, calls, proposals
 from boroughs.fund.routes._common import (
+    Form,
     attempt,
     done,
-    fields,
     fund_bodies,
     go,
+    posted,
     reason,
     status,
     unique,
     user_councils,
 )
 from boroughs.fund.workflows import CALL, PROPOSAL
-from boroughs.web.deps import form_data, get_db, require_user
+from boroughs.web.deps import get_db, require_user
 from boroughs.web.templating import render
 
 router = APIRouter()
@@ -88,8 +88,7 @@ def call_page(request: Request, slug: str, db: Session = Depends(get_db)) -> Res
 
 @router.post("/fund/calls/{slug}/transition")
 def call_transition(request: Request, slug: str, db: Session = Depends(get_db),
-                    user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
-    form = fields(data)
+                    user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
     call = calls.get_call(db, slug)
     return attempt(db, lambda: calls.transition_call(db, user, call, form.get("name", "")),
                    refused=(ValidationFailed, KeyError), again=lambda exc: render_call(request, db, slug, reason(exc)),
@@ -111,8 +110,7 @@ def submitted_proposals(request: Request, slug: str, db: Session = Depends(get_d
 
 @router.post("/fund/calls/{slug}/proposals")
 def start_proposal(request: Request, slug: str, db: Session = Depends(get_db),
-                   user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
-    form = fields(data)
+                   user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
     call = calls.get_call(db, slug)
     try:
         p = proposals.create_proposal(db, user, call, lead_org_id=int(form.get("lead_org_id") or 0),

@@ -7,14 +7,13 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
 
 from boroughs.core.errors import NotFound, PermissionDenied, ValidationFailed
 from boroughs.core.models import User
 from boroughs.core.permissions import can
 from boroughs.fund import assessment, award_checks, calls, decisions
-from boroughs.fund.routes._common import attempt, done, fields, status
-from boroughs.web.deps import form_data, get_db, require_user
+from boroughs.fund.routes._common import Form, attempt, done, posted, status
+from boroughs.web.deps import get_db, require_user
 from boroughs.web.templating import render
 
 router = APIRouter()
@@ -43,8 +42,7 @@ def decisions_page(request: Request, slug: str, db: Session = Depends(get_db),
 
 @router.post("/fund/calls/{slug}/decisions")
 def decide(request: Request, slug: str, db: Session = Depends(get_db),
-           user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
-    form = fields(data)
+           user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
     call = calls.get_call(db, slug)
     awards, declines = [], []
     for key, value in form.items():

@@ -15,7 +15,7 @@ from boroughs.core.permissions import can
 from boroughs.fund import assessment, calls, panel, proposals, submission
 from boroughs.fund.models import Proposal
 from boroughs.fund.proposals import FORM_FIELDS
-from boroughs.fund.routes._common import attempt, done, fields, reason, status
+from boroughs.fund.routes._common import Form, attempt, done, posted, reason, status
 from boroughs.fund.workflows import PROPOSAL
 from boroughs.web.deps import form_data, get_db, require_user
 from boroughs.web.templating import render
@@ -49,8 +49,7 @@ def manage(request: Request, slug: str, db: Session = Depends(get_db), user: Use
 
 @router.post("/fund/proposals/{pid}/manage-transition")
 def manage_transition(request: Request, pid: int, db: Session = Depends(get_db),
-                      user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
-    form = fields(data)
+                      user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
     p = proposals.get_proposal(db, pid)
 
     def change() -> None:
@@ -115,8 +114,7 @@ def assess(request: Request, pid: int, db: Session = Depends(get_db), user: User
 
 @router.post("/fund/proposals/{pid}/assess")
 def score(request: Request, pid: int, db: Session = Depends(get_db),
-          user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
-    form = fields(data)
+          user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
     p = proposals.get_proposal(db, pid)
 
     def change() -> None:
@@ -129,8 +127,7 @@ def score(request: Request, pid: int, db: Session = Depends(get_db),
 
 @router.post("/fund/proposals/{pid}/conflict")
 def declare(request: Request, pid: int, db: Session = Depends(get_db),
-            user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
-    form = fields(data)
+            user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
     p = proposals.get_proposal(db, pid)
     return attempt(db, lambda: assessment.declare_conflict(db, user, p, form.get("reason", "")),
                    refused=(ValidationFailed,), again=lambda exc: _assess_page(request, db, pid, str(exc)),
@@ -165,8 +162,7 @@ def moderation(request: Request, slug: str, db: Session = Depends(get_db),
 
 @router.post("/fund/proposals/{pid}/moderate")
 def moderate(request: Request, pid: int, db: Session = Depends(get_db),
-             user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
-    form = fields(data)
+             user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
     p = proposals.get_proposal(db, pid)
     return attempt(db, lambda: assessment.moderate(db, user, p, form.get("note", "")), refused=(ValidationFailed,),
                    again=lambda exc: _moderation_page(request, db, p.call.slug, str(exc)),

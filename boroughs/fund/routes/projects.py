@@ -9,7 +9,6 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
 
 from boroughs.core.errors import NotFound, PermissionDenied, ValidationFailed
 from boroughs.core.models import OrgKind, User
@@ -17,9 +16,9 @@ from boroughs.core.permissions import can
 from boroughs.fund import award_checks, blind, projects
 from boroughs.fund.models import Output, Project
 from boroughs.fund.proposals import FORM_FIELDS
-from boroughs.fund.routes._common import attempt, done, fields, status, unique
+from boroughs.fund.routes._common import Form, attempt, done, posted, status, unique
 from boroughs.fund.workflows import PROJECT
-from boroughs.web.deps import form_data, get_db, require_user
+from boroughs.web.deps import get_db, require_user
 from boroughs.web.templating import render
 
 router = APIRouter()
@@ -67,9 +66,8 @@ def project_page(request: Request, project_id: int, db: Session = Depends(get_db
 
 
 def _project_action(request: Request, db: Session, project_id: int, done: str,
-                    fn: Callable[[Session, User, Project, dict[str, Any]], object], data: FormData) -> Response:
+                    fn: Callable[[Session, User, Project, Form], object], form: Form) -> Response:
     """A change made on the project's page: back to it, with the message or the reason it was refused."""
-    form = fields(data)
     project = projects.get_project(db, project_id)
     user = request.state.user
     return attempt(db, lambda: fn(db, user, project, form), refused=REFUSED,
@@ -77,33 +75,36 @@ def _project_action(request: Request, db: Session, project_id: int, done: str,
                    url=f"/fund/projects/{project_id}", done=done)
 
 
+def _one_field(fn: Callable[[Session, User, Project, str], object],
+               key: str) -> Callable[[Session, User, Project, dict[str, Any]], object]:
+    """A project change that takes one field of the form."""
+    return lambda d, u, pr, f: fn(d, u, pr, f.get(key, ""))
+
+
 @router.post("/fund/projects/{project_id}/evidence")
 def add_evidence(request: Request, project_id: int, db: Session = Depends(get_db),
-                 user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+                 user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
     return _project_action(request, db, project_id, "evidence", lambda d, u, pr, f: projects.add_evidence(
         d, u, pr, stage=f.get("stage", ""), title=f.get("title", ""), url=f.get("url") or None,
-        description=f.get("description", "")), data=data)
+        description=f.get("description", "")), form=form)
 
 
 @router.post("/fund/projects/{project_id}/gate")
 def pass_gate(request: Request, project_id: int, db: Session = Depends(get_db),
-              user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
-    return _project_action(request, db, project_id, "gate",
-                           lambda d, u, pr, f: projects.pass_gate(d, u, pr, f.get("note", "")), data=data)
+              user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
+    return _project_action(request, db, project_id, "gate", _one_field(projects.pass_gate, "note"), form=form)
 
 
 @router.post("/fund/projects/{project_id}/ig")
 def sign_off_ig(request: Request, project_id: int, db: Session = Depends(get_db),
-                user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
-    return _project_action(request, db, project_id, "ig",
-                           lambda d, u, pr, f: projects.sign_off_ig(d, u, pr, f.get("note", "")), data=data)
+                user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
+    return _project_action(request, db, project_id, "ig", _one_field(projects.sign_off_ig, "note"), form=form)
 
 
 @router.post("/fund/projects/{project_id}/dpia")
 def record_dpia(request: Request, project_id: int, db: Session = Depends(get_db),
-                user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
-    return _project_action(request, db, project_id, "saved",
-                           lambda d, u, pr, f: projects.record_dpia(d, u, pr, f.get("status", "")), data=data)
+                user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
+    return _project_action(request, db, project_id, "saved", _one_field(projects.record_dpia, "status"), form=form)
 
 
 @router.get("/fund/projects/{project_id}/reports/{period}")
@@ -129,8 +130,7 @@ def _report_page(request: Request, db: Session, project_id: int, period: int, er
 
 @router.post("/fund/projects/{project_id}/reports/{period}")
 def file_report(request: Request, project_id: int, period: int, db: Session = Depends(get_db),
-                user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
-    form = fields(data)
+                user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
     project = projects.get_project(db, project_id)
     values = {m.id: form.get(f"value_{m.id}", "") for m in project.proposal.measures}
     notes = {m.id: form.get(f"note_{m.id}", "") for m in project.proposal.measures}
@@ -143,31 +143,30 @@ def file_report(request: Request, project_id: int, period: int, db: Session = De
 
 @router.post("/fund/projects/{project_id}/lessons")
 def add_lesson(request: Request, project_id: int, db: Session = Depends(get_db),
-               user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+               user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
     return _project_action(request, db, project_id, "lesson", lambda d, u, pr, f: projects.add_lesson(
         d, u, pr, title=f.get("title", ""), body=f.get("body", ""),
-        tags=[t for t in f.get("tags", "").split(",") if t.strip()]), data=data)
+        tags=[t for t in f.get("tags", "").split(",") if t.strip()]), form=form)
 
 
 @router.post("/fund/projects/{project_id}/outputs")
 def add_output(request: Request, project_id: int, db: Session = Depends(get_db),
-               user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+               user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
     return _project_action(request, db, project_id, "output", lambda d, u, pr, f: projects.add_output(
         d, u, pr, kind=f.get("kind", ""), title=f.get("title", ""), url=f.get("url") or None,
-        description=f.get("description", ""), licence=f.get("licence", "")), data=data)
+        description=f.get("description", ""), licence=f.get("licence", "")), form=form)
 
 
 @router.post("/fund/projects/{project_id}/links")
 def add_link(request: Request, project_id: int, db: Session = Depends(get_db),
-             user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
+             user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
     return _project_action(request, db, project_id, "link", lambda d, u, pr, f: projects.link_area(
-        d, u, pr, area=f.get("area", ""), url=f.get("url", ""), label=f.get("label", ""), ref=f.get("ref", "")), data=data)
+        d, u, pr, area=f.get("area", ""), url=f.get("url", ""), label=f.get("label", ""), ref=f.get("ref", "")), form=form)
 
 
 @router.post("/fund/outputs/{output_id}/adoptions")
 def record_adoption(request: Request, output_id: int, db: Session = Depends(get_db),
-                    user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
-    form = fields(data)
+                    user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
     out = db.get(Output, output_id)
     if out is None:
         raise NotFound("There is no such output.")

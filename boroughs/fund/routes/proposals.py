@@ -11,16 +11,15 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
 
 from boroughs.core.errors import NotFound, PermissionDenied, ValidationFailed
 from boroughs.core.models import Organisation, OrgKind, User
 from boroughs.core.permissions import can
 from boroughs.fund import partnership, proposals, submission
 from boroughs.fund.proposals import FORM_FIELDS, PARTNER_KINDS, EditConflict
-from boroughs.fund.routes._common import attempt, done, fields, reason, status
+from boroughs.fund.routes._common import Form, attempt, done, posted, reason, status
 from boroughs.fund.workflows import PROPOSAL
-from boroughs.web.deps import form_data, get_db, require_user
+from boroughs.web.deps import get_db, require_user
 from boroughs.web.templating import render
 
 router = APIRouter()
@@ -99,8 +98,7 @@ def _changes_from_form(form: dict[str, Any]) -> dict[str, Any]:
 
 @router.post("/fund/proposals/{pid}/edit")
 def save_proposal(request: Request, pid: int, db: Session = Depends(get_db),
-                  user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
-    form = fields(data)
+                  user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
     p = proposals.get_proposal(db, pid)
     return attempt(db, lambda: proposals.save_draft(db, user, p, _changes_from_form(form),
                                                     base_version=int(form.get("base_version") or 0)),
@@ -136,8 +134,7 @@ def autosave(pid: int, body: AutosaveIn, request: Request, db: Session = Depends
 
 @router.post("/fund/proposals/{pid}/partners")
 def add_partner(request: Request, pid: int, db: Session = Depends(get_db),
-                user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
-    form = fields(data)
+                user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
     p = proposals.get_proposal(db, pid)
     return _change(request, db, pid, lambda: partnership.add_partner(
         db, user, p, organisation_id=int(form.get("organisation_id") or 0), kind=form.get("kind", ""),
@@ -148,8 +145,7 @@ def add_partner(request: Request, pid: int, db: Session = Depends(get_db),
 
 @router.post("/fund/proposals/{pid}/partners/{partner_id}")
 def update_partner(request: Request, pid: int, partner_id: int, db: Session = Depends(get_db),
-                   user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
-    form = fields(data)
+                   user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
     p = proposals.get_proposal(db, pid)
 
     def change() -> None:
@@ -164,8 +160,7 @@ def update_partner(request: Request, pid: int, partner_id: int, db: Session = De
 
 @router.post("/fund/proposals/{pid}/sign-off")
 def sign_off(request: Request, pid: int, db: Session = Depends(get_db),
-             user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
-    form = fields(data)
+             user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
     p = proposals.get_proposal(db, pid)
 
     def change() -> None:
@@ -179,8 +174,7 @@ def sign_off(request: Request, pid: int, db: Session = Depends(get_db),
 
 @router.post("/fund/proposals/{pid}/transition")
 def proposal_transition(request: Request, pid: int, db: Session = Depends(get_db),
-                        user: User = Depends(require_user), data: FormData = Depends(form_data)) -> Response:
-    form = fields(data)
+                        user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
     p = proposals.get_proposal(db, pid)
     name = form.get("name", "")
 

@@ -18,7 +18,6 @@ import httpx
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
 
 from boroughs.config import get_settings
 from boroughs.core import audit
@@ -26,8 +25,8 @@ from boroughs.core.errors import BoroughsError, NotFound, PermissionDenied
 from boroughs.core.models import User
 from boroughs.fund.opendata import giving360
 from boroughs.fund.opendata.publishing import DatasetPackage, Publisher, PublishResult, make_publisher
-from boroughs.fund.routes._common import fields, fund_bodies, status
-from boroughs.web.deps import form_data, get_db, require_user
+from boroughs.fund.routes._common import Form, fund_bodies, posted, status
+from boroughs.web.deps import get_db, require_user
 from boroughs.web.templating import render
 
 router = APIRouter()
@@ -110,11 +109,11 @@ def publish_page(request: Request, user: User = Depends(require_user)) -> Respon
 
 
 @router.post("/fund/publish")
-def publish(request: Request, form: FormData = Depends(form_data), db: Session = Depends(get_db),
+def publish(request: Request, form: Form = Depends(posted), db: Session = Depends(get_db),
             user: User = Depends(require_user), client: httpx.Client | None = Depends(publish_client)) -> Response:
     """Publish the fund's grants as open data."""
     body_id = _fund_body(user)
-    values = fields(form)
+    values = form
     backend, dataset = values.get("backend", ""), values.get("dataset", "grants")
     errors: dict[str, str] = {}
     ready = configured()
