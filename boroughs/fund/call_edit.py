@@ -167,23 +167,6 @@ def largest_award(session: Session, strand: Strand) -> int:
                                .where(Award.strand_id == strand.id)).scalar_one())
 
 
-def budget_room_message(call: Call, others: int, wanted: int) -> str:
-    """Why a strand budget of ``wanted`` does not fit beside the other strands' ``others``, and what to do.
-
-    Never asks for a budget of £0 or less (a strand needs more than £0): when nothing is left, it says the
-    total is already shared out and asks for a bigger total or a smaller strand elsewhere.
-    """
-    room = call.total_budget - others
-    need = others + wanted
-    if room <= 0:
-        return (f"The call's total budget of {gbp(call.total_budget)} is already shared among its other strands "
-                f"({gbp(others)}), so there is nothing left for this strand. Raise the call's total budget to at "
-                f"least {gbp(need)}, or lower another strand's budget first.")
-    return (f"The strands would need {gbp(need)} but the call's total budget is {gbp(call.total_budget)}: "
-            f"lower this strand's budget to at most {gbp(room)}, or raise the call's total budget to at least "
-            f"{gbp(need)}.")
-
-
 def strand_errors(session: Session, call: Call, form: dict[str, Any], strand: Strand | None = None
                   ) -> tuple[dict[str, Any], dict[str, str]]:
     """Check a strand form (adding when ``strand`` is None, else changing it); every problem at once.
@@ -214,7 +197,7 @@ def strand_errors(session: Session, call: Call, form: dict[str, Any], strand: St
     if budget is not None:
         others = sum(s.budget for s in call.strands if s is not strand)
         if others + budget > call.total_budget:
-            errors[f"strand-budget{sfx}"] = budget_room_message(call, others, budget)
+            errors[f"strand-budget{sfx}"] = calls.budget_room_message(call, others, budget)
         elif strand is not None:
             awarded = calls.committed(session, strand)
             if budget < awarded:

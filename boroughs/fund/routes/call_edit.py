@@ -45,6 +45,7 @@ def _problems(exc: Exception) -> dict[str, Any]:
 @router.post("/fund/calls")
 def create_call(request: Request, form: Form = Depends(posted), db: Session = Depends(get_db),
                 user: User = Depends(require_user)) -> Response:
+    """Create a call."""
     values = form
     clean, errors = call_edit.call_form_errors(db, values)
     if errors:
@@ -80,12 +81,14 @@ def _add(request: Request, db: Session, user: User, slug: str, values: dict[str,
 @router.post("/fund/calls/{slug}/strands")
 def add_strand(request: Request, slug: str, form: Form = Depends(posted), db: Session = Depends(get_db),
                user: User = Depends(require_user)) -> Response:
+    """Add a strand (with its budget) to a call."""
     return _add(request, db, user, slug, form, add=call_edit.add_strand, values_key="strand_values")
 
 
 @router.post("/fund/calls/{slug}/criteria")
 def add_criterion(request: Request, slug: str, form: Form = Depends(posted), db: Session = Depends(get_db),
                   user: User = Depends(require_user)) -> Response:
+    """Add an assessment criterion to a call."""
     return _add(request, db, user, slug, form, add=call_edit.add_criterion, values_key="criterion_values")
 
 
@@ -115,12 +118,14 @@ def _edit_page(request: Request, db: Session, user: User, slug: str, *, error: s
 @router.get("/fund/calls/{slug}/edit")
 def edit_call(request: Request, slug: str, db: Session = Depends(get_db),
               user: User = Depends(require_user)) -> Response:
+    """The form to edit a call."""
     return _edit_page(request, db, user, slug)
 
 
 @router.post("/fund/calls/{slug}/edit")
 def save_call(request: Request, slug: str, form: Form = Depends(posted), db: Session = Depends(get_db),
               user: User = Depends(require_user)) -> Response:
+    """Save a call's changes."""
     values = form
     call = _managed_call(db, user, slug)
     return attempt(db, lambda: call_edit.edit_call(db, user, call, values), refused=(ValidationFailed,),
@@ -151,6 +156,7 @@ def _strand_page(request: Request, db: Session, user: User, slug: str, strand_id
 @router.get("/fund/calls/{slug}/strands/{strand_id}/edit")
 def edit_strand(request: Request, slug: str, strand_id: int, db: Session = Depends(get_db),
                 user: User = Depends(require_user)) -> Response:
+    """The form to edit a call's strand."""
     return _strand_page(request, db, user, slug, strand_id)
 
 
@@ -175,6 +181,7 @@ def _remove(request: Request, db: Session, user: User, slug: str, item_id: int, 
 @router.post("/fund/calls/{slug}/strands/{strand_id}/edit")
 def save_strand(request: Request, slug: str, strand_id: int, form: Form = Depends(posted),
                 db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """Save a call's strand."""
     return _save(request, db, user, slug, strand_id, form, get=call_edit.get_strand,
                  update=call_edit.update_strand, page=_strand_page, done="strand-saved")
 
@@ -182,6 +189,7 @@ def save_strand(request: Request, slug: str, strand_id: int, form: Form = Depend
 @router.post("/fund/calls/{slug}/strands/{strand_id}/remove")
 def remove_strand(request: Request, slug: str, strand_id: int, form: Form = Depends(posted),
                   db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """Remove a strand from a call."""
     return _remove(request, db, user, slug, strand_id, get=call_edit.get_strand, remove=call_edit.remove_strand,
                    done="strand-removed")
 
@@ -204,12 +212,14 @@ def _criterion_page(request: Request, db: Session, user: User, slug: str, criter
 @router.get("/fund/calls/{slug}/criteria/{criterion_id}/edit")
 def edit_criterion(request: Request, slug: str, criterion_id: int, db: Session = Depends(get_db),
                    user: User = Depends(require_user)) -> Response:
+    """The form to edit a call's criterion."""
     return _criterion_page(request, db, user, slug, criterion_id)
 
 
 @router.post("/fund/calls/{slug}/criteria/{criterion_id}/edit")
 def save_criterion(request: Request, slug: str, criterion_id: int, form: Form = Depends(posted),
                    db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """Save a call's criterion."""
     return _save(request, db, user, slug, criterion_id, form, get=call_edit.get_criterion,
                  update=call_edit.update_criterion, page=_criterion_page, done="criterion-saved")
 
@@ -217,5 +227,6 @@ def save_criterion(request: Request, slug: str, criterion_id: int, form: Form = 
 @router.post("/fund/calls/{slug}/criteria/{criterion_id}/remove")
 def remove_criterion(request: Request, slug: str, criterion_id: int, form: Form = Depends(posted),
                      db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """Remove a criterion from a call."""
     return _remove(request, db, user, slug, criterion_id, get=call_edit.get_criterion,
                    remove=call_edit.remove_criterion, done="criterion-removed")

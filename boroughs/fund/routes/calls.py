@@ -35,6 +35,7 @@ router = APIRouter()
 
 @router.get("/fund")
 def fund_home(request: Request, db: Session = Depends(get_db)) -> Response:
+    """The fund's home page: its calls, proposals and projects."""
     user = request.state.user
     all_calls = calls.list_calls(db)
     mine = proposals.proposals_for(db, user) if user else []
@@ -49,6 +50,7 @@ def fund_home(request: Request, db: Session = Depends(get_db)) -> Response:
 
 @router.get("/fund/calls/new")
 def new_call(request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """The form to create a call."""
     return render_new_call(request, user)
 
 
@@ -83,12 +85,14 @@ def render_call(request: Request, db: Session, slug: str, error: str | None = No
 
 @router.get("/fund/calls/{slug}")
 def call_page(request: Request, slug: str, db: Session = Depends(get_db)) -> Response:
+    """A call: its strands, criteria, dates and proposals."""
     return render_call(request, db, slug)
 
 
 @router.post("/fund/calls/{slug}/transition")
 def call_transition(request: Request, slug: str, db: Session = Depends(get_db),
                     user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
+    """Move a call to its next state (open, close, ...)."""
     call = calls.get_call(db, slug)
     return attempt(db, lambda: calls.transition_call(db, user, call, form.get("name", "")),
                    refused=(ValidationFailed, KeyError), again=lambda exc: render_call(request, db, slug, reason(exc)),
@@ -111,6 +115,7 @@ def submitted_proposals(request: Request, slug: str, db: Session = Depends(get_d
 @router.post("/fund/calls/{slug}/proposals")
 def start_proposal(request: Request, slug: str, db: Session = Depends(get_db),
                    user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
+    """Start a proposal to a call."""
     call = calls.get_call(db, slug)
     try:
         p = proposals.create_proposal(db, user, call, lead_org_id=int(form.get("lead_org_id") or 0),

@@ -37,12 +37,14 @@ def _decisions_page(request: Request, db: Session, slug: str, error: str | None 
 @router.get("/fund/calls/{slug}/decisions")
 def decisions_page(request: Request, slug: str, db: Session = Depends(get_db),
                    user: User = Depends(require_user)) -> Response:
+    """A call's decisions page: award or decline proposals within each strand's budget."""
     return _decisions_page(request, db, slug)
 
 
 @router.post("/fund/calls/{slug}/decisions")
 def decide(request: Request, slug: str, db: Session = Depends(get_db),
            user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
+    """Record award decisions for a call's proposals."""
     call = calls.get_call(db, slug)
     awards, declines = [], []
     for key, value in form.items():

@@ -44,12 +44,14 @@ def _manage_page(request: Request, db: Session, slug: str, error: str | None = N
 
 @router.get("/fund/calls/{slug}/manage")
 def manage(request: Request, slug: str, db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """Manage a call: assign panel members and move proposals through assessment."""
     return _manage_page(request, db, slug)
 
 
 @router.post("/fund/proposals/{pid}/manage-transition")
 def manage_transition(request: Request, pid: int, db: Session = Depends(get_db),
                       user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
+    """Move a proposal through assessment (from the call's manage page)."""
     p = proposals.get_proposal(db, pid)
 
     def change() -> None:
@@ -64,6 +66,7 @@ def manage_transition(request: Request, pid: int, db: Session = Depends(get_db),
 @router.post("/fund/proposals/{pid}/assign")
 def assign_panel(request: Request, pid: int, form: FormData = Depends(form_data), db: Session = Depends(get_db),
                  user: User = Depends(require_user)) -> Response:
+    """Assign panel members to a proposal."""
     p = proposals.get_proposal(db, pid)
     slug = p.call.slug
     try:
@@ -79,6 +82,7 @@ def assign_panel(request: Request, pid: int, form: FormData = Depends(form_data)
 
 @router.get("/fund/assess")
 def to_assess(request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """The proposals a panel member has to assess."""
     return render(request, "fund/assess_list.html", {
         "page_title": "Proposals to assess", "items": assessment.proposals_to_assess(db, user), "user": user,
         "display_partners": assessment.display_partners,
@@ -109,12 +113,14 @@ def _assess_page(request: Request, db: Session, pid: int, error: str | None = No
 
 @router.get("/fund/proposals/{pid}/assess")
 def assess(request: Request, pid: int, db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """The assessment form for a proposal (a panel member's scores against the rubric)."""
     return _assess_page(request, db, pid)
 
 
 @router.post("/fund/proposals/{pid}/assess")
 def score(request: Request, pid: int, db: Session = Depends(get_db),
           user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
+    """Save a panel member's scores for a proposal."""
     p = proposals.get_proposal(db, pid)
 
     def change() -> None:
@@ -128,6 +134,7 @@ def score(request: Request, pid: int, db: Session = Depends(get_db),
 @router.post("/fund/proposals/{pid}/conflict")
 def declare(request: Request, pid: int, db: Session = Depends(get_db),
             user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
+    """Declare a conflict of interest with a proposal (the panel member is recused)."""
     p = proposals.get_proposal(db, pid)
     return attempt(db, lambda: assessment.declare_conflict(db, user, p, form.get("reason", "")),
                    refused=(ValidationFailed,), again=lambda exc: _assess_page(request, db, pid, str(exc)),
@@ -157,12 +164,14 @@ def _moderation_page(request: Request, db: Session, slug: str, error: str | None
 @router.get("/fund/calls/{slug}/moderation")
 def moderation(request: Request, slug: str, db: Session = Depends(get_db),
                user: User = Depends(require_user)) -> Response:
+    """A call's moderation page: panel scores side by side."""
     return _moderation_page(request, db, slug)
 
 
 @router.post("/fund/proposals/{pid}/moderate")
 def moderate(request: Request, pid: int, db: Session = Depends(get_db),
              user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
+    """Record a moderated score for a proposal."""
     p = proposals.get_proposal(db, pid)
     return attempt(db, lambda: assessment.moderate(db, user, p, form.get("note", "")), refused=(ValidationFailed,),
                    again=lambda exc: _moderation_page(request, db, p.call.slug, str(exc)),

@@ -28,6 +28,7 @@ REFUSED = (ValidationFailed, ValueError, NotFound)
 
 @router.get("/fund/projects")
 def project_list(request: Request, db: Session = Depends(get_db)) -> Response:
+    """The funded projects."""
     return render(request, "fund/projects.html", {"page_title": "Funded projects",
                                                   "projects": projects.list_projects(db), "PROJECT": PROJECT,
                                                   "hidden": lambda p: blind.hidden_from(request.state.user, p),
@@ -62,6 +63,7 @@ def _project_page(request: Request, db: Session, project_id: int, error: str | N
 
 @router.get("/fund/projects/{project_id}")
 def project_page(request: Request, project_id: int, db: Session = Depends(get_db)) -> Response:
+    """A funded project: its gates, reports, evidence, lessons and outputs."""
     return _project_page(request, db, project_id)
 
 
@@ -84,6 +86,7 @@ def _one_field(fn: Callable[[Session, User, Project, str], object],
 @router.post("/fund/projects/{project_id}/evidence")
 def add_evidence(request: Request, project_id: int, db: Session = Depends(get_db),
                  user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
+    """Add evidence to a project."""
     return _project_action(request, db, project_id, "evidence", lambda d, u, pr, f: projects.add_evidence(
         d, u, pr, stage=f.get("stage", ""), title=f.get("title", ""), url=f.get("url") or None,
         description=f.get("description", "")), form=form)
@@ -92,24 +95,28 @@ def add_evidence(request: Request, project_id: int, db: Session = Depends(get_db
 @router.post("/fund/projects/{project_id}/gate")
 def pass_gate(request: Request, project_id: int, db: Session = Depends(get_db),
               user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
+    """Pass a project through its next Double Diamond gate."""
     return _project_action(request, db, project_id, "gate", _one_field(projects.pass_gate, "note"), form=form)
 
 
 @router.post("/fund/projects/{project_id}/ig")
 def sign_off_ig(request: Request, project_id: int, db: Session = Depends(get_db),
                 user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
+    """Sign off a project's information-governance gate."""
     return _project_action(request, db, project_id, "ig", _one_field(projects.sign_off_ig, "note"), form=form)
 
 
 @router.post("/fund/projects/{project_id}/dpia")
 def record_dpia(request: Request, project_id: int, db: Session = Depends(get_db),
                 user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
+    """Record the state of a project's data protection impact assessment."""
     return _project_action(request, db, project_id, "saved", _one_field(projects.record_dpia, "status"), form=form)
 
 
 @router.get("/fund/projects/{project_id}/reports/{period}")
 def report_form(request: Request, project_id: int, period: int, db: Session = Depends(get_db),
                 user: User = Depends(require_user)) -> Response:
+    """The form for a project's progress report for one period."""
     return _report_page(request, db, project_id, period)
 
 
@@ -131,6 +138,7 @@ def _report_page(request: Request, db: Session, project_id: int, period: int, er
 @router.post("/fund/projects/{project_id}/reports/{period}")
 def file_report(request: Request, project_id: int, period: int, db: Session = Depends(get_db),
                 user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
+    """File a project's progress report for one period."""
     project = projects.get_project(db, project_id)
     values = {m.id: form.get(f"value_{m.id}", "") for m in project.proposal.measures}
     notes = {m.id: form.get(f"note_{m.id}", "") for m in project.proposal.measures}
@@ -144,6 +152,7 @@ def file_report(request: Request, project_id: int, period: int, db: Session = De
 @router.post("/fund/projects/{project_id}/lessons")
 def add_lesson(request: Request, project_id: int, db: Session = Depends(get_db),
                user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
+    """Add a lesson a project learned."""
     return _project_action(request, db, project_id, "lesson", lambda d, u, pr, f: projects.add_lesson(
         d, u, pr, title=f.get("title", ""), body=f.get("body", ""),
         tags=[t for t in f.get("tags", "").split(",") if t.strip()]), form=form)
@@ -152,6 +161,7 @@ def add_lesson(request: Request, project_id: int, db: Session = Depends(get_db),
 @router.post("/fund/projects/{project_id}/outputs")
 def add_output(request: Request, project_id: int, db: Session = Depends(get_db),
                user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
+    """Add an output a project made (for other boroughs to reuse)."""
     return _project_action(request, db, project_id, "output", lambda d, u, pr, f: projects.add_output(
         d, u, pr, kind=f.get("kind", ""), title=f.get("title", ""), url=f.get("url") or None,
         description=f.get("description", ""), licence=f.get("licence", "")), form=form)
@@ -160,6 +170,7 @@ def add_output(request: Request, project_id: int, db: Session = Depends(get_db),
 @router.post("/fund/projects/{project_id}/links")
 def add_link(request: Request, project_id: int, db: Session = Depends(get_db),
              user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
+    """Link a project to an area or an outside resource."""
     return _project_action(request, db, project_id, "link", lambda d, u, pr, f: projects.link_area(
         d, u, pr, area=f.get("area", ""), url=f.get("url", ""), label=f.get("label", ""), ref=f.get("ref", "")), form=form)
 
@@ -167,6 +178,7 @@ def add_link(request: Request, project_id: int, db: Session = Depends(get_db),
 @router.post("/fund/outputs/{output_id}/adoptions")
 def record_adoption(request: Request, output_id: int, db: Session = Depends(get_db),
                     user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
+    """Record that a borough reused a project's output."""
     out = db.get(Output, output_id)
     if out is None:
         raise NotFound("There is no such output.")
@@ -181,6 +193,7 @@ def record_adoption(request: Request, output_id: int, db: Session = Depends(get_
 
 @router.get("/fund/lessons")
 def lessons(request: Request, tag: str | None = None, db: Session = Depends(get_db)) -> Response:
+    """The lessons register: what funded projects learned, by tag."""
     items = projects.lessons_register(db, tag=tag)
     titles = {p.id: p for p in projects.list_projects(db)}
     return render(request, "fund/lessons.html", {"page_title": "Lessons register", "lessons": items, "tag": tag,
@@ -189,6 +202,7 @@ def lessons(request: Request, tag: str | None = None, db: Session = Depends(get_
 
 @router.get("/fund/replication")
 def replication(request: Request, db: Session = Depends(get_db)) -> Response:
+    """The replication register: which boroughs reused which projects' outputs."""
     return render(request, "fund/replication.html", {"page_title": "Replication register",
                                                      "rows": projects.replication_register(db),
                                                      "OUTPUT_KINDS": projects.OUTPUT_KINDS,

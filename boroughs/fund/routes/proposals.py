@@ -55,6 +55,7 @@ def _change(request: Request, db: Session, pid: int, change: Callable[[], object
 @router.get("/fund/proposals/{pid}")
 def proposal_page(request: Request, pid: int, db: Session = Depends(get_db),
                   user: User = Depends(require_user)) -> Response:
+    """A proposal: its partners, budget, sign-offs and state."""
     return render_proposal(request, db, pid)
 
 
@@ -78,6 +79,7 @@ def _edit_page(request: Request, db: Session, pid: int, error: str | None = None
 @router.get("/fund/proposals/{pid}/edit")
 def edit_proposal(request: Request, pid: int, db: Session = Depends(get_db),
                   user: User = Depends(require_user)) -> Response:
+    """The form to edit a proposal."""
     return _edit_page(request, db, pid)
 
 
@@ -99,6 +101,7 @@ def _changes_from_form(form: dict[str, Any]) -> dict[str, Any]:
 @router.post("/fund/proposals/{pid}/edit")
 def save_proposal(request: Request, pid: int, db: Session = Depends(get_db),
                   user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
+    """Save a proposal's changes (refused if someone else changed it meanwhile)."""
     p = proposals.get_proposal(db, pid)
     return attempt(db, lambda: proposals.save_draft(db, user, p, _changes_from_form(form),
                                                     base_version=int(form.get("base_version") or 0)),
@@ -135,6 +138,7 @@ def autosave(pid: int, body: AutosaveIn, request: Request, db: Session = Depends
 @router.post("/fund/proposals/{pid}/partners")
 def add_partner(request: Request, pid: int, db: Session = Depends(get_db),
                 user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
+    """Add a partner organisation to a proposal."""
     p = proposals.get_proposal(db, pid)
     return _change(request, db, pid, lambda: partnership.add_partner(
         db, user, p, organisation_id=int(form.get("organisation_id") or 0), kind=form.get("kind", ""),
@@ -146,6 +150,7 @@ def add_partner(request: Request, pid: int, db: Session = Depends(get_db),
 @router.post("/fund/proposals/{pid}/partners/{partner_id}")
 def update_partner(request: Request, pid: int, partner_id: int, db: Session = Depends(get_db),
                    user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
+    """Change or remove a partner of a proposal."""
     p = proposals.get_proposal(db, pid)
 
     def change() -> None:
@@ -161,6 +166,7 @@ def update_partner(request: Request, pid: int, partner_id: int, db: Session = De
 @router.post("/fund/proposals/{pid}/sign-off")
 def sign_off(request: Request, pid: int, db: Session = Depends(get_db),
              user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
+    """Sign off a proposal on behalf of a partner organisation."""
     p = proposals.get_proposal(db, pid)
 
     def change() -> None:
@@ -175,6 +181,7 @@ def sign_off(request: Request, pid: int, db: Session = Depends(get_db),
 @router.post("/fund/proposals/{pid}/transition")
 def proposal_transition(request: Request, pid: int, db: Session = Depends(get_db),
                         user: User = Depends(require_user), form: Form = Depends(posted)) -> Response:
+    """Move a proposal to its next state (submit, withdraw, ...)."""
     p = proposals.get_proposal(db, pid)
     name = form.get("name", "")
 
@@ -189,6 +196,7 @@ def proposal_transition(request: Request, pid: int, db: Session = Depends(get_db
 @router.get("/fund/proposals/{pid}/versions")
 def proposal_versions(request: Request, pid: int, db: Session = Depends(get_db),
                       user: User = Depends(require_user)) -> Response:
+    """A proposal's earlier versions and what changed."""
     p = proposals.get_proposal(db, pid)
     proposals.require_view(user, p)
     return render(request, "fund/versions.html", {"page_title": f"Versions: {p.title}", "p": p,

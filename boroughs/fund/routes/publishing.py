@@ -39,6 +39,7 @@ DEFAULTS = {"slug": "fund-grants", "title": "Collaborative innovation fund grant
 
 @router.get("/fund/grants")
 def grants(request: Request, db: Session = Depends(get_db)) -> Response:
+    """The fund's grants, with other funders' published 360Giving grants beside them."""
     ours = giving360.export_package(db)["grants"]
     return render(request, "fund/grants.html", {"page_title": "Grants", "ours": ours,
                                                 "others": giving360.external_grants(db, limit=50)})
