@@ -18,9 +18,10 @@ import tracemalloc
 from boroughs.core.db import make_engine, session_factory, utcnow
 from boroughs.core.migrate import upgrade
 from boroughs.core.models import Membership, Organisation, OrgKind, Role, User
-from boroughs.fund import assessment, giving360
+from boroughs.fund import assessment
 from boroughs.fund._london import BOROUGHS
 from boroughs.fund.models import Assignment, Award, Call, Criterion, Partner, Proposal, Score, Strand
+from boroughs.fund.opendata import giving360
 
 
 def build(session, n_proposals: int, n_panel: int) -> Call:  # type: ignore[no-untyped-def]

@@ -1,8 +1,9 @@
 """The fund area: calls and strands, partnership proposals, assessment, awards, projects and openness.
 
-Public surface (import from here, not from the modules): the services are in ``calls``, ``proposals``,
-``assessment``, ``decisions``, ``projects``; open data in ``giving360`` and ``publishing``; the demo
-round in ``demo``.
+Public surface (import from here, not from the modules): the services are in ``calls``, ``call_edit``,
+``proposals``, ``partnership``, ``submission``, ``assessment``, ``panel``, ``decisions``, ``projects``; open
+data in ``opendata.giving360`` and ``opendata.publishing``; the pages in ``routes`` (a package, one module
+a stage); the demo round in ``demo``.
 """
 
 from boroughs.core.area import Area

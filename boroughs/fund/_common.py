@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from boroughs.core import audit
 from boroughs.core.errors import NotFound, ValidationFailed
-from boroughs.core.models import Organisation
+from boroughs.core.models import Organisation, OrgKind
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -46,10 +46,14 @@ def check_amount(value: Any, what: str, *, allow_zero: bool = False) -> int:
     return amount
 
 
-def get_org(session: Session, org_id: int) -> Organisation:
+def get_org(session: Session, org_id: int, kind: OrgKind | None = None, refusal: str = "") -> Organisation:
+    """The organisation; when ``kind`` is given and it is of another kind, ``refusal`` (with ``{name}`` for
+    its name) says why it cannot take part."""
     org = session.get(Organisation, org_id)
     if org is None:
         raise NotFound(f"There is no organisation with id {org_id}.")
+    if kind is not None and org.kind != kind:
+        raise ValidationFailed(refusal.format(name=org.name))
     return org
 
 

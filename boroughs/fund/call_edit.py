@@ -21,6 +21,7 @@ them all in the GOV.UK error summary with a link to each field (:func:`call_form
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -134,7 +135,7 @@ def edit_call(session: Session, user: Any, call: Call, form: dict[str, Any]) -> 
     if call.phase not in DETAIL_PHASES:
         raise ValidationFailed("A call's details cannot change once assessment has started.")
     clean, errors = call_form_errors(session, form, call=call)
-    if call.phase != "drafting" and clean.get("blind_review") != call.blind_review and _has_submitted(session, call):
+    if call.phase != "drafting" and clean.get("blind_review") != call.blind_review and has_submitted(session, call):
         errors["blind_review"] = ("Blind review cannot be switched on or off once proposals have been submitted: "
                                   "partners wrote them expecting the review the call promised.")
     if errors:
@@ -151,7 +152,7 @@ def edit_call(session: Session, user: Any, call: Call, form: dict[str, Any]) -> 
 
 # --- strands -------------------------------------------------------------------------------------
 
-def _has_submitted(session: Session, call: Call) -> bool:
+def has_submitted(session: Session, call: Call) -> bool:
     return session.execute(select(Proposal.id).where(
         Proposal.call_id == call.id, Proposal.submitted_at.is_not(None))).first() is not None
 
@@ -164,23 +165,6 @@ def strand_proposals(session: Session, strand: Strand) -> int:
 def largest_award(session: Session, strand: Strand) -> int:
     return int(session.execute(select(func.coalesce(func.max(Award.amount), 0))
                                .where(Award.strand_id == strand.id)).scalar_one())
-
-
-def budget_room_message(call: Call, others: int, wanted: int) -> str:
-    """Why a strand budget of ``wanted`` does not fit beside the other strands' ``others``, and what to do.
-
-    Never asks for a budget of £0 or less (a strand needs more than £0): when nothing is left, it says the
-    total is already shared out and asks for a bigger total or a smaller strand elsewhere.
-    """
-    room = call.total_budget - others
-    need = others + wanted
-    if room <= 0:
-        return (f"The call's total budget of {gbp(call.total_budget)} is already shared among its other strands "
-                f"({gbp(others)}), so there is nothing left for this strand. Raise the call's total budget to at "
-                f"least {gbp(need)}, or lower another strand's budget first.")
-    return (f"The strands would need {gbp(need)} but the call's total budget is {gbp(call.total_budget)}: "
-            f"lower this strand's budget to at most {gbp(room)}, or raise the call's total budget to at least "
-            f"{gbp(need)}.")
 
 
 def strand_errors(session: Session, call: Call, form: dict[str, Any], strand: Strand | None = None
@@ -213,7 +197,7 @@ def strand_errors(session: Session, call: Call, form: dict[str, Any], strand: St
     if budget is not None:
         others = sum(s.budget for s in call.strands if s is not strand)
         if others + budget > call.total_budget:
-            errors[f"strand-budget{sfx}"] = budget_room_message(call, others, budget)
+            errors[f"strand-budget{sfx}"] = calls.budget_room_message(call, others, budget)
         elif strand is not None:
             awarded = calls.committed(session, strand)
             if budget < awarded:
@@ -231,26 +215,31 @@ def strand_errors(session: Session, call: Call, form: dict[str, Any], strand: St
     return clean, errors
 
 
-def add_strand(session: Session, user: Any, call: Call, form: dict[str, Any]) -> Strand:
-    """Add a strand from the form, every problem reported at once (the service's own rules still apply)."""
+def _checked_form(session: Session, user: Any, call: Call, form: dict[str, Any], check: Callable[..., Any],
+                  item: Any = None, *, phases: tuple[str, ...] | None = None, closed: str = "") -> dict[str, Any]:
+    """Who may change the call, whether its phase still allows the change (``phases``, else ``closed`` says
+    why not), then the form's problems all at once (``FormErrors``); the clean values when there are none."""
     require(user, "fund.call.manage", call.fund_body_id)
-    if call.phase != "drafting":
-        raise ValidationFailed("Strands can only be added while the call is being drafted.")
-    clean, errors = strand_errors(session, call, form)
+    if phases is not None and call.phase not in phases:
+        raise ValidationFailed(closed)
+    clean, errors = check(session, call, form, item)
     if errors:
         raise FormErrors(errors)
+    return dict(clean)
+
+
+def add_strand(session: Session, user: Any, call: Call, form: dict[str, Any]) -> Strand:
+    """Add a strand from the form, every problem reported at once (the service's own rules still apply)."""
+    clean = _checked_form(session, user, call, form, strand_errors, phases=("drafting",),
+                          closed="Strands can only be added while the call is being drafted.")
     return calls.add_strand(session, user, call, slug=clean["slug"], title=clean["title"], budget=clean["budget"],
                             award_limit=clean["award_limit"], description=clean["description"])
 
 
 def update_strand(session: Session, user: Any, strand: Strand, form: dict[str, Any]) -> Strand:
     call = strand.call
-    require(user, "fund.call.manage", call.fund_body_id)
-    if call.phase not in STRAND_PHASES:
-        raise ValidationFailed("A closed call's strands cannot change.")
-    clean, errors = strand_errors(session, call, form, strand)
-    if errors:
-        raise FormErrors(errors)
+    clean = _checked_form(session, user, call, form, strand_errors, strand, phases=STRAND_PHASES,
+                          closed="A closed call's strands cannot change.")
     changed = sorted(k for k in ("title", "slug", "description", "budget", "award_limit")
                      if clean[k] != getattr(strand, k))
     before = {k: getattr(strand, k) for k in ("budget", "award_limit")}
@@ -301,7 +290,7 @@ def criterion_errors(session: Session, call: Call, form: dict[str, Any], crit: C
         weight = None
         errors[f"criterion-weight{sfx}"] = "Enter the weight as a whole number from 1 to 100."
     if crit is not None and weight is not None and weight != crit.weight:
-        if _has_submitted(session, call):
+        if has_submitted(session, call):
             errors[f"criterion-weight{sfx}"] = ("The weight cannot change: proposals have been submitted against "
                                                 "this rubric.")
         elif _scored(session, crit):
@@ -310,22 +299,15 @@ def criterion_errors(session: Session, call: Call, form: dict[str, Any], crit: C
 
 
 def add_criterion(session: Session, user: Any, call: Call, form: dict[str, Any]) -> Criterion:
-    require(user, "fund.call.manage", call.fund_body_id)
-    clean, errors = criterion_errors(session, call, form)
-    if errors:
-        raise FormErrors(errors)
+    clean = _checked_form(session, user, call, form, criterion_errors)
     return calls.add_criterion(session, user, call, title=clean["title"], weight=clean["weight"],
                                guidance=clean["guidance"])
 
 
 def update_criterion(session: Session, user: Any, crit: Criterion, form: dict[str, Any]) -> Criterion:
     call = crit.call
-    require(user, "fund.call.manage", call.fund_body_id)
-    if call.phase not in RUBRIC_PHASES:
-        raise ValidationFailed("The rubric cannot change once assessment has started.")
-    clean, errors = criterion_errors(session, call, form, crit)
-    if errors:
-        raise FormErrors(errors)
+    clean = _checked_form(session, user, call, form, criterion_errors, crit, phases=RUBRIC_PHASES,
+                          closed="The rubric cannot change once assessment has started.")
     changed = sorted(k for k in ("title", "weight", "guidance") if clean[k] != getattr(crit, k))
     for k in changed:
         setattr(crit, k, clean[k])
@@ -340,7 +322,7 @@ def remove_criterion(session: Session, user: Any, crit: Criterion) -> None:
     require(user, "fund.call.manage", call.fund_body_id)
     if call.phase not in RUBRIC_PHASES:
         raise ValidationFailed("The rubric cannot change once assessment has started.")
-    if _has_submitted(session, call):
+    if has_submitted(session, call):
         raise ValidationFailed(f"'{crit.title}' cannot be removed: proposals have been submitted against this "
                                "rubric. You can still reword it.")
     if _scored(session, crit):

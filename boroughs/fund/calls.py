@@ -53,9 +53,7 @@ def create_call(
     is_demo: bool = False,
 ) -> Call:
     require(user, "fund.call.manage", fund_body_id)
-    body = get_org(session, fund_body_id)
-    if body.kind != OrgKind.FUND_BODY:
-        raise ValidationFailed(f"{body.name} is not a fund body, so it cannot run a call.")
+    get_org(session, fund_body_id, OrgKind.FUND_BODY, "{name} is not a fund body, so it cannot run a call.")
     check_slug(slug, "call")
     if not title.strip():
         raise ValidationFailed("Give the call a title.")
@@ -115,6 +113,23 @@ def update_call(session: Session, user: Any, call: Call, **changes: Any) -> Call
     return call
 
 
+def budget_room_message(call: Call, others: int, wanted: int) -> str:
+    """Why a strand budget of ``wanted`` does not fit beside the other strands' ``others``, and what to do.
+
+    Never asks for a budget of £0 or less (a strand needs more than £0): when nothing is left, it says the
+    total is already shared out and asks for a bigger total or a smaller strand elsewhere.
+    """
+    room = call.total_budget - others
+    need = others + wanted
+    if room <= 0:
+        return (f"The call's total budget of {gbp(call.total_budget)} is already shared among its other strands "
+                f"({gbp(others)}), so there is nothing left for this strand. Raise the call's total budget to at "
+                f"least {gbp(need)}, or lower another strand's budget first.")
+    return (f"The strands would need {gbp(need)} but the call's total budget is {gbp(call.total_budget)}: "
+            f"lower this strand's budget to at most {gbp(room)}, or raise the call's total budget to at least "
+            f"{gbp(need)}.")
+
+
 def add_strand(
     session: Session,
     user: Any,
@@ -140,8 +155,6 @@ def add_strand(
         )
     used = sum(s.budget for s in call.strands)
     if used + amount > call.total_budget:
-        from boroughs.fund.call_edit import budget_room_message
-
         raise ValidationFailed(budget_room_message(call, used, amount))
     strand = Strand(call=call, slug=slug, title=title.strip(), description=description, budget=amount,
                     award_limit=limit, position=len(call.strands))

@@ -35,7 +35,7 @@ def export_360giving(
                                                help="Include demo calls (the 2021 round).")] = True,
 ) -> None:
     """Write every award as a 360Giving 1.4.3 package, validated against the official schema."""
-    from boroughs.fund.giving360 import write_export
+    from boroughs.fund.opendata.giving360 import write_export
 
     try:
         with session_scope() as db:
@@ -50,7 +50,7 @@ def validate_360giving(
     file: Annotated[Path, typer.Argument(help="A 360Giving JSON package.")],
 ) -> None:
     """Check a 360Giving JSON package against the official 1.4.3 schema, with format checking."""
-    from boroughs.fund.giving360 import read_package, validate
+    from boroughs.fund.opendata.giving360 import read_package, validate
 
     try:
         data = read_package(file)
@@ -72,7 +72,7 @@ def import_360giving(
     source: Annotated[str | None, typer.Option(help="A name for this data set (default: the file name).")] = None,
 ) -> None:
     """Import another funder's published 360Giving data, to see their grants beside the fund's own."""
-    from boroughs.fund.giving360 import import_package
+    from boroughs.fund.opendata.giving360 import import_package
 
     try:
         with session_scope() as db:
@@ -99,7 +99,7 @@ def publish(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would happen; change nothing.")] = False,
 ) -> None:
     """Publish files as a dataset to CKAN, DataPress (London Datastore) or a local folder."""
-    from boroughs.fund.publishing import DatasetPackage, make_publisher
+    from boroughs.fund.opendata.publishing import DatasetPackage, make_publisher
 
     try:
         key = os.environ.get(api_key_env) if api_key_env else None

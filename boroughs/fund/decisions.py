@@ -20,7 +20,8 @@ from boroughs.core.permissions import require
 from boroughs.fund._common import check_amount, gbp, log
 from boroughs.fund.calls import committed
 from boroughs.fund.models import Award, Call, Proposal, Strand
-from boroughs.fund.proposals import PROPOSAL_GUARDS, owners
+from boroughs.fund.proposals import owners
+from boroughs.fund.submission import PROPOSAL_GUARDS
 from boroughs.fund.workflows import PROPOSAL
 
 

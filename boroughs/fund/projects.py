@@ -365,9 +365,7 @@ def record_adoption(
 ) -> Adoption:
     """A borough records that it is interested in, adopting, or has adopted an output."""
     require(user, "fund.adoption.record", organisation_id)
-    org = get_org(session, organisation_id)
-    if org.kind != OrgKind.COUNCIL:
-        raise ValidationFailed("Adoptions are recorded by councils.")
+    get_org(session, organisation_id, OrgKind.COUNCIL, "Adoptions are recorded by councils.")
     if status not in ADOPTION_STATUSES:
         raise ValidationFailed("Choose interested, adopting or adopted.")
     existing = session.execute(select(Adoption).where(Adoption.output_id == output.id,

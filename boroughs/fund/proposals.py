@@ -8,7 +8,8 @@ touched different fields (they are merged); if both changed the same field, noth
 Every save, autosaves included, is kept as a :class:`ProposalVersion`.
 
 Partners sign off a particular version. Any later change means they must sign off again before the
-lead can submit.
+lead can submit. The partnership itself is changed through ``boroughs.fund.partnership``; sign-off,
+eligibility and the workflow steps are in ``boroughs.fund.submission``.
 """
 
 from __future__ import annotations
@@ -17,15 +18,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 
 from boroughs.core.db import utcnow
 from boroughs.core.errors import NotFound, PermissionDenied, ValidationFailed
-from boroughs.core.models import Organisation, OrgKind, User
+from boroughs.core.models import OrgKind
 from boroughs.core.permissions import can, require
-from boroughs.fund._common import check_amount, gbp, get_org, log
+from boroughs.fund._common import check_amount, get_org, log
 from boroughs.fund.calls import accepting_proposals
-from boroughs.fund.models import Call, Measure, Partner, Proposal, ProposalVersion, Strand
+from boroughs.fund.models import Call, Measure, Partner, Proposal, ProposalVersion
 from boroughs.fund.workflows import PROPOSAL
 
 
@@ -182,9 +183,7 @@ def create_proposal(
     is_fictional: bool = False,
 ) -> Proposal:
     require(user, "fund.proposal.create", lead_org_id)
-    lead = get_org(session, lead_org_id)
-    if lead.kind != OrgKind.COUNCIL:
-        raise ValidationFailed(f"{lead.name} is not a council: a proposal must be led by a council.")
+    get_org(session, lead_org_id, OrgKind.COUNCIL, "{name} is not a council: a proposal must be led by a council.")
     reason = accepting_proposals(call)
     if reason:
         raise ValidationFailed(reason)
@@ -218,7 +217,7 @@ def _check_strand(call: Call, strand_id: Any) -> int:
     return sid
 
 
-def _require_draft(proposal: Proposal) -> None:
+def require_draft(proposal: Proposal) -> None:
     if proposal.state != "draft":
         raise ValidationFailed(
             f"This proposal is {PROPOSAL.label(proposal.state).lower()}, so it can no longer be changed."
@@ -293,7 +292,7 @@ def save_draft(
 ) -> SaveResult:
     """Save edits to a draft, merging with other partners' edits field by field."""
     _require_edit(user, proposal)
-    _require_draft(proposal)
+    require_draft(proposal)
     unknown = set(changes) - EDITABLE
     if unknown:
         raise ValidationFailed(f"These are not parts of the proposal form: {', '.join(sorted(unknown))}.")
@@ -337,13 +336,13 @@ def save_draft(
                 proposal.measures.append(Measure(position=i, **m))
         else:
             setattr(proposal, k, v)
-    _bump(session, user, proposal, changed, autosave=autosave)
+    bump(session, user, proposal, changed, autosave=autosave)
     log(session, "fund.proposal.autosave" if autosave else "fund.proposal.save", user, proposal.lead_org_id,
         proposal, version=proposal.version, fields=changed)
     return SaveResult(proposal.version, changed, sorted(merged_from))
 
 
-def _bump(session: Session, user: Any, proposal: Proposal, changed: list[str], *, autosave: bool) -> None:
+def bump(session: Session, user: Any, proposal: Proposal, changed: list[str], *, autosave: bool) -> None:
     proposal.version += 1
     proposal.updated_at = utcnow()
     proposal.updated_by_id = getattr(user, "id", None)
@@ -360,256 +359,5 @@ def _store_version(session: Session, user: Any, proposal: Proposal, changed: lis
     session.flush()
 
 
-def add_partner(
-    session: Session,
-    user: Any,
-    proposal: Proposal,
-    *,
-    organisation_id: int,
-    kind: str,
-    role: str = "",
-    officer_days: int | str = 0,
-    match_funding: int | str = 0,
-    budget: int | str = 0,
-    budget_purpose: str = "",
-) -> Partner:
-    """Add a partner council, a VCS partner or an interested borough."""
-    _require_partners(user, proposal)
-    _require_draft(proposal)
-    if kind not in PARTNER_KINDS or kind == "lead":
-        raise ValidationFailed("A partner must be a partner council, a VCS partner or an interested borough.")
-    org = get_org(session, organisation_id)
-    if kind in ("partner", "interested") and org.kind != OrgKind.COUNCIL:
-        raise ValidationFailed(f"{org.name} is not a council: add it as a VCS partner instead.")
-    if kind == "vcs" and org.kind != OrgKind.VCS:
-        raise ValidationFailed(f"{org.name} is not a voluntary or community sector organisation.")
-    if organisation_id in org_ids(proposal):
-        raise ValidationFailed(f"{org.name} is already in this partnership.")
-    commitments = _commitments(kind, officer_days, match_funding, budget)
-    partner = Partner(proposal=proposal, organisation_id=organisation_id, kind=kind, role=role.strip(),
-                      budget_purpose=budget_purpose.strip(), position=len(proposal.partners), **commitments)
-    session.add(partner)
-    session.flush()
-    _bump(session, user, proposal, ["partners"], autosave=False)
-    log(session, "fund.partner.add", user, proposal.lead_org_id, proposal, organisation_id=organisation_id,
-        kind=kind)
-    return partner
-
-
-def _commitments(kind: str, officer_days: Any, match_funding: Any, budget: Any) -> dict[str, int]:
-    out = {
-        "officer_days": check_amount(officer_days or 0, "Officer days", allow_zero=True),
-        "match_funding": check_amount(match_funding or 0, "Match funding", allow_zero=True),
-        "budget": check_amount(budget or 0, "The partner's share of the budget", allow_zero=True),
-    }
-    if kind == "interested" and (out["budget"] or out["match_funding"] or out["officer_days"]):
-        raise ValidationFailed("An interested borough has no budget or commitments: add it as a partner instead.")
-    return out
-
-
-def _require_partners(user: Any, proposal: Proposal) -> None:
-    if not any(can(user, "fund.proposal.partners", o) for o in org_ids(proposal, ("lead", "partner"))):
-        raise PermissionDenied("Only officers of the partner councils can change the partnership.")
-
-
-def update_partner(session: Session, user: Any, proposal: Proposal, partner_id: int, **fields: Any) -> Partner:
-    """Change a partner's role, commitments or budget share. Partners may change their own; the lead
-    council may change anyone's."""
-    _require_draft(proposal)
-    partner = next((p for p in proposal.partners if p.id == partner_id), None)
-    if partner is None:
-        raise NotFound("That organisation is not in this partnership.")
-    own = can(user, "fund.proposal.edit", partner.organisation_id)
-    lead = can(user, "fund.proposal.partners", proposal.lead_org_id)
-    if not (own or lead):
-        raise PermissionDenied("You can change your own organisation's commitments, or anyone's if you are "
-                               "in the lead council.")
-    allowed = {"role", "officer_days", "match_funding", "budget", "budget_purpose"}
-    if set(fields) - allowed:
-        raise ValidationFailed(f"Only these can be changed: {', '.join(sorted(allowed))}.")
-    merged = {
-        "officer_days": fields.get("officer_days", partner.officer_days),
-        "match_funding": fields.get("match_funding", partner.match_funding),
-        "budget": fields.get("budget", partner.budget),
-    }
-    values = _commitments(partner.kind, **merged)
-    before = (partner.role, partner.budget_purpose, partner.officer_days, partner.match_funding, partner.budget)
-    partner.role = str(fields.get("role", partner.role)).strip()
-    partner.budget_purpose = str(fields.get("budget_purpose", partner.budget_purpose)).strip()
-    for k, v in values.items():
-        setattr(partner, k, v)
-    after = (partner.role, partner.budget_purpose, partner.officer_days, partner.match_funding, partner.budget)
-    if before != after:
-        _bump(session, user, proposal, ["partners"], autosave=False)
-        log(session, "fund.partner.update", user, proposal.lead_org_id, proposal,
-            organisation_id=partner.organisation_id)
-    return partner
-
-
-def remove_partner(session: Session, user: Any, proposal: Proposal, partner_id: int) -> None:
-    _require_partners(user, proposal)
-    _require_draft(proposal)
-    partner = next((p for p in proposal.partners if p.id == partner_id), None)
-    if partner is None:
-        raise NotFound("That organisation is not in this partnership.")
-    if partner.kind == "lead":
-        raise ValidationFailed("The lead council cannot be removed from its own proposal.")
-    proposal.partners.remove(partner)
-    session.flush()
-    _bump(session, user, proposal, ["partners"], autosave=False)
-    log(session, "fund.partner.remove", user, proposal.lead_org_id, proposal,
-        organisation_id=partner.organisation_id)
-
-
-# --- sign-off and submission ---------------------------------------------------------------------
-
-def sign_off(session: Session, user: Any, proposal: Proposal, organisation_id: int) -> Partner:
-    """Sign off the current version on behalf of one partner organisation."""
-    require(user, "fund.proposal.signoff", organisation_id)
-    _require_draft(proposal)
-    partner = next((p for p in proposal.partners if p.organisation_id == organisation_id), None)
-    if partner is None or partner.kind not in SIGNING_KINDS:
-        raise ValidationFailed("Only the lead council and the partners in this proposal sign it off.")
-    partner.signed_off_version = proposal.version
-    partner.signed_off_at = utcnow()
-    partner.signed_off_by_id = getattr(user, "id", None)
-    session.flush()
-    log(session, "fund.proposal.signoff", user, organisation_id, proposal, version=proposal.version)
-    request_sign_offs(session, proposal)  # issue 15: ask the partners still to sign off this version
-    return partner
-
-
-def request_sign_offs(session: Session, proposal: Proposal) -> int:
-    """Email every signing partner that has not signed off the current version (once per version)."""
-    from boroughs.fund import messages
-
-    return messages.request_sign_offs(session, proposal)
-
-
-def missing_sign_offs(proposal: Proposal) -> list[Partner]:
-    return [p for p in proposal.partners if p.kind in SIGNING_KINDS and p.signed_off_version != proposal.version]
-
-
-def missing_fields(proposal: Proposal) -> list[str]:
-    form = proposal.form or {}
-    missing = [f.label for f in FORM_FIELDS
-               if f.required and (proposal.is_data_project or not f.data_only)
-               and not str(form.get(f.key) or "").strip()]
-    if not proposal.summary.strip():
-        missing.insert(0, "Summary")
-    if proposal.strand_id is None:
-        missing.insert(0, "Strand")
-    if not proposal.measures:
-        missing.append("At least one outcome measure")
-    elif any(m.baseline is None or m.target is None for m in proposal.measures):
-        missing.append("A baseline and a target for every outcome measure")
-    if proposal.amount_requested <= 0:
-        missing.append("Amount requested")
-    return missing
-
-
-def eligibility_problems(proposal: Proposal) -> list[str]:
-    call = proposal.call
-    problems = []
-    councils = [p for p in proposal.partners if p.kind in ("lead", "partner")]
-    if len(councils) < call.min_partner_councils:
-        problems.append(
-            f"This call needs at least {call.min_partner_councils} partner councils (including the lead); "
-            f"this proposal has {len(councils)}."
-        )
-    strand: Strand | None = proposal.strand
-    if strand is not None and proposal.amount_requested > strand.award_limit:
-        problems.append(f"The amount requested ({gbp(proposal.amount_requested)}) is more than the "
-                        f"{strand.title} strand's award limit ({gbp(strand.award_limit)}).")
-    if call.max_amount_per_proposal and proposal.amount_requested > call.max_amount_per_proposal:
-        problems.append(f"The amount requested is more than this call's limit of "
-                        f"{gbp(call.max_amount_per_proposal)} a proposal.")
-    shares = sum(p.budget for p in proposal.partners)
-    if proposal.amount_requested and shares != proposal.amount_requested:
-        problems.append(f"The budget by partner adds up to {gbp(shares)}, but the amount requested is "
-                        f"{gbp(proposal.amount_requested)}: make them match.")
-    return problems
-
-
-def _g_call_open(p: Proposal) -> str | None:
-    return accepting_proposals(p.call)
-
-
-def _g_form_complete(p: Proposal) -> str | None:
-    missing = missing_fields(p)
-    return ("The proposal is not finished. Complete: " + "; ".join(missing) + ".") if missing else None
-
-
-def _g_eligible(p: Proposal) -> str | None:
-    problems = eligibility_problems(p)
-    return " ".join(problems) if problems else None
-
-
-def _g_all_signed_off(p: Proposal) -> str | None:
-    missing = missing_sign_offs(p)
-    if not missing:
-        return None
-    names = ", ".join(m.organisation.name for m in missing)
-    return (f"Every partner must sign off version {p.version} before you submit. Still to sign off: {names}. "
-            "Any change to the proposal needs signing off again.")
-
-
-def _g_call_assessing(p: Proposal) -> str | None:
-    if p.call.phase in ("assessment", "decision"):
-        return None
-    return "Proposals go to the panel once the call's submissions have closed."
-
-
-def _g_call_deciding(p: Proposal) -> str | None:
-    if p.call.phase in ("assessment", "decision"):
-        return None
-    return "Decisions can only be made while the call is in assessment or decisions."
-
-
-PROPOSAL_GUARDS = {
-    "call_open": _g_call_open,
-    "form_complete": _g_form_complete,
-    "eligible": _g_eligible,
-    "all_signed_off": _g_all_signed_off,
-    "call_assessing": _g_call_assessing,
-    "call_deciding": _g_call_deciding,
-}
-
-
-def transition(session: Session, user: Any, proposal: Proposal, name: str, *, note: str = "") -> Proposal:
-    """Take a workflow step (see ``workflows.PROPOSAL``). Awards go through ``decisions.decide``."""
-    if name == "award":
-        raise ValidationFailed("Awards are made on the decision screen, which checks the strand's budget.")
-    return _fire(session, user, proposal, name, note=note)
-
-
-def _fire(session: Session, user: Any, proposal: Proposal, name: str, *, note: str = "") -> Proposal:
-    new = PROPOSAL.fire(name, proposal.state, user, owners(proposal), PROPOSAL_GUARDS, proposal)
-    old = proposal.state
-    proposal.state = new
-    if name == "submit":
-        proposal.submitted_at = utcnow()
-    if name == "return_to_draft":
-        proposal.submitted_at = None
-    session.flush()
-    org = proposal.call.fund_body_id if PROPOSAL.transition(name).owner == "fund_body" else proposal.lead_org_id
-    log(session, f"fund.proposal.{name}", user, org, proposal, before=old, after=new, note=note or None)
-    return proposal
-
-
-def submit(session: Session, user: Any, proposal: Proposal) -> Proposal:
-    return transition(session, user, proposal, "submit")
-
-
 def partnership_names(proposal: Proposal, kinds: tuple[str, ...] = ("lead", "partner")) -> list[str]:
     return [p.organisation.name for p in proposal.partners if p.kind in kinds]
-
-
-def user_orgs(user: User | None) -> list[Organisation]:
-    return [m.organisation for m in getattr(user, "memberships", [])]
-
-
-def session_of(obj: Any) -> Session:
-    s = object_session(obj)
-    assert s is not None
-    return s

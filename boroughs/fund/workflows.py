@@ -2,7 +2,7 @@
 
 Edit here, then run ``boroughs fund workflow-docs`` to regenerate ``docs/fund/workflows.md`` (a test
 fails if the diagram is out of date). The guards named here are implemented in the service modules
-(``calls.CALL_GUARDS``, ``proposals.PROPOSAL_GUARDS``, ``projects.PROJECT_GUARDS``); a test checks that
+(``calls.CALL_GUARDS``, ``submission.PROPOSAL_GUARDS``, ``projects.PROJECT_GUARDS``); a test checks that
 every named guard has an implementation.
 """
 

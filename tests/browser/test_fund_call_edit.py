@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from boroughs.core.db import session_scope
 from boroughs.core.models import Organisation, User
-from boroughs.fund import calls, proposals
+from boroughs.fund import calls, partnership, proposals, submission
 from boroughs.fund.blind import HIDDEN
 from boroughs.fund.demo import seed_demo
 
@@ -135,13 +135,13 @@ def _blind_proposal(engine: Any) -> tuple[str, int, str]:
         p = proposals.create_proposal(db, officer, call, lead_org_id=org["newham"].id, title=title,
                                       strand_id=call.strands[0].id)
         proposals.save_draft(db, officer, p, dict(FORM, amount_requested=40_000), base_version=p.version)
-        proposals.update_partner(db, officer, p, p.partners[0].id, budget=20_000)
-        proposals.add_partner(db, officer, p, organisation_id=org["hackney"].id, kind="partner", budget=20_000)
-        proposals.sign_off(db, user["manager@newham.demo.boroughs.test"], p, org["newham"].id)
-        proposals.sign_off(db, user["manager@hackney.demo.boroughs.test"], p, org["hackney"].id)
-        proposals.submit(db, user["manager@newham.demo.boroughs.test"], p)
+        partnership.update_partner(db, officer, p, p.partners[0].id, budget=20_000)
+        partnership.add_partner(db, officer, p, organisation_id=org["hackney"].id, kind="partner", budget=20_000)
+        submission.sign_off(db, user["manager@newham.demo.boroughs.test"], p, org["newham"].id)
+        submission.sign_off(db, user["manager@hackney.demo.boroughs.test"], p, org["hackney"].id)
+        submission.submit(db, user["manager@newham.demo.boroughs.test"], p)
         calls.transition_call(db, user[FUND], call, "close_submissions")
-        proposals.transition(db, user[FUND], p, "start_assessment")
+        submission.transition(db, user[FUND], p, "start_assessment")
         return slug, p.id, title
 
 

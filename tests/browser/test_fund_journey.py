@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 
 from boroughs.core.db import session_scope
-from boroughs.fund import giving360
 from boroughs.fund.demo import seed_demo
+from boroughs.fund.opendata import giving360
 
 pytestmark = pytest.mark.browser
 

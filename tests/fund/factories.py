@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from boroughs.core.db import utcnow
 from boroughs.core.models import Membership, Organisation, OrgKind, Role, User
-from boroughs.fund import calls, proposals
+from boroughs.fund import calls, partnership, proposals, submission
 from boroughs.fund.models import Call, Proposal
 
 
@@ -112,9 +112,9 @@ def draft(session: Session, w: World, call: Call, *, lead: str = "barnet", partn
     proposals.save_draft(session, w.officer[lead], p, changes, base_version=p.version)
     share = amount // (len(partners) + 1)
     lead_partner = p.partners[0]
-    proposals.update_partner(session, w.officer[lead], p, lead_partner.id, role="Lead", budget=amount - share * len(partners))
+    partnership.update_partner(session, w.officer[lead], p, lead_partner.id, role="Lead", budget=amount - share * len(partners))
     for k in partners:
-        proposals.add_partner(session, w.officer[lead], p, organisation_id=w.councils[k].id, kind="partner",
+        partnership.add_partner(session, w.officer[lead], p, organisation_id=w.councils[k].id, kind="partner",
                               role="Partner", officer_days=10, budget=share)
     return p
 
@@ -123,14 +123,14 @@ def sign_all(session: Session, w: World, p: Proposal) -> None:
     for partner in p.partners:
         if partner.kind in ("lead", "partner"):
             key = next(k for k, o in w.councils.items() if o.id == partner.organisation_id)
-            proposals.sign_off(session, w.head[key], p, partner.organisation_id)
+            submission.sign_off(session, w.head[key], p, partner.organisation_id)
 
 
 def submitted(session: Session, w: World, call: Call, **kw: Any) -> Proposal:
     p = draft(session, w, call, **kw)
     sign_all(session, w, p)
     lead = kw.get("lead", "barnet")
-    proposals.submit(session, w.head[lead], p)
+    submission.submit(session, w.head[lead], p)
     return p
 
 
@@ -141,5 +141,5 @@ def in_assessment(session: Session, w: World, call: Call, proposals_: list[Propo
     if call.phase == "open":
         calls.transition_call(session, w.manager, call, "close_submissions")
     for p in proposals_:
-        proposals.transition(session, w.manager, p, "start_assessment")
+        submission.transition(session, w.manager, p, "start_assessment")
         assessment.assign_all_eligible(session, w.manager, p)

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from boroughs.core.errors import PermissionDenied, ValidationFailed
-from boroughs.fund import assessment
+from boroughs.fund import assessment, partnership
 from boroughs.fund.models import Assignment, Conflict, Score
 
 from . import factories as f
@@ -41,9 +41,8 @@ def test_interested_borough_counts_for_recusal(session: Session) -> None:
     w = f.world(session)
     call = f.open_call(session, w)
     p = f.draft(session, w, call, lead="newham", partners=("hackney",))
-    from boroughs.fund import proposals
 
-    proposals.add_partner(session, w.officer["newham"], p, organisation_id=w.councils["brent"].id, kind="interested")
+    partnership.add_partner(session, w.officer["newham"], p, organisation_id=w.councils["brent"].id, kind="interested")
     assert assessment.recusal_reason(session, w.panel_brent, p) is not None
 
 

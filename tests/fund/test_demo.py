@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from boroughs.core.models import Organisation, OrgKind
-from boroughs.fund import calls, giving360, projects
+from boroughs.fund import calls, projects
 from boroughs.fund.demo import CALL_SLUG, seed_demo
 from boroughs.fund.models import Award, Proposal
+from boroughs.fund.opendata import giving360
 
 
 def test_seed_loads_the_2021_round_once(session: Session) -> None:

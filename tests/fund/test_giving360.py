@@ -15,9 +15,10 @@ from typer.testing import CliRunner
 from boroughs.config import get_settings, reset_settings
 from boroughs.core.db import reset_engines, session_scope
 from boroughs.core.errors import DataError
-from boroughs.fund import decisions, giving360
+from boroughs.fund import decisions
 from boroughs.fund.cli import app
 from boroughs.fund.models import ExternalGrant
+from boroughs.fund.opendata import giving360
 from tests.conftest import skip_or_fail
 
 from . import factories as f

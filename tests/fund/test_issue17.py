@@ -19,11 +19,12 @@ from sqlalchemy.orm import Session
 from boroughs.config import reset_settings
 from boroughs.core.errors import PermissionDenied, ValidationFailed
 from boroughs.core.models import AuditEvent
-from boroughs.fund import assessment, call_edit, calls, decisions, giving360, panel, proposals
+from boroughs.fund import assessment, call_edit, calls, decisions, panel, partnership, proposals, submission
 from boroughs.fund.award_checks import share_problem
 from boroughs.fund.blind import HIDDEN
 from boroughs.fund.call_edit import FormErrors
 from boroughs.fund.models import Award, Proposal, Strand
+from boroughs.fund.opendata import giving360
 from tests.fund import factories as f
 from tests.fund.test_web import FUND, PANEL1, PANEL2, _loti, _s, as_user, post
 from tests.fund.test_web import app_engine as app_engine
@@ -230,13 +231,13 @@ def _blind_call_in_assessment(app_engine: Engine) -> tuple[str, int]:
         p = proposals.create_proposal(db, user, call, lead_org_id=newham.id, title="Secret partnership",
                                       strand_id=call.strands[0].id)
         proposals.save_draft(db, user, p, dict(f.FORM, amount_requested=40_000), base_version=p.version)
-        proposals.update_partner(db, user, p, p.partners[0].id, budget=20_000)
-        proposals.add_partner(db, user, p, organisation_id=hackney.id, kind="partner", role="Partner", budget=20_000)
+        partnership.update_partner(db, user, p, p.partners[0].id, budget=20_000)
+        partnership.add_partner(db, user, p, organisation_id=hackney.id, kind="partner", role="Partner", budget=20_000)
         heads = {o: db.execute(select(User).where(User.email == f"manager@{o}.demo.boroughs.test")).scalar_one()
                  for o in ("newham", "hackney")}
-        proposals.sign_off(db, heads["newham"], p, newham.id)
-        proposals.sign_off(db, heads["hackney"], p, hackney.id)
-        proposals.submit(db, heads["newham"], p)
+        submission.sign_off(db, heads["newham"], p, newham.id)
+        submission.sign_off(db, heads["hackney"], p, hackney.id)
+        submission.submit(db, heads["newham"], p)
         db.commit()
         pid = p.id
     assert post(fund, "/fund/calls/blind/transition", {"name": "close_submissions"}).status_code == 303
@@ -313,7 +314,7 @@ def test_the_fund_manager_chooses_the_panel_per_proposal(session: Session) -> No
     call = f.open_call(session, w)
     p = f.submitted(session, w, call, lead="barnet", partners=("brent",))
     calls.transition_call(session, w.manager, call, "close_submissions")
-    proposals.transition(session, w.manager, p, "start_assessment")
+    submission.transition(session, w.manager, p, "start_assessment")
     added, removed, recused = panel.assign_chosen(session, w.manager, p, [w.panel[0].id])
     assert [m.name for m in added] == ["Panel Member 1"] and removed == []
     assert [m.name for m, _ in recused] == ["Bea Brent"]  # recusal is still automatic, and recorded
@@ -379,7 +380,7 @@ def ckan_settings(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_the_fund_manager_publishes_to_ckan_from_the_web(app_engine: Engine, ckan_settings: None,
                                                          ) -> None:
-    from boroughs.fund import routes_publish
+    from boroughs.fund.routes import publishing as publish_routes
 
     seen: list[str] = []
     routes = {("GET", "/api/3/action/package_show"): (404, "ckan/package_show_not_found.json"),
@@ -392,7 +393,7 @@ def test_the_fund_manager_publishes_to_ckan_from_the_web(app_engine: Engine, cka
         return httpx.Response(status, json=_recorded(name))
 
     fund = as_user(app_engine, FUND)
-    fund.app.dependency_overrides[routes_publish.publish_client] = lambda: httpx.Client(
+    fund.app.dependency_overrides[publish_routes.publish_client] = lambda: httpx.Client(
         transport=httpx.MockTransport(replay))
     page = fund.get("/fund/publish").text
     assert "Not set up on this server: set BOROUGHS_PUBLISH_FOLDER" in page
@@ -414,7 +415,7 @@ def test_the_fund_manager_publishes_to_ckan_from_the_web(app_engine: Engine, cka
 
 
 def test_a_catalogue_refusal_is_shown_and_audited(app_engine: Engine, ckan_settings: None) -> None:
-    from boroughs.fund import routes_publish
+    from boroughs.fund.routes import publishing as publish_routes
 
     def refuse(request: httpx.Request) -> httpx.Response:
         if request.method == "GET":
@@ -422,7 +423,7 @@ def test_a_catalogue_refusal_is_shown_and_audited(app_engine: Engine, ckan_setti
         return httpx.Response(403, json=_recorded("ckan/authorization_error.json"))
 
     fund = as_user(app_engine, FUND)
-    fund.app.dependency_overrides[routes_publish.publish_client] = lambda: httpx.Client(
+    fund.app.dependency_overrides[publish_routes.publish_client] = lambda: httpx.Client(
         transport=httpx.MockTransport(refuse))
     r = post(fund, "/fund/publish", {"dataset": "grants", "backend": "ckan", "slug": "fund-grants",
                                      "title": "Fund grants", "action": "publish"})
@@ -482,7 +483,7 @@ def test_the_new_pages_refuse_everyone_but_the_fund_manager(app_engine: Engine) 
 
 def test_the_fund_manager_publishes_to_datapress_from_the_web(app_engine: Engine,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    from boroughs.fund import routes_publish
+    from boroughs.fund.routes import publishing as publish_routes
     from tests.fund.test_publishing import DATAPRESS, Replay
 
     for k, v in {"URL": "https://data.example.london", "API_KEY": "recorded-key", "DATASET_ID": "ab12x"}.items():
@@ -491,7 +492,7 @@ def test_the_fund_manager_publishes_to_datapress_from_the_web(app_engine: Engine
     try:
         replay = Replay(DATAPRESS)
         fund = as_user(app_engine, FUND)
-        fund.app.dependency_overrides[routes_publish.publish_client] = replay.client
+        fund.app.dependency_overrides[publish_routes.publish_client] = replay.client
         r = post(fund, "/fund/publish", {"dataset": "grants", "backend": "datapress", "slug": "fund-grants",
                                          "title": "Fund grants", "action": "publish"})
         assert r.status_code == 200 and "Published" in r.text, r.text[-2000:]

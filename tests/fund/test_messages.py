@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from boroughs.core.notify import OutboxMessage
-from boroughs.fund import decisions, messages, projects, proposals
+from boroughs.fund import decisions, messages, projects, proposals, submission
 from boroughs.fund.models import Report
 
 from . import factories as f
@@ -25,14 +25,14 @@ def test_sign_off_asks_the_partners_still_to_sign_once_per_version(session: Sess
     w = f.world(session)
     call = f.open_call(session, w)
     p = f.draft(session, w, call, partners=("brent", "newham"))
-    proposals.sign_off(session, w.head["barnet"], p, w.councils["barnet"].id)
+    submission.sign_off(session, w.head["barnet"], p, w.councils["barnet"].id)
     asked = _outbox(session, "fund.signoff.request")
     assert sorted(r for r, _ in asked) == ["head@brent.test", "head@newham.test"]  # not officers, not Barnet
     assert asked[0][1] == "Please sign off Digital exclusion map"
-    proposals.sign_off(session, w.head["brent"], p, w.councils["brent"].id)
+    submission.sign_off(session, w.head["brent"], p, w.councils["brent"].id)
     assert len(_outbox(session, "fund.signoff.request")) == 2  # Newham was already asked for this version
     proposals.save_draft(session, w.officer["barnet"], p, {"summary": "A sharper summary."}, base_version=p.version)
-    proposals.sign_off(session, w.head["barnet"], p, w.councils["barnet"].id)
+    submission.sign_off(session, w.head["barnet"], p, w.councils["barnet"].id)
     again = _outbox(session, "fund.signoff.request")[2:]
     assert sorted(r for r, _ in again) == ["head@brent.test", "head@newham.test"]  # a new version: asked again
     body = session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "head@newham.test")).first().body

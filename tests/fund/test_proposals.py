@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from boroughs.core.db import utcnow
 from boroughs.core.errors import PermissionDenied, ValidationFailed
-from boroughs.fund import proposals
+from boroughs.fund import partnership, proposals, submission
 from boroughs.fund.proposals import EditConflict
 
 from . import factories as f
@@ -67,9 +67,9 @@ def test_submission_missing_a_partners_sign_off_is_refused(session: Session) -> 
     w = f.world(session)
     call = f.open_call(session, w)
     p = f.draft(session, w, call)
-    proposals.sign_off(session, w.head["barnet"], p, w.councils["barnet"].id)
+    submission.sign_off(session, w.head["barnet"], p, w.councils["barnet"].id)
     with pytest.raises(ValidationFailed, match="Still to sign off: Brent"):
-        proposals.submit(session, w.head["barnet"], p)
+        submission.submit(session, w.head["barnet"], p)
     assert p.state == "draft"
 
 
@@ -80,9 +80,9 @@ def test_an_edit_after_sign_off_needs_signing_again(session: Session) -> None:
     f.sign_all(session, w, p)
     proposals.save_draft(session, w.officer["brent"], p, {"approach": "changed"}, base_version=p.version)
     with pytest.raises(ValidationFailed, match=f"sign off version {p.version}.*Barnet, Brent"):
-        proposals.submit(session, w.head["barnet"], p)
+        submission.submit(session, w.head["barnet"], p)
     f.sign_all(session, w, p)
-    proposals.submit(session, w.head["barnet"], p)
+    submission.submit(session, w.head["barnet"], p)
     assert p.state == "submitted" and p.submitted_at is not None
 
 
@@ -91,14 +91,14 @@ def test_officer_cannot_sign_off_or_submit(session: Session) -> None:
     call = f.open_call(session, w)
     p = f.draft(session, w, call)
     with pytest.raises(PermissionDenied):
-        proposals.sign_off(session, w.officer["brent"], p, w.councils["brent"].id)
+        submission.sign_off(session, w.officer["brent"], p, w.councils["brent"].id)
     with pytest.raises(PermissionDenied):
-        proposals.sign_off(session, w.head["barnet"], p, w.councils["brent"].id)  # not Barnet's to sign
+        submission.sign_off(session, w.head["barnet"], p, w.councils["brent"].id)  # not Barnet's to sign
     f.sign_all(session, w, p)
     with pytest.raises(PermissionDenied):
-        proposals.submit(session, w.officer["barnet"], p)
+        submission.submit(session, w.officer["barnet"], p)
     with pytest.raises(PermissionDenied):
-        proposals.submit(session, w.head["brent"], p)  # only the lead council submits
+        submission.submit(session, w.head["brent"], p)  # only the lead council submits
 
 
 def test_single_council_is_ineligible(session: Session) -> None:
@@ -107,7 +107,7 @@ def test_single_council_is_ineligible(session: Session) -> None:
     p = f.draft(session, w, call, partners=())
     f.sign_all(session, w, p)
     with pytest.raises(ValidationFailed, match="at least 2 partner councils"):
-        proposals.submit(session, w.head["barnet"], p)
+        submission.submit(session, w.head["barnet"], p)
 
 
 def test_budget_by_partner_must_match_and_respect_award_limit(session: Session) -> None:
@@ -116,11 +116,11 @@ def test_budget_by_partner_must_match_and_respect_award_limit(session: Session) 
     p = f.draft(session, w, call, amount=80_000)
     f.sign_all(session, w, p)
     with pytest.raises(ValidationFailed, match="award limit"):
-        proposals.submit(session, w.head["barnet"], p)
+        submission.submit(session, w.head["barnet"], p)
     brent = next(x for x in p.partners if x.kind == "partner")
     proposals.save_draft(session, w.officer["barnet"], p, {"amount_requested": 60_000}, base_version=p.version)
-    proposals.update_partner(session, w.officer["brent"], p, brent.id, budget=1)
-    assert proposals.eligibility_problems(p) == [
+    partnership.update_partner(session, w.officer["brent"], p, brent.id, budget=1)
+    assert submission.eligibility_problems(p) == [
         "The budget by partner adds up to £40,001, but the amount requested is £60,000: make them match."]
 
 
@@ -129,8 +129,8 @@ def test_data_project_needs_ig_plan(session: Session) -> None:
     call = f.open_call(session, w)
     p = f.draft(session, w, call)
     proposals.save_draft(session, w.officer["barnet"], p, {"is_data_project": True}, base_version=p.version)
-    assert "Lawful basis" in proposals.missing_fields(p)
-    assert "Data protection impact assessment" in proposals.missing_fields(p)
+    assert "Lawful basis" in submission.missing_fields(p)
+    assert "Data protection impact assessment" in submission.missing_fields(p)
     with pytest.raises(ValidationFailed, match="choose one of"):
         proposals.save_draft(session, w.officer["barnet"], p, {"ig_dpia_status": "Maybe"}, base_version=p.version)
 
@@ -153,18 +153,18 @@ def test_partner_kinds_are_checked(session: Session) -> None:
     call = f.open_call(session, w)
     p = f.draft(session, w, call, partners=())
     with pytest.raises(ValidationFailed, match="not a council"):
-        proposals.add_partner(session, w.officer["barnet"], p, organisation_id=w.vcs.id, kind="partner")
+        partnership.add_partner(session, w.officer["barnet"], p, organisation_id=w.vcs.id, kind="partner")
     with pytest.raises(ValidationFailed, match="not a voluntary"):
-        proposals.add_partner(session, w.officer["barnet"], p, organisation_id=w.councils["brent"].id, kind="vcs")
-    proposals.add_partner(session, w.officer["barnet"], p, organisation_id=w.vcs.id, kind="vcs", role="Outreach")
+        partnership.add_partner(session, w.officer["barnet"], p, organisation_id=w.councils["brent"].id, kind="vcs")
+    partnership.add_partner(session, w.officer["barnet"], p, organisation_id=w.vcs.id, kind="vcs", role="Outreach")
     with pytest.raises(ValidationFailed, match="already in this partnership"):
-        proposals.add_partner(session, w.officer["barnet"], p, organisation_id=w.vcs.id, kind="vcs")
+        partnership.add_partner(session, w.officer["barnet"], p, organisation_id=w.vcs.id, kind="vcs")
     with pytest.raises(ValidationFailed, match="interested borough has no budget"):
-        proposals.add_partner(session, w.officer["barnet"], p, organisation_id=w.councils["sutton"].id,
+        partnership.add_partner(session, w.officer["barnet"], p, organisation_id=w.councils["sutton"].id,
                               kind="interested", budget=100)
     # the VCS partner signs off too
-    assert any(x.organisation_id == w.vcs.id for x in proposals.missing_sign_offs(p))
-    proposals.sign_off(session, w.vcs_manager, p, w.vcs.id)
+    assert any(x.organisation_id == w.vcs.id for x in submission.missing_sign_offs(p))
+    submission.sign_off(session, w.vcs_manager, p, w.vcs.id)
 
 
 def test_no_submission_after_the_deadline(session: Session) -> None:
@@ -174,7 +174,7 @@ def test_no_submission_after_the_deadline(session: Session) -> None:
     f.sign_all(session, w, p)
     call.deadline = utcnow() - dt.timedelta(minutes=1)
     with pytest.raises(ValidationFailed, match="deadline .* has passed"):
-        proposals.submit(session, w.head["barnet"], p)
+        submission.submit(session, w.head["barnet"], p)
 
 
 def test_submitted_proposal_is_frozen(session: Session) -> None:

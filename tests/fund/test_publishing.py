@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from boroughs.core.errors import ValidationFailed
-from boroughs.fund.publishing import (
+from boroughs.fund.opendata.publishing import (
     CKANPublisher,
     DataPressPublisher,
     DatasetPackage,

@@ -16,10 +16,10 @@ from boroughs.app import create_app
 from boroughs.core import geography
 from boroughs.core.demo import DEMO_PASSWORD, seed_core
 from boroughs.core.models import Area
-from boroughs.fund import giving360
 from boroughs.fund._london import BOROUGHS
 from boroughs.fund.demo import seed_demo
 from boroughs.fund.models import Proposal
+from boroughs.fund.opendata import giving360
 
 FUND = "fund@loti.demo.boroughs.test"
 NEWHAM_OFFICER, NEWHAM_MANAGER = "officer@newham.demo.boroughs.test", "manager@newham.demo.boroughs.test"

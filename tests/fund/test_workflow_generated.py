@@ -18,11 +18,11 @@ from typer.testing import CliRunner
 from boroughs.core.errors import PermissionDenied, ValidationFailed
 from boroughs.core.models import Role
 from boroughs.core.workflow import Workflow
-from boroughs.fund import assessment, calls, decisions, projects, proposals
+from boroughs.fund import assessment, calls, decisions, projects, proposals, submission
 from boroughs.fund.calls import CALL_GUARDS
 from boroughs.fund.cli import app
 from boroughs.fund.projects import PROJECT_GUARDS
-from boroughs.fund.proposals import PROPOSAL_GUARDS
+from boroughs.fund.submission import PROPOSAL_GUARDS
 from boroughs.fund.workflows import CALL, PROJECT, PROPOSAL, WORKFLOWS
 
 from . import factories as f
@@ -139,8 +139,8 @@ def test_proposal_transition_fires(session: Session, name: str, state: str) -> N
         decisions.decide(session, allowed, p.call, [], declines=[p.id])
     else:
         with pytest.raises(PermissionDenied):
-            proposals.transition(session, refused, p, name)
-        proposals.transition(session, allowed, p, name)
+            submission.transition(session, refused, p, name)
+        submission.transition(session, allowed, p, name)
     assert p.state == t.target
 
 

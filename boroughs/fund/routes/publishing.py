@@ -1,4 +1,5 @@
-"""Publishing the fund's open data from the web: CKAN, DataPress or a local folder (issue 17).
+"""The fund's open data on the web: the grants page and its 360Giving file, and publishing that data to
+CKAN, DataPress or a local folder (issue 17).
 
 Only a fund manager may publish (``fund.publish`` on their fund body). The catalogues are configured by
 the deployment (``BOROUGHS_CKAN_*``, ``BOROUGHS_DATAPRESS_*``, ``BOROUGHS_PUBLISH_FOLDER``), never typed into
@@ -15,18 +16,17 @@ from typing import Any
 
 import httpx
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
 
 from boroughs.config import get_settings
 from boroughs.core import audit
-from boroughs.core.errors import BoroughsError, PermissionDenied
-from boroughs.core.models import OrgKind, User
-from boroughs.core.permissions import can
-from boroughs.fund import giving360
-from boroughs.fund.publishing import DatasetPackage, Publisher, PublishResult, make_publisher
-from boroughs.web.deps import form_data, get_db, require_user
+from boroughs.core.errors import BoroughsError, NotFound, PermissionDenied
+from boroughs.core.models import User
+from boroughs.fund.opendata import giving360
+from boroughs.fund.opendata.publishing import DatasetPackage, Publisher, PublishResult, make_publisher
+from boroughs.fund.routes._common import Form, fund_bodies, posted, status
+from boroughs.web.deps import get_db, require_user
 from boroughs.web.templating import render
 
 router = APIRouter()
@@ -36,6 +36,28 @@ DATASETS = {"grants": "The fund's grants, as 360Giving open data (JSON)"}
 DEFAULTS = {"slug": "fund-grants", "title": "Collaborative innovation fund grants",
             "description": "Grants awarded to partnerships of councils, as 360Giving open data (CC BY 4.0)."}
 
+
+@router.get("/fund/grants")
+def grants(request: Request, db: Session = Depends(get_db)) -> Response:
+    """The fund's grants, with other funders' published 360Giving grants beside them."""
+    ours = giving360.export_package(db)["grants"]
+    return render(request, "fund/grants.html", {"page_title": "Grants", "ours": ours,
+                                                "others": giving360.external_grants(db, limit=50)})
+
+
+@router.get("/fund/grants.json")
+def grants_json(db: Session = Depends(get_db)) -> Response:
+    """The fund's grants as a 360Giving 1.4.3 package (open data, CC BY 4.0)."""
+    pkg = giving360.export_package(db)
+    if not pkg["grants"]:
+        raise NotFound("No grants have been awarded yet.")
+    errors = giving360.validate(pkg)
+    if errors:  # never publish what does not validate
+        raise BoroughsError("The grants data did not validate: " + "; ".join(errors[:3]))
+    return JSONResponse(pkg, headers={"Content-Disposition": 'inline; filename="grants-360giving.json"'})
+
+
+# --- publishing to a catalogue -------------------------------------------------------------------
 
 def publish_client() -> httpx.Client | None:
     """The HTTP client the catalogues are reached with (None: each publisher makes its own). Tests replace it
@@ -65,11 +87,10 @@ def _publisher(backend: str, client: httpx.Client | None) -> Publisher:
 
 
 def _fund_body(user: User) -> int:
-    bodies = [m.organisation_id for m in user.memberships
-              if m.organisation.kind == OrgKind.FUND_BODY and can(user, "fund.publish", m.organisation_id)]
+    bodies = fund_bodies(user, "fund.publish")
     if not bodies:
         raise PermissionDenied("Only a fund manager can publish the fund's open data.")
-    return bodies[0]
+    return bodies[0].id
 
 
 def _page(request: Request, *, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
@@ -78,7 +99,7 @@ def _page(request: Request, *, values: dict[str, Any] | None = None, errors: dic
         "page_title": "Publish the fund's open data", "BACKENDS": BACKENDS, "DATASETS": DATASETS,
         "configured": configured(), "values": {**DEFAULTS, **(values or {})}, "errors": errors or {},
         "error": error, "result": result,
-    }, 422 if error or errors else 200)
+    }, status(error, errors))
 
 
 @router.get("/fund/publish")
@@ -89,11 +110,11 @@ def publish_page(request: Request, user: User = Depends(require_user)) -> Respon
 
 
 @router.post("/fund/publish")
-def publish(request: Request, form: FormData = Depends(form_data), db: Session = Depends(get_db),
+def publish(request: Request, form: Form = Depends(posted), db: Session = Depends(get_db),
             user: User = Depends(require_user), client: httpx.Client | None = Depends(publish_client)) -> Response:
     """Publish the fund's grants as open data."""
     body_id = _fund_body(user)
-    values = {k: v for k, v in form.multi_items() if k != "csrf_token" and isinstance(v, str)}
+    values = form
     backend, dataset = values.get("backend", ""), values.get("dataset", "grants")
     errors: dict[str, str] = {}
     ready = configured()

@@ -1,4 +1,4 @@
-"""Pages for setting up and changing a call, its strands and its criteria (issue 17).
+"""Setting up and changing a call, its strands and its criteria (issue 17).
 
 Every form lists all of its problems at once in the GOV.UK error summary, each linking to its field; the
 rules about what may change once proposals exist are the service's (``boroughs.fund.call_edit``).
@@ -12,31 +12,20 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
 
 from boroughs.core.errors import PermissionDenied, ValidationFailed
 from boroughs.core.models import User
 from boroughs.core.permissions import can
 from boroughs.fund import call_edit, calls
-from boroughs.fund import routes as base
 from boroughs.fund.call_edit import FormErrors
 from boroughs.fund.models import Call
-from boroughs.web.deps import form_data, get_db, require_user
+from boroughs.fund.routes._common import Form, attempt, done, go, posted, status
+from boroughs.fund.routes.calls import render_call, render_new_call
+from boroughs.fund.workflows import CALL
+from boroughs.web.deps import get_db, require_user
 from boroughs.web.templating import render
 
 router = APIRouter()
-
-base.DONE.update({
-    "call-saved": "The call's details were saved.",
-    "strand-saved": "The strand was saved.",
-    "strand-removed": "The strand was removed.",
-    "criterion-saved": "The criterion was saved.",
-    "criterion-removed": "The criterion was removed.",
-})
-
-
-def _fields(form: FormData) -> dict[str, Any]:
-    return {k: v for k, v in form.multi_items() if k != "csrf_token" and isinstance(v, str)}
 
 
 def _managed_call(db: Session, user: User, slug: str) -> Call:
@@ -46,16 +35,21 @@ def _managed_call(db: Session, user: User, slug: str) -> Call:
     return call
 
 
+def _problems(exc: Exception) -> dict[str, Any]:
+    """How a page shows a refusal: every field's problem (``FormErrors``) or the one reason."""
+    return {"errors": exc.errors} if isinstance(exc, FormErrors) else {"error": str(exc)}
+
+
 # --- a new call ----------------------------------------------------------------------------------
 
 @router.post("/fund/calls")
-def create_call(request: Request, form: FormData = Depends(form_data), db: Session = Depends(get_db),
+def create_call(request: Request, form: Form = Depends(posted), db: Session = Depends(get_db),
                 user: User = Depends(require_user)) -> Response:
     """Create a call."""
-    values = _fields(form)
+    values = form
     clean, errors = call_edit.call_form_errors(db, values)
     if errors:
-        return base._new_call_page(request, user, values=values, errors=errors)
+        return render_new_call(request, user, values=values, errors=errors)
     try:
         call = calls.create_call(
             db, user, fund_body_id=clean["fund_body_id"], slug=clean["slug"], title=clean["title"],
@@ -65,44 +59,37 @@ def create_call(request: Request, form: FormData = Depends(form_data), db: Sessi
         )
     except ValidationFailed as exc:
         db.rollback()
-        return base._new_call_page(request, user, str(exc), values)
-    return base._go(f"/fund/calls/{call.slug}", "created")
+        return render_new_call(request, user, str(exc), values)
+    return go(f"/fund/calls/{call.slug}", "created")
 
 
 # --- adding strands and criteria on the call's page -----------------------------------------------
 
+def _add(request: Request, db: Session, user: User, slug: str, values: dict[str, Any], *,
+         add: Callable[..., Any], values_key: str) -> Response:
+    """Add a strand or a criterion from the call's page: the page again with every problem, or back to it."""
+    call = calls.get_call(db, slug)
+
+    def again(exc: Exception) -> Response:
+        shown: dict[str, Any] = {**_problems(exc), values_key: values}
+        return render_call(request, db, slug, **shown)
+
+    return attempt(db, lambda: add(db, user, call, values), refused=(ValidationFailed,), again=again,
+                   url=f"/fund/calls/{slug}", done="created")
+
+
 @router.post("/fund/calls/{slug}/strands")
-def add_strand(request: Request, slug: str, form: FormData = Depends(form_data), db: Session = Depends(get_db),
+def add_strand(request: Request, slug: str, form: Form = Depends(posted), db: Session = Depends(get_db),
                user: User = Depends(require_user)) -> Response:
     """Add a strand (with its budget) to a call."""
-    values = _fields(form)
-    call = calls.get_call(db, slug)
-    try:
-        call_edit.add_strand(db, user, call, values)
-    except FormErrors as exc:
-        db.rollback()
-        return base._call_page(request, db, slug, errors=exc.errors, strand_values=values)
-    except ValidationFailed as exc:
-        db.rollback()
-        return base._call_page(request, db, slug, str(exc), strand_values=values)
-    return base._go(f"/fund/calls/{slug}", "created")
+    return _add(request, db, user, slug, form, add=call_edit.add_strand, values_key="strand_values")
 
 
 @router.post("/fund/calls/{slug}/criteria")
-def add_criterion(request: Request, slug: str, form: FormData = Depends(form_data), db: Session = Depends(get_db),
+def add_criterion(request: Request, slug: str, form: Form = Depends(posted), db: Session = Depends(get_db),
                   user: User = Depends(require_user)) -> Response:
     """Add an assessment criterion to a call."""
-    values = _fields(form)
-    call = calls.get_call(db, slug)
-    try:
-        call_edit.add_criterion(db, user, call, values)
-    except FormErrors as exc:
-        db.rollback()
-        return base._call_page(request, db, slug, errors=exc.errors, criterion_values=values)
-    except ValidationFailed as exc:
-        db.rollback()
-        return base._call_page(request, db, slug, str(exc), criterion_values=values)
-    return base._go(f"/fund/calls/{slug}", "created")
+    return _add(request, db, user, slug, form, add=call_edit.add_criterion, values_key="criterion_values")
 
 
 # --- the edit page -------------------------------------------------------------------------------
@@ -123,9 +110,9 @@ def _edit_page(request: Request, db: Session, user: User, slug: str, *, error: s
         "details_editable": call.phase in call_edit.DETAIL_PHASES,
         "rubric_editable": call.phase in call_edit.RUBRIC_PHASES,
         "strands_editable": call.phase in call_edit.STRAND_PHASES,
-        "submitted": call_edit._has_submitted(db, call), "CALL": base.CALL,
-        "error": error, "errors": errors or {}, "done": base._done(request),
-    }, 422 if error or errors else 200)
+        "submitted": call_edit.has_submitted(db, call), "CALL": CALL,
+        "error": error, "errors": errors or {}, "done": done(request),
+    }, status(error, errors))
 
 
 @router.get("/fund/calls/{slug}/edit")
@@ -136,20 +123,14 @@ def edit_call(request: Request, slug: str, db: Session = Depends(get_db),
 
 
 @router.post("/fund/calls/{slug}/edit")
-def save_call(request: Request, slug: str, form: FormData = Depends(form_data), db: Session = Depends(get_db),
+def save_call(request: Request, slug: str, form: Form = Depends(posted), db: Session = Depends(get_db),
               user: User = Depends(require_user)) -> Response:
     """Save a call's changes."""
-    values = _fields(form)
+    values = form
     call = _managed_call(db, user, slug)
-    try:
-        call_edit.edit_call(db, user, call, values)
-    except FormErrors as exc:
-        db.rollback()
-        return _edit_page(request, db, user, slug, errors=exc.errors, values=values)
-    except ValidationFailed as exc:
-        db.rollback()
-        return _edit_page(request, db, user, slug, error=str(exc), values=values)
-    return base._go(f"/fund/calls/{slug}/edit", "call-saved")
+    return attempt(db, lambda: call_edit.edit_call(db, user, call, values), refused=(ValidationFailed,),
+                   again=lambda exc: _edit_page(request, db, user, slug, **_problems(exc), values=values),
+                   url=f"/fund/calls/{slug}/edit", done="call-saved")
 
 
 # --- one strand, one criterion ---------------------------------------------------------------------
@@ -169,7 +150,7 @@ def _strand_page(request: Request, db: Session, user: User, slug: str, strand_id
         "proposals": call_edit.strand_proposals(db, strand),
         "others": sum(s.budget for s in call.strands if s is not strand),
         "error": error, "errors": errors or {},
-    }, 422 if error or errors else 200)
+    }, status(error, errors))
 
 
 @router.get("/fund/calls/{slug}/strands/{strand_id}/edit")
@@ -183,39 +164,30 @@ def _save(request: Request, db: Session, user: User, slug: str, item_id: int, va
           get: Callable[..., Any], update: Callable[..., Any], page: Callable[..., Response], done: str) -> Response:
     """Save a strand's or a criterion's form: the same page again with every problem, or back to the call."""
     item = get(db, _managed_call(db, user, slug), item_id)
-    try:
-        update(db, user, item, values)
-    except FormErrors as exc:
-        db.rollback()
-        return page(request, db, user, slug, item_id, errors=exc.errors, values=values)
-    except ValidationFailed as exc:
-        db.rollback()
-        return page(request, db, user, slug, item_id, error=str(exc), values=values)
-    return base._go(f"/fund/calls/{slug}/edit", done)
+    return attempt(db, lambda: update(db, user, item, values), refused=(ValidationFailed,),
+                   again=lambda exc: page(request, db, user, slug, item_id, **_problems(exc), values=values),
+                   url=f"/fund/calls/{slug}/edit", done=done)
 
 
 def _remove(request: Request, db: Session, user: User, slug: str, item_id: int, *, get: Callable[..., Any],
             remove: Callable[..., Any], done: str) -> Response:
     """Remove a strand or a criterion, or say on the call's edit page why it cannot go."""
     item = get(db, _managed_call(db, user, slug), item_id)
-    try:
-        remove(db, user, item)
-    except ValidationFailed as exc:
-        db.rollback()
-        return _edit_page(request, db, user, slug, error=str(exc))
-    return base._go(f"/fund/calls/{slug}/edit", done)
+    return attempt(db, lambda: remove(db, user, item), refused=(ValidationFailed,),
+                   again=lambda exc: _edit_page(request, db, user, slug, error=str(exc)),
+                   url=f"/fund/calls/{slug}/edit", done=done)
 
 
 @router.post("/fund/calls/{slug}/strands/{strand_id}/edit")
-def save_strand(request: Request, slug: str, strand_id: int, form: FormData = Depends(form_data),
+def save_strand(request: Request, slug: str, strand_id: int, form: Form = Depends(posted),
                 db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
     """Save a call's strand."""
-    return _save(request, db, user, slug, strand_id, _fields(form), get=call_edit.get_strand,
+    return _save(request, db, user, slug, strand_id, form, get=call_edit.get_strand,
                  update=call_edit.update_strand, page=_strand_page, done="strand-saved")
 
 
 @router.post("/fund/calls/{slug}/strands/{strand_id}/remove")
-def remove_strand(request: Request, slug: str, strand_id: int, form: FormData = Depends(form_data),
+def remove_strand(request: Request, slug: str, strand_id: int, form: Form = Depends(posted),
                   db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
     """Remove a strand from a call."""
     return _remove(request, db, user, slug, strand_id, get=call_edit.get_strand, remove=call_edit.remove_strand,
@@ -232,9 +204,9 @@ def _criterion_page(request: Request, db: Session, user: User, slug: str, criter
         data.update({k: v for k, v in values.items() if k in data})
     return render(request, "fund/criterion_edit.html", {
         "page_title": f"Change the criterion {crit.title}", "call": call, "crit": crit, "data": data,
-        "submitted": call_edit._has_submitted(db, call), "editable": call.phase in call_edit.RUBRIC_PHASES,
+        "submitted": call_edit.has_submitted(db, call), "editable": call.phase in call_edit.RUBRIC_PHASES,
         "error": error, "errors": errors or {},
-    }, 422 if error or errors else 200)
+    }, status(error, errors))
 
 
 @router.get("/fund/calls/{slug}/criteria/{criterion_id}/edit")
@@ -245,15 +217,15 @@ def edit_criterion(request: Request, slug: str, criterion_id: int, db: Session =
 
 
 @router.post("/fund/calls/{slug}/criteria/{criterion_id}/edit")
-def save_criterion(request: Request, slug: str, criterion_id: int, form: FormData = Depends(form_data),
+def save_criterion(request: Request, slug: str, criterion_id: int, form: Form = Depends(posted),
                    db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
     """Save a call's criterion."""
-    return _save(request, db, user, slug, criterion_id, _fields(form), get=call_edit.get_criterion,
+    return _save(request, db, user, slug, criterion_id, form, get=call_edit.get_criterion,
                  update=call_edit.update_criterion, page=_criterion_page, done="criterion-saved")
 
 
 @router.post("/fund/calls/{slug}/criteria/{criterion_id}/remove")
-def remove_criterion(request: Request, slug: str, criterion_id: int, form: FormData = Depends(form_data),
+def remove_criterion(request: Request, slug: str, criterion_id: int, form: Form = Depends(posted),
                      db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
     """Remove a criterion from a call."""
     return _remove(request, db, user, slug, criterion_id, get=call_edit.get_criterion,
