@@ -109,7 +109,7 @@ def _last_line(path: Path) -> dict[str, object] | None:
 
 def write_checkpoint(engine: Engine, *, force: bool = False) -> Checkpoint | None:
     """Append a checkpoint of the trail's current head (nothing when the head has not moved, unless ``force``)."""
-    from boroughs.core.audit import audit_key
+    from boroughs.core.audit_key import audit_key
 
     key = audit_key()
     path = checkpoint_path()

@@ -44,6 +44,10 @@ def common_passwords() -> frozenset[str]:
     data = resources.files("boroughs.core.resources").joinpath("common-passwords.txt.gz").read_bytes()
     return frozenset(gzip.decompress(data).decode().split())
 
+# The demo accounts' password, published in the README: refused for every other account.
+DEMO_PASSWORD = "demo-password-for-boroughs"
+
+
 
 MAX_PASSWORD_LENGTH = 128  # long enough for any passphrase; stops a huge one costing the server
 MIN_ZXCVBN_SCORE = 3  # zxcvbn's "safely unguessable" (about 10^8 guesses or more)
@@ -51,8 +55,6 @@ DEPLOYMENT_WORDS = ("boroughs", "london", "council", "borough")
 
 
 def _published_passwords() -> set[str]:
-    from boroughs.core.demo import DEMO_PASSWORD
-
     return {DEMO_PASSWORD}
 
 
@@ -109,8 +111,6 @@ def hash_password(password: str, *, email: str = "", name: str = "", extra_words
 def hash_demo_password() -> str:
     """The demo accounts' hash of the published demo password (only ``boroughs.core.demo`` uses this; the
     demo seed refuses to run outside demo mode). Every other new password equal to it is refused."""
-    from boroughs.core.demo import DEMO_PASSWORD
-
     return _hasher.hash(DEMO_PASSWORD)
 
 

@@ -18,8 +18,6 @@ from boroughs.core.datasets import slugify
 from boroughs.core.models import Organisation, OrgKind, Role, User
 from boroughs.core.organisations import add_membership, create_organisation, create_user
 
-DEMO_PASSWORD = "demo-password-for-boroughs"
-
 # Two VCS organisations: fictional names, clearly labelled as demo organisations.
 VCS_ORGS = [
     ("Eastside Community Food Network (demo)", "1000001", "eastside-food"),

@@ -18,8 +18,8 @@ ANALYST = "analyst@newham.demo.boroughs.test"
 
 @pytest.fixture(scope="module")
 def seeded(live_server):
+    from boroughs.support.demo.rules import seed_demo_rules
     from boroughs.support.entitlements.demo import seed_demo_entitlements
-    from boroughs.support.rules.demo import seed_demo_rules
 
     with session_scope(live_server.engine) as db:
         seed_demo_rules(db, residents=1500)

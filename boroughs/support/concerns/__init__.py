@@ -2,5 +2,6 @@
 concern about a resident into the council's queue. ``service`` holds the rules, ``routes`` the pages."""
 
 from boroughs.support.concerns import permissions as _permissions  # registers the actions
+from boroughs.support.concerns import subject_access as _subject_access  # its section of subject access
 
-assert _permissions
+assert _permissions and _subject_access

@@ -22,6 +22,7 @@ from boroughs.core.errors import NotFound, ValidationFailed
 from boroughs.core.models import User
 from boroughs.support.entitlements import service
 from boroughs.support.entitlements.models import EntitlementEstimate, EntitlementOutcome
+from boroughs.support.outreach import atrs
 from boroughs.support.outreach import service as outreach
 from boroughs.support.outreach.models import OutreachCase
 
@@ -233,9 +234,9 @@ def fairness(db: Session, organisation_id: int, as_of: dt.date | None = None) ->
     import pandas as pd
 
     from boroughs.support.entitlements.rates import for_date
+    from boroughs.support.outreach.fairness import MIN_GROUP, disparity_table
     from boroughs.support.records.models import Resident
     from boroughs.support.rules import engine as rl
-    from boroughs.support.rules.fairness import MIN_GROUP, disparity_table
     from boroughs.support.rules.service import opted_out_ids
 
     when = as_of or dt.date.today()
@@ -298,3 +299,6 @@ def atrs_entries(db: Session, organisation_id: int) -> dict[str, Any]:
                     "data sharing agreement's purpose allows (contact details and the reason), never the "
                     "means-test figures."),
     }
+
+
+atrs.COMPANIONS["benefit_take_up"] = atrs_entries  # described in the council's ATRS record

@@ -9,7 +9,7 @@ resident's facts down to the allowed fields.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -252,11 +252,14 @@ def record_consent(db: Session, *, council_id: int, resident_id: int, agreement_
     return c
 
 
+# What relies on a consent stops when it is withdrawn: support/referrals adds the function that stops open
+# referrals made under it ((session, consent, actor) -> how many stopped). Governance knows no referral.
+ON_CONSENT_WITHDRAWN: list[Callable[[Session, Consent, Any], int]] = []
+
+
 def withdraw_consent(db: Session, c: Consent, actor: Any, note: str = "") -> int:
     """Withdraw consent: no further sharing under it, and open referrals relying on it stop at once
     (their shared data is removed from the recipient's view). Returns how many referrals were stopped."""
-    from boroughs.support.referrals import service as _referral
-
     if c.withdrawn_at is not None:
         return 0
     c.withdrawn_at = utcnow()
@@ -265,7 +268,7 @@ def withdraw_consent(db: Session, c: Consent, actor: Any, note: str = "") -> int
     audit.record(db, "support.consent.withdraw", actor=actor, organisation_id=c.council_id,
                  object_type="consent", object_id=c.id, purpose="resident withdrew consent",
                  detail={"resident_id": c.resident_id})
-    return _referral.stop_for_consent(db, c, actor)
+    return sum(stop(db, c, actor) for stop in ON_CONSENT_WITHDRAWN)
 
 
 # ----------------------------------------------------------------------------------------- the gate
@@ -325,3 +328,24 @@ def permit_still_valid(db: Session, *, council_id: int, resident_id: int, agreem
 def minimise(facts: dict[str, Any], permit: Permit) -> dict[str, Any]:
     """Only the fields the purpose allows, in the catalogue's order; absent values are left out."""
     return {f: facts[f] for f in permit.fields if facts.get(f) not in (None, "", [])}
+
+
+@dataclass(frozen=True)
+class RetentionTerm:
+    """How long data shared for an agreement's purpose is kept, and what happens then."""
+
+    agreement_id: int
+    agreement_reference: str
+    retention_days: int
+    action: str  # "anonymise" or "delete"
+
+
+def retention_terms(db: Session) -> dict[tuple[int, str], RetentionTerm]:
+    """Every agreement purpose's retention, by (agreement id, purpose key)."""
+    agreements = {a.id: a for a in db.scalars(select(Agreement))}
+    out = {}
+    for p in db.scalars(select(AgreementPurpose)):
+        a = agreements.get(p.agreement_id)
+        if a is not None:
+            out[(p.agreement_id, p.key)] = RetentionTerm(a.id, a.reference, p.retention_days, a.retention_action)
+    return out

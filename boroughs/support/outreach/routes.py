@@ -5,6 +5,7 @@ are audited with their purpose."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,6 +19,7 @@ from boroughs.core import audit, permissions
 from boroughs.core.errors import NotFound, ValidationFailed
 from boroughs.core.models import Organisation, User
 from boroughs.support.outreach import evaluation as evaluation_mod
+from boroughs.support.outreach import fairness as fairness_mod
 from boroughs.support.outreach import permissions as outreach_permissions
 from boroughs.support.outreach import service as outreach
 from boroughs.support.rules import engine as rl
@@ -106,7 +108,6 @@ def _render_case(request: Request, db: Session, org: Organisation, user: User, c
                  status_code: int = 200) -> Response:
     """The case page; on a form error it is shown again with a GOV.UK error summary and what was entered."""
     from boroughs.support.records.models import Resident
-    from boroughs.support.referrals import service as referral_mod
 
     resident = db.get(Resident, case.resident_id)
     flags = rules_service.flags_of_resident(db, org.id, case.resident_id)
@@ -118,7 +119,7 @@ def _render_case(request: Request, db: Session, org: Organisation, user: User, c
         {case.assigned_to_id, *(c.by_user_id for c in case.contacts), *(n.by_user_id for n in case.notes),
          *(a.to_user_id for a in case.assignments)} - {None})))}
     details = outreach.contact_details(db, case.resident_id)
-    referrals = referral_mod.referrals_for_case(db, org.id, case.id, case.resident_id)
+    referrals = outreach.case_referrals(db, org.id, case.id, case.resident_id)
     audit.record(db, "support.outreach.case_view", actor=user, organisation_id=org.id, object_type="outreach_case",
                  object_id=case.id, purpose="preventative outreach: work the case")
     db.commit()  # release the audit chain's lock before rendering
@@ -130,8 +131,7 @@ def _render_case(request: Request, db: Session, org: Organisation, user: User, c
         channels=outreach.CHANNELS, outcomes=outreach.OUTCOMES, needs=outreach.NEEDS, levels=outreach.NEED_LEVELS,
         reasons=outreach.CLOSING_REASONS, statuses=outreach.STATUSES, sources=rules_service.OPT_OUT_SOURCES,
         current_needs={n.need: n for n in case.needs}, today=dt.date.today().isoformat(),
-        details=details, referrals=referrals, referral_statuses=referral_mod.STATUS_LABELS,
-        referral_outcomes=referral_mod.OUTCOMES, errors=errors or {}, values=values or {},
+        details=details, referrals=referrals, errors=errors or {}, values=values or {},
         may_see_resident=permissions.can(user, "support.resident.view", org.id)), status_code)
 
 
@@ -222,3 +222,44 @@ def evaluation_csv(slug: str, db: Session = Depends(get_db), user: User = Depend
     result = evaluation_mod.evaluate_rules(db, org.id)
     return PlainTextResponse(evaluation_mod.evaluation_csv(result), media_type="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{org.slug}-rule-evaluation.csv"'})
+
+
+# --------------------------------------------------------------------------------------------------------
+# fairness
+
+
+@router.get("/support/{slug}/fairness")
+def fairness(request: Request, slug: str, rule: str = "", db: Session = Depends(get_db),
+             user: User = Depends(require_user)) -> Response:
+    """The fairness monitor: who the rules flag, by protected characteristic."""
+    org = _council(db, slug, user, "support.fairness.view")
+    try:
+        report = fairness_mod.fairness_report(db, org.id, rule_id=rule or None)
+    except ValidationFailed as exc:
+        return render(request, "support/fairness_monitor.html", _ctx(org, user, report=None, message=str(exc)))
+    return render(request, "support/fairness_monitor.html", _ctx(org, user, report=report, rule=rule,
+                                                                 group_labels=rl.GROUP_LABELS, message=None))
+
+
+@router.get("/support/{slug}/fairness.csv")
+def fairness_csv(slug: str, rule: str = "", db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """The fairness report as CSV."""
+    org = _council(db, slug, user, "support.fairness.view")
+    report = fairness_mod.fairness_report(db, org.id, rule_id=rule or None)
+    return PlainTextResponse(fairness_mod.report_csv(report), media_type="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{org.slug}-fairness.csv"'})
+
+
+@router.get("/support/{slug}/fairness/atrs.{fmt}")
+def atrs(slug: str, fmt: str, db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """The rules' Algorithmic Transparency Recording Standard record (``json`` or ``md``)."""
+    org = _council(db, slug, user, "support.fairness.view")
+    report = fairness_mod.fairness_report(db, org.id)
+    record = fairness_mod.atrs_record(db, org.id, report=report)
+    if fmt == "json":
+        return PlainTextResponse(json.dumps(record, indent=2), media_type="application/json", headers={
+            "Content-Disposition": f'attachment; filename="{org.slug}-atrs-draft.json"'})
+    if fmt == "md":
+        return PlainTextResponse(fairness_mod.atrs_markdown(record), media_type="text/markdown", headers={
+            "Content-Disposition": f'attachment; filename="{org.slug}-atrs-draft.md"'})
+    raise NotFound("Choose json or md.")

@@ -14,6 +14,7 @@ Public API for other support modules (referrals, issue 7, start from an outreach
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +35,7 @@ from boroughs.support.outreach.models import (
 )
 from boroughs.support.outreach.notify import NotificationBackend, NotifyError
 from boroughs.support.records.needs import NEEDS
+from boroughs.support.rules import service as rules_service
 from boroughs.support.rules.engine import SEVERITY_RANK
 from boroughs.support.rules.models import FlagRecord, FlagRun
 
@@ -73,8 +75,6 @@ def priority_of(severity: str, n_rules: int) -> int:
 
 def open_cases_from_run(db: Session, run: FlagRun, user: User | None = None) -> int:
     """One open case per flagged resident: new flags join a resident's open case (raising its priority)."""
-    from boroughs.support.rules.service import opted_out_ids
-
     flags = db.execute(select(FlagRecord.resident_id, FlagRecord.rule_id, FlagRecord.severity)
                        .where(FlagRecord.run_id == run.id)).all()
     if not flags:
@@ -84,7 +84,7 @@ def open_cases_from_run(db: Session, run: FlagRun, user: User | None = None) -> 
         rules, best = by_res.get(rid, (set(), "low"))
         rules.add(rule_id)
         by_res[rid] = (rules, sev if SEVERITY_RANK[sev] > SEVERITY_RANK[best] else best)
-    opted = opted_out_ids(db, run.organisation_id)
+    opted = rules_service.opted_out_ids(db, run.organisation_id)
     existing = {c.resident_id: c for c in db.scalars(
         select(OutreachCase).where(OutreachCase.organisation_id == run.organisation_id,
                                    OutreachCase.status != "closed"))}
@@ -419,3 +419,18 @@ def close_for_opt_out(db: Session, organisation_id: int, resident_id: int, user:
         c.closed_at = utcnow()
         c.closed_by_id = user.id if user else None
     return len(cases)
+
+
+# Referrals made from a case are shown on it. support/referrals adds the function that lists them (it
+# builds on outreach, not the other way round): (session, council id, case id, resident id) -> rows with
+# ``reference``, ``service``, ``organisation``, ``status_label``, ``outcome_label``, ``outcome_note``, dates.
+CASE_REFERRALS: list[Callable[[Session, int, int, int], list[Any]]] = []
+
+
+def case_referrals(db: Session, organisation_id: int, case_id: int, resident_id: int) -> list[Any]:
+    return [row for listing in CASE_REFERRALS for row in listing(db, organisation_id, case_id, resident_id)]
+
+
+# Outreach acts on the rules: a run opens cases, an objection to profiling closes them.
+rules_service.AFTER_RUN.append(open_cases_from_run)
+rules_service.AFTER_OPT_OUT.append(close_for_opt_out)

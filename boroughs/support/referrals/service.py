@@ -35,6 +35,7 @@ from boroughs.support.directory.models import DirService
 from boroughs.support.directory.service import get_service, needs, owner_of, service_needs
 from boroughs.support.governance import service as governance
 from boroughs.support.governance.models import Agreement, Consent
+from boroughs.support.outreach import service as outreach_service
 from boroughs.support.referrals import messages as referral_messages
 from boroughs.support.referrals import permissions as referral_permissions  # noqa: F401  (registers the actions)
 from boroughs.support.referrals.models import Referral, ReferralBatch, ReferralEvent, Share
@@ -552,6 +553,14 @@ class CaseReferral:
     sent_at: dt.datetime
     outcome_at: dt.datetime | None
 
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def outcome_label(self) -> str | None:
+        return OUTCOMES.get(self.outcome, self.outcome) if self.outcome else None
+
 
 def referrals_for_case(db: Session, council_id: int, case_id: int, resident_id: int) -> list[CaseReferral]:
     """The referrals made from this outreach case (or, when sent without a case, for its resident), newest
@@ -567,3 +576,8 @@ def referrals_for_case(db: Session, council_id: int, case_id: int, resident_id: 
     ).all()
     return [CaseReferral(r.id, r.reference, service, org, r.status, r.outcome, r.outcome_note, r.sent_at,
                          r.outcome_at) for r, service, org in rows]
+
+
+# The outreach case page lists the referrals made from the case (outreach knows nothing of referrals).
+outreach_service.CASE_REFERRALS.append(referrals_for_case)
+governance.ON_CONSENT_WITHDRAWN.append(stop_for_consent)  # open referrals stop when consent is withdrawn

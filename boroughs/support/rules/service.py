@@ -10,6 +10,7 @@ residents, cannot be submitted or approved: the message says which rule and why.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, insert, select
@@ -21,6 +22,12 @@ from boroughs.core.errors import NotFound, ValidationFailed
 from boroughs.core.models import Organisation, User
 from boroughs.support.rules import engine as rl
 from boroughs.support.rules.models import FlagRecord, FlagRun, OptOut, RuleSetVersion, RuleStatus
+
+# What follows a run or an objection is up to the parts that use the flags: outreach opens cases from a run
+# and closes a resident's open cases when they object (``boroughs.support.outreach`` connects both when it is
+# imported, and importing the support area imports every part). The rules know none of them.
+AFTER_RUN: list[Callable[[Session, FlagRun, User | None], object]] = []
+AFTER_OPT_OUT: list[Callable[[Session, int, int, User | None], object]] = []
 
 OPT_OUT_SOURCES = {"phone": "Phone call", "letter": "Letter", "email": "Email", "in_person": "In person",
                    "online_form": "Online form", "advocate": "Through an advocate or representative"}
@@ -216,10 +223,8 @@ def record_opt_out(db: Session, organisation_id: int, resident_id: int, *, objec
                  note=note, recorded_by_id=user.id if user else None)
     db.add(row)
     db.flush()
-    # flags already raised are withdrawn from worklists: open cases close with the reason
-    from boroughs.support.outreach.service import close_for_opt_out
-
-    close_for_opt_out(db, organisation_id, resident_id, user)
+    for listener in AFTER_OPT_OUT:  # flags already raised are withdrawn from worklists
+        listener(db, organisation_id, resident_id, user)
     audit.record(db, "support.optout.record", actor=user, organisation_id=organisation_id,
                  object_type="resident", object_id=resident_id, purpose="record an objection to profiling",
                  detail={"source": source, "objected_on": objected_on.isoformat()})
@@ -256,7 +261,8 @@ def evaluate_live(db: Session, organisation_id: int, *, frames: rl.Frames | None
 
 def run_flags(db: Session, organisation_id: int, user: User | None = None, *, frames: rl.Frames | None = None,
               as_of: dt.date | None = None, open_cases: bool = True) -> FlagRun:
-    """Evaluate the live rules, store the run and its flags, and (by default) open outreach cases."""
+    """Evaluate the live rules, store the run and its flags, and (by default, ``open_cases``) tell the parts
+    that act on flags (outreach opens cases)."""
     v, ev = evaluate_live(db, organisation_id, frames=frames, as_of=as_of)
     run = FlagRun(organisation_id=organisation_id, rule_set_id=v.id, as_of=ev.as_of, residents=ev.residents,
                   opted_out=ev.opted_out, flags=len(ev.flags), per_rule=ev.per_rule, seconds=ev.seconds,
@@ -272,9 +278,8 @@ def run_flags(db: Session, organisation_id: int, user: User | None = None, *, fr
                  object_id=run.id, purpose="evaluate the approved early-warning rules",
                  detail={"rule_set_version": v.version, "flags": len(rows), "as_of": ev.as_of.isoformat()})
     if open_cases:
-        from boroughs.support.outreach.service import open_cases_from_run
-
-        open_cases_from_run(db, run, user)
+        for listener in AFTER_RUN:
+            listener(db, run, user)
     return run
 
 

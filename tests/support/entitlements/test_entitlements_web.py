@@ -145,8 +145,8 @@ def test_the_atrs_record_describes_the_take_up_estimate_from_the_councils_state(
 
     from boroughs.core.models import Organisation
     from boroughs.support.entitlements import campaign
+    from boroughs.support.outreach import fairness
     from boroughs.support.rules import engine as rl
-    from boroughs.support.rules import fairness
     from boroughs.support.rules import service as rules_service
 
     _c, s = client

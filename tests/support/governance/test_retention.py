@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 
 from boroughs.core.db import utcnow
 from boroughs.support.governance.models import Agreement
-from boroughs.support.governance.retention import due, run_retention
+from boroughs.support.governance.retention import run_retention
 from boroughs.support.governance.subject_access import subject_access_export
 from boroughs.support.referrals import service as referral
 from boroughs.support.referrals.models import Referral, ReferralBatch, ReferralEvent, RetentionLog, Share
+from boroughs.support.referrals.retention import due
 
 from ..referral_factories import World, world
 

@@ -12,12 +12,11 @@ from sqlalchemy import func, select
 
 from boroughs.core.errors import PermissionDenied, ValidationFailed
 from boroughs.core.models import AuditEvent, Role
-from boroughs.support.outreach import evaluation
+from boroughs.support.outreach import evaluation, fairness
 from boroughs.support.outreach import service as outreach
 from boroughs.support.outreach.models import CaseAssignment, OutreachCase
 from boroughs.support.outreach.notify import LocalBackend
 from boroughs.support.rules import engine as rl
-from boroughs.support.rules import fairness
 from boroughs.support.rules import service as rules_service
 from boroughs.support.rules.data import frames_from_db, load_synth_into_db
 from boroughs.support.rules.models import FlagRecord, RuleStatus

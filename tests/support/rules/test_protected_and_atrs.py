@@ -13,8 +13,8 @@ import re
 import pytest
 
 from boroughs.support.governance.models import Agreement, AgreementParty
+from boroughs.support.outreach import fairness
 from boroughs.support.rules import engine as rl
-from boroughs.support.rules import fairness
 from boroughs.support.rules import service as rules_service
 from tests.support.outreach.test_outreach import borough_dir, world
 

@@ -5,7 +5,6 @@ objections to profiling and the fairness monitor with its ATRS draft. Every page
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,7 +18,6 @@ from boroughs.core import audit, permissions
 from boroughs.core.errors import NotFound, ValidationFailed
 from boroughs.core.models import Organisation, User
 from boroughs.support.rules import engine as rl
-from boroughs.support.rules import fairness as fairness_mod
 from boroughs.support.rules import permissions as rule_permissions
 from boroughs.support.rules import service as rules_service
 from boroughs.support.rules.models import OptOut, RuleStatus
@@ -207,44 +205,3 @@ def withdraw_opt_out(slug: str, oid: int, db: Session = Depends(get_db), user: U
     if row.withdrawn_on is None:
         rules_service.withdraw_opt_out(db, row, user)
     return see_other(f"/support/{org.slug}/opt-outs")
-
-
-# --------------------------------------------------------------------------------------------------------
-# fairness
-
-
-@router.get("/support/{slug}/fairness")
-def fairness(request: Request, slug: str, rule: str = "", db: Session = Depends(get_db),
-             user: User = Depends(require_user)) -> Response:
-    """The fairness monitor: who the rules flag, by protected characteristic."""
-    org = _council(db, slug, user, "support.fairness.view")
-    try:
-        report = fairness_mod.fairness_report(db, org.id, rule_id=rule or None)
-    except ValidationFailed as exc:
-        return render(request, "support/fairness_monitor.html", _ctx(org, user, report=None, message=str(exc)))
-    return render(request, "support/fairness_monitor.html", _ctx(org, user, report=report, rule=rule,
-                                                                 group_labels=rl.GROUP_LABELS, message=None))
-
-
-@router.get("/support/{slug}/fairness.csv")
-def fairness_csv(slug: str, rule: str = "", db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
-    """The fairness report as CSV."""
-    org = _council(db, slug, user, "support.fairness.view")
-    report = fairness_mod.fairness_report(db, org.id, rule_id=rule or None)
-    return PlainTextResponse(fairness_mod.report_csv(report), media_type="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{org.slug}-fairness.csv"'})
-
-
-@router.get("/support/{slug}/fairness/atrs.{fmt}")
-def atrs(slug: str, fmt: str, db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
-    """The rules' Algorithmic Transparency Recording Standard record (``json`` or ``md``)."""
-    org = _council(db, slug, user, "support.fairness.view")
-    report = fairness_mod.fairness_report(db, org.id)
-    record = fairness_mod.atrs_record(db, org.id, report=report)
-    if fmt == "json":
-        return PlainTextResponse(json.dumps(record, indent=2), media_type="application/json", headers={
-            "Content-Disposition": f'attachment; filename="{org.slug}-atrs-draft.json"'})
-    if fmt == "md":
-        return PlainTextResponse(fairness_mod.atrs_markdown(record), media_type="text/markdown", headers={
-            "Content-Disposition": f'attachment; filename="{org.slug}-atrs-draft.md"'})
-    raise NotFound("Choose json or md.")

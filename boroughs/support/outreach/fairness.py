@@ -102,7 +102,7 @@ def report_csv(report: dict[str, Any]) -> str:
 # Algorithmic Transparency Recording Standard
 
 
-# The ATRS record is generated from the system's own state in ``boroughs.support.rules.atrs`` (issue 17).
-from boroughs.support.rules.atrs import ATRS_NOTE, atrs_markdown, atrs_record  # noqa: E402
+# The ATRS record is generated from the system's own state in ``boroughs.support.outreach.atrs`` (issue 17).
+from boroughs.support.outreach.atrs import ATRS_NOTE, atrs_markdown, atrs_record  # noqa: E402
 
 __all__ = ["ATRS_NOTE", "atrs_markdown", "atrs_record", "disparity_table", "fairness_report", "report_csv"]

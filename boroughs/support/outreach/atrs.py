@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import statistics
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -27,6 +28,12 @@ ATRS_NOTE = ("Draft prepared by Boroughs from its own records. It follows the se
              "published by the Department for Science, Innovation and Technology). There is no official ATRS "
              "schema to validate it against: check it against the current template before publishing.")
 NOT_RECORDED = "not recorded in Boroughs: to complete"
+
+
+# Other algorithms the council's record describes beside the rules, each added by the part that runs it
+# (support/entitlements adds the benefit take-up estimate): key -> function of (session, council id)
+# returning {"model", "inputs", "sharing", "state", "fairness"}.
+COMPANIONS: dict[str, Callable[[Session, int], dict[str, Any]]] = {}
 
 
 def _runs(db: Session, organisation_id: int) -> dict[str, Any]:
@@ -131,9 +138,7 @@ def atrs_record(db: Session, organisation_id: int, *, report: dict[str, Any] | N
                     highlighted.append(f"{rl.GROUP_LABELS[col]} {it['group']}: flagged {it['ratio']:.2f} times the "
                                        f"borough rate ({it['flagged']} of {it['residents']})")
     in_force = [a for a in agreements if a["status"] == "in force"]
-    from boroughs.support.entitlements.campaign import atrs_entries
-
-    take_up = atrs_entries(db, organisation_id)
+    companions = {key: describe(db, organisation_id) for key, describe in COMPANIONS.items()}
     return {
         "status": "draft",
         "note": ATRS_NOTE,
@@ -178,15 +183,14 @@ def atrs_record(db: Session, organisation_id: int, *, report: dict[str, Any] | N
             "4_tool_specification": {
                 "system_architecture": "Declarative rules evaluated over linked council records (Boroughs).",
                 "models": rules,
-                "benefit_take_up_estimate": take_up["model"],
+                **{f"{key}_estimate": c["model"] for key, c in companions.items()},
                 "settings": {"largest share of residents one rule may flag": f"{rule_set.max_share:.0%}",
                              "disparity threshold": f"{rule_set.disparity_threshold:g}"},
             },
             "5_data_specification": {
                 "source_data": _inputs(db, organisation_id, sources),
                 "resident_attributes_used_by_rules": residents_fields or ["none"],
-                "benefit_take_up_inputs": take_up["inputs"],
-                "benefit_take_up_sharing": take_up["sharing"],
+                **{f"{key}_{part}": c[part] for key, c in companions.items() for part in ("inputs", "sharing")},
                 "data_linkage": "Probabilistic record linkage (Splink) with clerical review of uncertain pairs.",
                 "data_sharing_agreements": agreements or [{"reference": "none held", "title": "", "lawful_basis": "",
                                                            "status": "", "ends": "", "purposes": []}],
@@ -207,7 +211,7 @@ def atrs_record(db: Session, organisation_id: int, *, report: dict[str, Any] | N
                                 f"{len(in_force)} data sharing agreement(s) in force govern what is shared."],
                 "fairness_figures": figures or ["No fairness report was produced for this record."],
                 "fairness_findings": highlighted or ["No group passed the disparity threshold in the latest run."],
-                "benefit_take_up": [take_up["state"], *take_up["fairness"]],
+                **{key: [c["state"], *c["fairness"]] for key, c in companions.items()},
             },
         },
     }
