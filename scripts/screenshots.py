@@ -13,7 +13,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from boroughs.core.demo import DEMO_PASSWORD
+from boroughs.core.auth import DEMO_PASSWORD
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 SHOTS: list[tuple[str, str | None, str, str | None]] = [

@@ -27,8 +27,9 @@ import pytest
 import uvicorn
 from sqlalchemy import Engine
 
+from boroughs.core.auth import DEMO_PASSWORD
 from boroughs.core.db import make_engine, session_scope
-from boroughs.core.demo import DEMO_PASSWORD, seed_core
+from boroughs.core.demo import seed_core
 from boroughs.core.migrate import upgrade
 from tests.conftest import skip_or_fail
 

@@ -18,7 +18,8 @@ import boroughs.fund
 import boroughs.support  # noqa: F401  (registers the support area's names)
 from boroughs.app import create_app
 from boroughs.core import audit, audit_view
-from boroughs.core.demo import DEMO_PASSWORD, seed_core
+from boroughs.core.auth import DEMO_PASSWORD
+from boroughs.core.demo import seed_core
 from boroughs.core.models import Area, AuditEvent, Organisation, User
 from boroughs.fund._london import BOROUGHS
 from boroughs.fund.demo import seed_demo

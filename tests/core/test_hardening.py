@@ -14,8 +14,8 @@ from sqlalchemy import select, text
 from boroughs.app import create_app
 from boroughs.config import reset_settings
 from boroughs.core import auth
+from boroughs.core.auth import DEMO_PASSWORD
 from boroughs.core.csv_safety import safe_cell, safe_frame, safe_row
-from boroughs.core.demo import DEMO_PASSWORD
 from boroughs.core.errors import ValidationFailed
 from boroughs.core.models import User
 from tests.core.test_web import client, csrf, sign_in  # noqa: F401  (fixture)

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from boroughs.app import create_app
 from boroughs.core import geography
-from boroughs.core.demo import DEMO_PASSWORD, seed_core
+from boroughs.core.auth import DEMO_PASSWORD
+from boroughs.core.demo import seed_core
 from boroughs.core.models import AuditEvent, Invitation, LoginSession, Membership, Organisation, User
 from boroughs.web.deps import SESSION_COOKIE
 

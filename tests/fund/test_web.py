@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from boroughs.app import create_app
 from boroughs.core import geography
-from boroughs.core.demo import DEMO_PASSWORD, seed_core
+from boroughs.core.auth import DEMO_PASSWORD
+from boroughs.core.demo import seed_core
 from boroughs.core.models import Area
 from boroughs.fund._london import BOROUGHS
 from boroughs.fund.demo import seed_demo

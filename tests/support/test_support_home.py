@@ -9,7 +9,8 @@ from fastapi.testclient import TestClient
 
 from boroughs.app import create_app
 from boroughs.core import geography
-from boroughs.core.demo import DEMO_PASSWORD, seed_core
+from boroughs.core.auth import DEMO_PASSWORD
+from boroughs.core.demo import seed_core
 
 
 @pytest.fixture

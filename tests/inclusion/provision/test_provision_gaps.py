@@ -204,7 +204,7 @@ def _csrf(client: TestClient, path: str) -> str:
 
 
 def test_a_council_analyst_imports_sites_on_the_web_whole_or_not_at_all(client: TestClient) -> None:
-    from boroughs.core.demo import DEMO_PASSWORD
+    from boroughs.core.auth import DEMO_PASSWORD
 
     assert client.get("/map/provision", follow_redirects=False).status_code == 303  # sign in first
     r = client.post("/sign-in", data={"email": "officer@hackney.demo.boroughs.test", "password": DEMO_PASSWORD,

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from boroughs.app import create_app
-from boroughs.core.demo import DEMO_PASSWORD
+from boroughs.core.auth import DEMO_PASSWORD
 from boroughs.core.models import AuditEvent, Role
 from boroughs.support.concerns.models import Concern
 from tests.support.referral_factories import World, _user, world

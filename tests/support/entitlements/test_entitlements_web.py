@@ -12,8 +12,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from boroughs.app import create_app
-from boroughs.core.auth import hash_demo_password
-from boroughs.core.demo import DEMO_PASSWORD
+from boroughs.core.auth import DEMO_PASSWORD, hash_demo_password
 from boroughs.core.models import AuditEvent, Role, User
 from boroughs.support.entitlements.models import EntitlementEstimate, EntitlementOutcome
 from boroughs.support.outreach.models import OutreachCase

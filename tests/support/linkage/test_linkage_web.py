@@ -12,8 +12,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
 from boroughs.app import create_app
+from boroughs.core.auth import DEMO_PASSWORD
 from boroughs.core.db import session_scope
-from boroughs.core.demo import DEMO_PASSWORD, seed_core
+from boroughs.core.demo import seed_core
 from boroughs.core.models import AuditEvent, Organisation
 from boroughs.support.linkage.residents import link_council, review_queue
 from boroughs.support.records.ingest import import_dataset

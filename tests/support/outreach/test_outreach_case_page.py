@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from boroughs.app import create_app
-from boroughs.core.demo import DEMO_PASSWORD
+from boroughs.core.auth import DEMO_PASSWORD
 from boroughs.support.outreach.models import ContactAttempt, OutreachCase
 from boroughs.support.referrals import service as referral
 from tests.support.referral_factories import World, world

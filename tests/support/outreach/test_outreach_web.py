@@ -12,8 +12,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from boroughs.app import create_app
-from boroughs.core.auth import hash_demo_password
-from boroughs.core.demo import DEMO_PASSWORD
+from boroughs.core.auth import DEMO_PASSWORD, hash_demo_password
 from boroughs.core.models import AuditEvent, Role
 from boroughs.support.outreach.models import OutreachCase
 from boroughs.support.records.models import Resident

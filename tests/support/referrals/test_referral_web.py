@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from boroughs.app import create_app
-from boroughs.core.demo import DEMO_PASSWORD
+from boroughs.core.auth import DEMO_PASSWORD
 from boroughs.core.models import AuditEvent
 from boroughs.support.governance import service as governance
 from boroughs.support.governance.models import Agreement
