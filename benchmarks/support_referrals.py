@@ -47,7 +47,7 @@ def seed(engine: Any, referrals: int, rng: random.Random) -> dict[str, Any]:
     from boroughs.support.directory.models import DirService
     from boroughs.support.governance.models import Agreement
     from boroughs.support.records.models import Resident
-    from boroughs.support.referrals.demo import seed_demo_referrals
+    from boroughs.support.demo.referrals import seed_demo_referrals
     from boroughs.support.referrals.models import Referral, ReferralBatch, ReferralEvent
 
     first = ["Amina", "Oluwaseun", "Priya", "Tomasz", "Grace", "Mohammed", "Chen", "Fatima", "Jack", "Aisha"]

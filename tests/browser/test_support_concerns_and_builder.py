@@ -21,8 +21,8 @@ CASEWORKER = "caseworker@eastside-food.demo.boroughs.test"
 @pytest.fixture(scope="module")
 def seeded(live_server):
     from boroughs.support.demo.activity import seed_demo_activity
+    from boroughs.support.demo.referrals import seed_demo_referrals
     from boroughs.support.demo.rules import seed_demo_rules
-    from boroughs.support.referrals.demo import seed_demo_referrals
 
     with session_scope(live_server.engine) as db:
         seed_demo_rules(db, residents=1500)

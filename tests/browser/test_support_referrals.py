@@ -33,9 +33,9 @@ def _shot(page: Any, name: str) -> None:
 def referral_demo(live_server: Any) -> dict[str, int]:
     """Idempotently: the demo services and agreements, a SYNTHETIC Newham resident and an outreach case with
     assessed needs, assigned to the demo officer."""
+    from boroughs.support.demo.referrals import seed_demo_referrals
     from boroughs.support.outreach.models import CaseNeed, OutreachCase
     from boroughs.support.records.models import Resident
-    from boroughs.support.referrals.demo import seed_demo_referrals
     from tests.support.referral_factories import resident
 
     with session_scope(live_server.engine) as db:

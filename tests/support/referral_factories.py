@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from boroughs.core.auth import hash_demo_password
 from boroughs.core.models import Organisation, OrgKind, Role, User
 from boroughs.core.organisations import add_membership, create_organisation, create_user
+from boroughs.support.demo.referrals import seed_demo_referrals
 from boroughs.support.directory.models import DirService
 from boroughs.support.records.models import ImportBatch, Resident, ResidentRecord, SourceRecord
-from boroughs.support.referrals.demo import seed_demo_referrals
 
 
 @dataclass

@@ -7,12 +7,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import Integer, func, select
 from sqlalchemy.orm import Session
 
 from boroughs.inclusion.map.index import MapIndex
 from boroughs.inclusion.map.profile import finite, format_value, ward_name
 from boroughs.inclusion.provision import gaps, reach
-from boroughs.inclusion.provision.models import KINDS
+from boroughs.inclusion.provision.models import KINDS, Provision
+
+__all__ = ["KINDS", "area_gap", "borough_gaps", "gap_rows", "gap_table", "sites", "sources_of"]
 
 
 def sites(db: Session) -> pd.DataFrame:
@@ -107,3 +110,15 @@ def borough_gaps(db: Session, index: MapIndex, code: str, top: int = 10, when: s
         "examples": bool(own["is_example"].any()) if len(own) else False,
         "walk_minutes": reach.WalkParams.from_settings().minutes, "when": when,
     }
+
+
+def sources_of(db: Session, org_ids: set[int]) -> list[tuple[int, str, str, int, Any, bool]]:
+    """Each imported source of these councils' sites: (council id, source, source kind, sites, last imported,
+    whether it is the demo's example)."""
+    rows = db.execute(
+        select(Provision.organisation_id, Provision.source, Provision.source_kind, func.count(Provision.id),
+               func.max(Provision.imported_at), func.max(Provision.is_example.cast(Integer)))
+        .where(Provision.organisation_id.in_(org_ids))
+        .group_by(Provision.organisation_id, Provision.source, Provision.source_kind)
+        .order_by(Provision.organisation_id, Provision.source)).all()
+    return [(o, src, sk, int(n), at, bool(ex)) for o, src, sk, n, at, ex in rows]

@@ -21,8 +21,7 @@ from boroughs.inclusion.map.index import MapIndex
 from boroughs.inclusion.map.loading import IndexMissing, get_index
 from boroughs.inclusion.map.profile import borough_summary, format_value, profile
 from boroughs.inclusion.map.table import SORTS, selection
-from boroughs.inclusion.provision.models import KINDS
-from boroughs.inclusion.provision.service import area_gap, borough_gaps
+from boroughs.inclusion.provision.service import KINDS, area_gap, borough_gaps
 from boroughs.inclusion.web.briefings import chart, pdf_response
 from boroughs.inclusion.web.provision import GAP_LAYER
 from boroughs.web.deps import get_db

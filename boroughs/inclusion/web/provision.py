@@ -17,7 +17,6 @@ from urllib.parse import urlencode
 import pandas as pd
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import RedirectResponse
-from sqlalchemy import Integer
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
@@ -30,8 +29,7 @@ from boroughs.inclusion.map.index import MapIndex
 from boroughs.inclusion.map.loading import get_index
 from boroughs.inclusion.map.profile import format_value
 from boroughs.inclusion.provision import gaps, reach
-from boroughs.inclusion.provision.models import KINDS
-from boroughs.inclusion.provision.service import area_gap, gap_rows, gap_table, sites
+from boroughs.inclusion.provision.service import KINDS, area_gap, gap_rows, gap_table, sites, sources_of
 from boroughs.inclusion.web.responses import etagged, json_response
 from boroughs.web.deps import form_data, get_db, require_user
 from boroughs.web.templating import render
@@ -164,10 +162,9 @@ def gaps_page(request: Request, borough: str | None = None, when: str = WHEN, pa
 
 
 def _manage_context(db: Session, user: User) -> dict[str, Any]:
-    from sqlalchemy import func, select
+    from sqlalchemy import select
 
     from boroughs.core.models import Organisation
-    from boroughs.inclusion.provision.models import Provision
 
     org_ids = permissions.orgs_where(user, "inclusion.provision.import") | permissions.orgs_where(
         user, "inclusion.provision.clear")
@@ -176,12 +173,7 @@ def _manage_context(db: Session, user: User) -> dict[str, Any]:
                                "support sites.")
     councils = list(db.scalars(select(Organisation).where(Organisation.id.in_(org_ids), Organisation.kind == "council")
                                .order_by(Organisation.name)))
-    sources = db.execute(
-        select(Provision.organisation_id, Provision.source, Provision.source_kind, func.count(Provision.id),
-               func.max(Provision.imported_at), func.max(Provision.is_example.cast(Integer)))
-        .where(Provision.organisation_id.in_(org_ids))
-        .group_by(Provision.organisation_id, Provision.source, Provision.source_kind)
-        .order_by(Provision.organisation_id, Provision.source)).all()
+    sources = sources_of(db, org_ids)
     names = {c.id: c.name for c in councils}
     return {"councils": councils, "kinds": KINDS, "sources": [
         {"org_id": o, "council": names.get(o, ""), "source": src, "source_kind": sk, "count": n, "imported_at": at,

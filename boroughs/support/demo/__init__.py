@@ -2,7 +2,7 @@
 
 1. linkage (``linkage.demo``): SYNTHETIC residents of Newham and Hackney, imported and linked;
 2. early-warning rules and outreach (``demo.rules`` here), which use those residents;
-3. the service directory, agreements and referrals (``referrals.demo``);
+3. the service directory, agreements and referrals (``demo.referrals`` here);
 4. referrals from outreach cases with their outcomes, and concerns (``demo.activity`` here, issue 17);
 5. the benefit take-up campaign (``entitlements.demo``), from those residents' claims.
 
@@ -15,10 +15,10 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from boroughs.support.demo.activity import seed_demo_activity
+from boroughs.support.demo.referrals import seed_demo_referrals
 from boroughs.support.demo.rules import seed_demo_rules
 from boroughs.support.entitlements.demo import seed_demo_entitlements
 from boroughs.support.linkage.demo import seed_demo_linkage
-from boroughs.support.referrals.demo import seed_demo_referrals
 
 
 def seed_demo(db: Session) -> dict[str, int]:

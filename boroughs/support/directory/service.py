@@ -4,6 +4,7 @@ and ranking services for a resident's assessed needs."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +55,13 @@ def get_service(db: Session, service_id: int) -> DirService:
     if svc is None:
         raise NotFound("There is no such service.")
     return svc
+
+
+def services_by_id(db: Session, ids: Iterable[int]) -> dict[int, DirService]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return {s.id: s for s in db.scalars(select(DirService).where(DirService.id.in_(wanted)))}
 
 
 def owner_of(svc: DirService) -> int | None:

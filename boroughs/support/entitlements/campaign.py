@@ -24,7 +24,6 @@ from boroughs.support.entitlements import service
 from boroughs.support.entitlements.models import EntitlementEstimate, EntitlementOutcome
 from boroughs.support.outreach import atrs
 from boroughs.support.outreach import service as outreach
-from boroughs.support.outreach.models import OutreachCase
 
 RULE_ID = "pension-credit-take-up"
 BENEFITS = {"pension_credit": "Pension Credit"}
@@ -53,8 +52,7 @@ def refresh(db: Session, organisation_id: int, user: User | None, as_of: dt.date
     wards = outreach._wards(db, organisation_id, [int(r) for r in frame["resident_id"]]) if len(frame) else {}
     existing = {(e.resident_id, e.benefit): e for e in db.scalars(
         select(EntitlementEstimate).where(EntitlementEstimate.organisation_id == organisation_id))}
-    open_cases = {c.resident_id: c for c in db.scalars(
-        select(OutreachCase).where(OutreachCase.organisation_id == organisation_id, OutreachCase.status != "closed"))}
+    open_cases = outreach.open_cases_by_resident(db, organisation_id)
     seen: set[tuple[int, str]] = set()
     new = opened = 0
     now = utcnow()
@@ -71,10 +69,10 @@ def refresh(db: Session, organisation_id: int, user: User | None, as_of: dt.date
         est.explanation, est.ward_name, est.current, est.computed_at = str(r.explanation), wards.get(key[0]), True, now
         case = open_cases.get(key[0])
         if case is None and not _has_outcome(db, est):
-            case = OutreachCase(organisation_id=organisation_id, resident_id=key[0], status="open", severity="medium",
-                                priority=outreach.priority_of("medium", 1) + min(999, int(r.annual_amount // 100)),
-                                rule_ids=[RULE_ID], ward_name=wards.get(key[0]))
-            db.add(case)
+            case = outreach.open_case(
+                db, organisation_id, key[0], severity="medium",
+                priority=outreach.priority_of("medium", 1) + min(999, int(r.annual_amount // 100)),
+                rule_ids=[RULE_ID], ward_name=wards.get(key[0]))
             open_cases[key[0]] = case
             opened += 1
         elif case is not None and RULE_ID not in (case.rule_ids or []):
@@ -131,15 +129,17 @@ def worklist(db: Session, organisation_id: int, *, ward: str | None = None, bene
         conds.append(EntitlementEstimate.annual_amount >= min_annual)
     where = and_(*conds)
     total = db.scalar(select(func.count()).select_from(EntitlementEstimate).where(where)) or 0
-    q = (select(EntitlementEstimate, Resident.first_name, Resident.last_name, Resident.synthetic, OutreachCase.status,
-                User.name)
+    q = (select(EntitlementEstimate, Resident.first_name, Resident.last_name, Resident.synthetic)
          .join(Resident, Resident.id == EntitlementEstimate.resident_id)
-         .outerjoin(OutreachCase, OutreachCase.id == EntitlementEstimate.case_id)
-         .outerjoin(User, User.id == OutreachCase.assigned_to_id)
          .where(where).order_by(EntitlementEstimate.annual_amount.desc(), EntitlementEstimate.id)
          .limit(PAGE_SIZE).offset(max(0, page - 1) * PAGE_SIZE))
-    rows = [Row(e.id, e.resident_id, f"{fn} {ln}", e.benefit, e.likelihood, e.weekly_amount, e.annual_amount,
-                e.ward_name, e.case_id, status, officer, bool(syn)) for e, fn, ln, syn, status, officer in db.execute(q)]
+    found = db.execute(q).all()
+    states = outreach.case_states(db, {e.case_id for e, *_ in found if e.case_id is not None})
+    rows = []
+    for e, fn, ln, syn in found:
+        status, officer = states.get(e.case_id or 0, (None, None))
+        rows.append(Row(e.id, e.resident_id, f"{fn} {ln}", e.benefit, e.likelihood, e.weekly_amount,
+                        e.annual_amount, e.ward_name, e.case_id, status, officer, bool(syn)))
     return rows, int(total)
 
 
@@ -167,7 +167,7 @@ def record_outcome(db: Session, est: EntitlementEstimate, user: User | None, *, 
             amount = None
         if amount is None or not 0 < amount < 10_000:
             raise ValidationFailed("Enter the weekly amount awarded, in pounds, for example 42.50.")
-    case = db.get(OutreachCase, est.case_id) if est.case_id else None
+    case = outreach.find_case(db, est.case_id)
     if case is not None and case.status != "closed" and outcome != "claim_made":
         outreach.close_case(db, case, user, CLOSING[outcome])
     row = EntitlementOutcome(organisation_id=est.organisation_id, estimate_id=est.id, resident_id=est.resident_id,

@@ -180,6 +180,18 @@ def terminate_agreement(db: Session, a: Agreement, actor: Any = None, note: str 
                  detail={"note": note})
 
 
+def get_agreement(db: Session, agreement_id: int | None) -> Agreement | None:
+    return db.get(Agreement, agreement_id) if agreement_id is not None else None
+
+
+def agreement_references(db: Session, ids: Iterable[int]) -> dict[int, str]:
+    """Agreement id -> its reference (e.g. ``DSA-NEWHAM-001``)."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return dict(db.execute(select(Agreement.id, Agreement.reference).where(Agreement.id.in_(wanted))).tuples().all())
+
+
 def agreements_for(db: Session, org_ids: Iterable[int]) -> list[Agreement]:
     ids = set(org_ids)
     if not ids:

@@ -38,10 +38,9 @@ COMPANIONS: dict[str, Callable[[Session, int], dict[str, Any]]] = {}
 
 def _runs(db: Session, organisation_id: int) -> dict[str, Any]:
     """How the rules have actually been run: counts, dates, by whom, the typical gap between runs."""
-    from boroughs.support.rules.models import FlagRun
+    from boroughs.support.rules.service import runs_of
 
-    runs = list(db.scalars(select(FlagRun).where(FlagRun.organisation_id == organisation_id)
-                           .order_by(FlagRun.run_at)))
+    runs = sorted(runs_of(db, organisation_id), key=lambda r: r.run_at)
     if not runs:
         return {"runs": 0, "summary": "The rules have not been run yet."}
     gaps = [(b.run_at - a.run_at).total_seconds() / 86400 for a, b in itertools.pairwise(runs)]
@@ -59,11 +58,10 @@ def _runs(db: Session, organisation_id: int) -> dict[str, Any]:
 
 
 def _agreements(db: Session, organisation_id: int) -> list[dict[str, Any]]:
-    from boroughs.support.governance.models import Agreement, AgreementParty
+    from boroughs.support.governance.service import agreements_for
 
     today = dt.date.today()
-    rows = db.scalars(select(Agreement).join(AgreementParty, AgreementParty.agreement_id == Agreement.id)
-                      .where(AgreementParty.organisation_id == organisation_id).order_by(Agreement.reference))
+    rows = sorted(agreements_for(db, [organisation_id]), key=lambda a: a.reference)
     out = []
     for a in rows:
         live = a.signed and a.terminated_at is None and a.start_date <= today <= a.end_date
@@ -89,14 +87,13 @@ def _inputs(db: Session, organisation_id: int, sources: list[str]) -> list[dict[
 
 def _oversight(db: Session, organisation_id: int, version: Any) -> dict[str, Any]:
     from boroughs.support.outreach.models import OutreachCase
-    from boroughs.support.rules.models import OptOut
+    from boroughs.support.rules.service import objections_in_force
 
     author = db.get(User, version.author_id) if version.author_id else None
     approver = db.get(User, version.decided_by_id) if version.decided_by_id else None
     cases = db.execute(select(func.count(), func.count(OutreachCase.assigned_to_id), func.count(OutreachCase.reached_at))
                        .where(OutreachCase.organisation_id == organisation_id)).one()
-    objections = db.scalar(select(func.count()).select_from(OptOut).where(
-        OptOut.organisation_id == organisation_id, OptOut.withdrawn_on.is_(None))) or 0
+    objections = objections_in_force(db, organisation_id)
     return {"rule_version": version.version, "written_by": author.name if author else None,
             "approved_by": approver.name if approver else None,
             "approved_on": version.decided_at.date().isoformat() if version.decided_at else None,

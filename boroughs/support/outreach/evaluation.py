@@ -113,10 +113,9 @@ def horizon_outcomes(frames: rl.Frames, treated: list[Any], pool: list[Any], sta
 
 def choose_run(db: Session, organisation_id: int, frames: rl.Frames) -> Any:
     """The latest run with 90 days of history after it; else the latest run."""
-    from boroughs.support.rules.models import FlagRun
+    from boroughs.support.rules.service import runs_of
 
-    runs = list(db.scalars(select(FlagRun).where(FlagRun.organisation_id == organisation_id)
-                           .order_by(FlagRun.id.desc())))
+    runs = runs_of(db, organisation_id)[::-1]
     for run in runs:
         if run.as_of + dt.timedelta(days=90) <= frames.as_of:
             return run
@@ -128,11 +127,10 @@ def evaluate_rules(db: Session, organisation_id: int, *, frames: rl.Frames | Non
     from boroughs.support.outreach.models import CaseNeed, OutreachCase
     from boroughs.support.outreach.service import CLOSING_REASONS, NEEDS
     from boroughs.support.rules.data import frames_from_db
-    from boroughs.support.rules.models import FlagRecord, FlagRun
-    from boroughs.support.rules.service import live_rule_set
+    from boroughs.support.rules.service import flags_of_run, get_run, live_rule_set
 
     frames = frames or frames_from_db(db, organisation_id)
-    run = db.get(FlagRun, run_id) if run_id else choose_run(db, organisation_id, frames)
+    run = get_run(db, run_id) if run_id else choose_run(db, organisation_id, frames)
     if run is None or run.organisation_id != organisation_id:
         return {"run": None, "rules": []}
     titles: dict[str, str] = {}
@@ -141,8 +139,7 @@ def evaluate_rules(db: Session, organisation_id: int, *, frames: rl.Frames | Non
         titles = {r.id: r.title for r in rs.rules}
     except Exception:
         pass
-    flags = pd.DataFrame(db.execute(select(FlagRecord.resident_id, FlagRecord.rule_id)
-                                    .where(FlagRecord.run_id == run.id)).all(), columns=["resident_id", "rule_id"])
+    flags = pd.DataFrame([(r, rule) for r, rule, _ in flags_of_run(db, run.id)], columns=["resident_id", "rule_id"])
     cases = pd.DataFrame(db.execute(select(OutreachCase.id, OutreachCase.resident_id, OutreachCase.first_contact_at,
                                            OutreachCase.reached_at, OutreachCase.closing_reason, OutreachCase.status)
                                     .where(OutreachCase.organisation_id == organisation_id)).all(),

@@ -58,15 +58,13 @@ def fairness_report(db: Session, organisation_id: int, *, frames: rl.Frames | No
     """The monitor for the council's latest flag run (or the live rules evaluated now, when none ran)."""
     from boroughs.support.outreach.models import OutreachCase
     from boroughs.support.rules.data import frames_from_db
-    from boroughs.support.rules.models import FlagRecord
-    from boroughs.support.rules.service import latest_run, live_rule_set
+    from boroughs.support.rules.service import flags_of_run, latest_run, live_rule_set
 
     version, rule_set = live_rule_set(db, organisation_id)
     frames = frames or frames_from_db(db, organisation_id)
     run = latest_run(db, organisation_id)
     if run is not None:
-        q = select(FlagRecord.resident_id, FlagRecord.rule_id).where(FlagRecord.run_id == run.id)
-        pairs: list[tuple[Any, Any]] = [(a, b) for a, b in db.execute(q).all()]
+        pairs: list[tuple[Any, Any]] = [(r, rule) for r, rule, _ in flags_of_run(db, run.id)]
         as_of = run.as_of
     else:
         ev = rl.evaluate(rule_set, frames)

@@ -24,7 +24,6 @@ from boroughs.support.outreach import permissions as outreach_permissions
 from boroughs.support.outreach import service as outreach
 from boroughs.support.rules import engine as rl
 from boroughs.support.rules import service as rules_service
-from boroughs.support.rules.models import OptOut
 from boroughs.support.web.pages import council_for as _council
 from boroughs.support.web.pages import form_fields, see_other
 from boroughs.support.web.pages import page_context as _ctx
@@ -113,8 +112,7 @@ def _render_case(request: Request, db: Session, org: Organisation, user: User, c
     flags = rules_service.flags_of_resident(db, org.id, case.resident_id)
     latest_run_id = flags[0].run_id if flags else None
     flags = [f for f in flags if f.run_id == latest_run_id]
-    opt_out = db.scalar(select(OptOut).where(OptOut.organisation_id == org.id, OptOut.resident_id == case.resident_id,
-                                             OptOut.withdrawn_on.is_(None)))
+    opt_out = rules_service.opt_out_in_force(db, org.id, case.resident_id)
     people = {u.id: u.name for u in db.scalars(select(User).where(User.id.in_(
         {case.assigned_to_id, *(c.by_user_id for c in case.contacts), *(n.by_user_id for n in case.notes),
          *(a.to_user_id for a in case.assignments)} - {None})))}

@@ -14,9 +14,9 @@ Public API for other support modules (referrals, issue 7, start from an outreach
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
@@ -37,7 +37,9 @@ from boroughs.support.outreach.notify import NotificationBackend, NotifyError
 from boroughs.support.records.needs import NEEDS
 from boroughs.support.rules import service as rules_service
 from boroughs.support.rules.engine import SEVERITY_RANK
-from boroughs.support.rules.models import FlagRecord, FlagRun
+
+if TYPE_CHECKING:
+    from boroughs.support.rules.models import FlagRun
 
 STATUSES = {"open": "Not started", "in_progress": "In progress", "closed": "Closed"}
 CHANNELS = {"phone": "Phone", "letter": "Letter", "email": "Email", "sms": "Text message (SMS)", "visit": "Home visit"}
@@ -75,8 +77,7 @@ def priority_of(severity: str, n_rules: int) -> int:
 
 def open_cases_from_run(db: Session, run: FlagRun, user: User | None = None) -> int:
     """One open case per flagged resident: new flags join a resident's open case (raising its priority)."""
-    flags = db.execute(select(FlagRecord.resident_id, FlagRecord.rule_id, FlagRecord.severity)
-                       .where(FlagRecord.run_id == run.id)).all()
+    flags = rules_service.flags_of_run(db, run.id)
     if not flags:
         return 0
     by_res: dict[int, tuple[set[str], str]] = {}
@@ -133,6 +134,35 @@ def _wards(db: Session, organisation_id: int, resident_ids: list[int]) -> dict[i
 
 # --------------------------------------------------------------------------------------------------------
 # reading
+
+
+def open_cases_by_resident(db: Session, organisation_id: int) -> dict[int, OutreachCase]:
+    """The council's open cases, by resident."""
+    return {c.resident_id: c for c in db.scalars(select(OutreachCase).where(
+        OutreachCase.organisation_id == organisation_id, OutreachCase.status != "closed"))}
+
+
+def open_case(db: Session, organisation_id: int, resident_id: int, *, severity: str, priority: int,
+              rule_ids: list[str], ward_name: str | None) -> OutreachCase:
+    """Open a case for a resident (for flags that come from elsewhere than a rule run, e.g. benefit take-up)."""
+    case = OutreachCase(organisation_id=organisation_id, resident_id=resident_id, status="open", severity=severity,
+                        priority=priority, rule_ids=rule_ids, ward_name=ward_name)
+    db.add(case)
+    return case
+
+
+def case_states(db: Session, case_ids: Iterable[int]) -> dict[int, tuple[str, str | None]]:
+    """Case id -> (status, the assigned officer's name)."""
+    wanted = set(case_ids)
+    if not wanted:
+        return {}
+    rows = db.execute(select(OutreachCase.id, OutreachCase.status, User.name)
+                      .outerjoin(User, User.id == OutreachCase.assigned_to_id).where(OutreachCase.id.in_(wanted)))
+    return {i: (status, name) for i, status, name in rows}
+
+
+def find_case(db: Session, case_id: int | None) -> OutreachCase | None:
+    return db.get(OutreachCase, case_id) if case_id is not None else None
 
 
 def get_case(db: Session, case_id: int) -> OutreachCase:

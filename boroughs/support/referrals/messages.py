@@ -60,9 +60,9 @@ UPDATES = {
 def _names(db: Session, ref: Referral) -> dict[str, str]:
     council = db.get(Organisation, ref.council_id)
     vcs = db.get(Organisation, ref.vcs_org_id)
-    from boroughs.support.directory.models import DirService
+    from boroughs.support.directory.service import services_by_id
 
-    service = db.get(DirService, ref.service_id)
+    service = services_by_id(db, [ref.service_id]).get(ref.service_id)
     return {"council": council.name if council else "A council", "organisation": vcs.name if vcs else "the organisation",
             "service": service.name if service else "a service", "reference": ref.reference}
 

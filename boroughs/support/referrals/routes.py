@@ -24,10 +24,7 @@ from boroughs.core.db import utcnow
 from boroughs.core.errors import NotFound, PermissionDenied, ValidationFailed
 from boroughs.core.models import Organisation, OrgKind, User
 from boroughs.support.directory import service as directory
-from boroughs.support.directory.models import DirService
 from boroughs.support.governance import service as governance
-from boroughs.support.governance.models import Agreement
-from boroughs.support.referrals import permissions as referral_permissions  # noqa: F401  (registers the actions)
 from boroughs.support.referrals import service as referral
 from boroughs.support.referrals.models import Referral
 from boroughs.support.web.pages import int_or_none as _int
@@ -139,7 +136,7 @@ def referral_list(request: Request, db: Session = Depends(get_db), user: User = 
     for c in sorted(councils):
         rows.extend(referral.sent_by_council(db, user, c))
     rows.sort(key=lambda x: (not x.officer_unseen, -x.sent_at.timestamp()))
-    services = {s.id: s for s in db.scalars(select(DirService).where(DirService.id.in_({x.service_id for x in rows})))}
+    services = directory.services_by_id(db, {x.service_id for x in rows})
     from boroughs.support.records.models import Resident
 
     residents = {x.id: x for x in db.scalars(select(Resident).where(Resident.id.in_({x.resident_id for x in rows})))}
@@ -188,9 +185,9 @@ def referral_detail(request: Request, ref_id: int, db: Session = Depends(get_db)
     from boroughs.support.records.models import Resident
 
     return render(request, "support/referral_detail.html", {
-        "ref": ref, "svc": db.get(DirService, ref.service_id), "resident": db.get(Resident, ref.resident_id),
+        "ref": ref, "svc": directory.services_by_id(db, [ref.service_id]).get(ref.service_id), "resident": db.get(Resident, ref.resident_id),
         "labels": referral.STATUS_LABELS, "fields": governance.FIELDS, "outcomes": referral.OUTCOMES,
-        "agreement": db.get(Agreement, ref.agreement_id), "orgs": _orgs(db, {ref.vcs_org_id, ref.council_id})})
+        "agreement": governance.get_agreement(db, ref.agreement_id), "orgs": _orgs(db, {ref.vcs_org_id, ref.council_id})})
 
 
 @router.get("/support/residents/{rid}/shares", response_class=HTMLResponse)
@@ -212,8 +209,7 @@ def vcs_inbox(request: Request, db: Session = Depends(get_db), user: User = Depe
         raise PermissionDenied("Only staff of voluntary and community organisations have a referral inbox.")
     org_id = org if org in mine else sorted(mine)[0]
     rows, total = referral.inbox(db, user, org_id, status=status or None, page=page, per_page=PER_PAGE)
-    services = dict(db.execute(select(DirService.id, DirService.name).where(
-        DirService.id.in_({x.service_id for x in rows}))).all()) if rows else {}
+    services = {sid: svc.name for sid, svc in directory.services_by_id(db, {x.service_id for x in rows}).items()}
     orgs = _orgs(db, mine | {x.council_id for x in rows})
     councils = {x.council_id: orgs[x.council_id].name for x in rows}
     response = render(request, "support/vcs_inbox.html", {
@@ -238,11 +234,11 @@ def vcs_referral(request: Request, ref_id: int, db: Session = Depends(get_db),
 def _vcs_page(request: Request, db: Session, user: User, ref: Referral, errors: dict[str, str],
               status_code: int = 200) -> HTMLResponse:
     return render(request, "support/vcs_referral.html", {
-        "ref": ref, "svc": db.get(DirService, ref.service_id), "shared": referral.visible_shared(db, ref),
+        "ref": ref, "svc": directory.services_by_id(db, [ref.service_id]).get(ref.service_id), "shared": referral.visible_shared(db, ref),
         "fields": governance.FIELDS, "labels": referral.STATUS_LABELS, "outcomes": referral.OUTCOMES,
         "council": db.get(Organisation, ref.council_id), "errors": errors,
         "can_respond": permissions.can(user, "support.referral.respond", ref.vcs_org_id),
-        "agreement": db.get(Agreement, ref.agreement_id)}, status_code)
+        "agreement": governance.get_agreement(db, ref.agreement_id)}, status_code)
 
 
 @router.post("/support/vcs/referrals/{ref_id}/{action}", response_model=None)

@@ -20,7 +20,7 @@ import secrets
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -31,14 +31,15 @@ from boroughs.core.db import utcnow
 from boroughs.core.errors import NotFound, PermissionDenied, ValidationFailed
 from boroughs.core.models import Organisation
 from boroughs.core.permissions import can, orgs_where
-from boroughs.support.directory.models import DirService
-from boroughs.support.directory.service import get_service, needs, owner_of, service_needs
+from boroughs.support.directory.service import get_service, needs, owner_of, service_needs, services_by_id
 from boroughs.support.governance import service as governance
-from boroughs.support.governance.models import Agreement, Consent
 from boroughs.support.outreach import service as outreach_service
 from boroughs.support.referrals import messages as referral_messages
-from boroughs.support.referrals import permissions as referral_permissions  # noqa: F401  (registers the actions)
 from boroughs.support.referrals.models import Referral, ReferralBatch, ReferralEvent, Share
+
+if TYPE_CHECKING:
+    from boroughs.support.directory.models import DirService
+    from boroughs.support.governance.models import Consent
 
 OUTCOMES: dict[str, str] = {
     "help_given": "Help given",
@@ -279,7 +280,7 @@ def inbox(db: Session, user: Any, org_id: int, *, status: str | None = None, pag
 def visible_shared(db: Session, ref: Referral) -> dict[str, Any]:
     """The shared data the recipient may still see: nothing once consent is withdrawn or expired, the agreement
     has ended, or retention has removed it."""
-    agreement = db.get(Agreement, ref.agreement_id)
+    agreement = governance.get_agreement(db, ref.agreement_id)
     if agreement is None or ref.anonymised_at is not None:
         return {}
     if not governance.permit_still_valid(db, council_id=ref.council_id, resident_id=ref.resident_id,
@@ -449,25 +450,25 @@ def shares_for_resident(db: Session, resident_id: int) -> list[dict[str, Any]]:
     """Every share of this resident's data: when, with whom, under which agreement and basis, for what
     purpose, which fields, and what became of the referral. For the resident view and subject access."""
     rows = db.execute(
-        select(Share, Organisation.name, Agreement.reference, Referral.reference, Referral.status)
+        select(Share, Organisation.name, Referral.reference, Referral.status)
         .join(Organisation, Organisation.id == Share.recipient_org_id)
-        .join(Agreement, Agreement.id == Share.agreement_id)
         .outerjoin(Referral, Referral.id == Share.referral_id)
         .where(Share.resident_id == resident_id).order_by(Share.at)
     ).all()
+    agreements = governance.agreement_references(db, {s.agreement_id for s, *_ in rows})
     labels = governance.FIELDS
     return [{
         "at": s.at.isoformat(),
         "recipient": org_name,
         "recipient_org_id": s.recipient_org_id,
-        "agreement": agr_ref,
+        "agreement": agreements[s.agreement_id],
         "lawful_basis": s.lawful_basis,
         "purpose": s.purpose_key,
         "fields": [labels.get(f, f) for f in s.fields],
         "referral": ref_ref,
         "referral_status": STATUS_LABELS.get(status, status) if status else "deleted under retention",
         "consent_id": s.consent_id,
-    } for s, org_name, agr_ref, ref_ref, status in rows]
+    } for s, org_name, ref_ref, status in rows if s.agreement_id in agreements]
 
 
 # ----------------------------------------------------------------------------------- reporting
@@ -509,7 +510,7 @@ def partnership_report(db: Session, *, vcs_org_id: int | None = None, council_id
         if outcome:
             row[f"outcome_{outcome}"] += 1
     out = []
-    services = {s.id: s for s in db.scalars(select(DirService).where(DirService.id.in_(per)))} if per else {}
+    services = services_by_id(db, per)
     for sid, row in per.items():
         svc = services.get(sid)
         hours = sorted(row.pop("_contact"))
@@ -566,16 +567,16 @@ def referrals_for_case(db: Session, council_id: int, case_id: int, resident_id: 
     """The referrals made from this outreach case (or, when sent without a case, for its resident), newest
     first, with the outcome each VCS partner reported (issue 17)."""
     rows = db.execute(
-        select(Referral, DirService.name, Organisation.name)
-        .join(DirService, DirService.id == Referral.service_id)
+        select(Referral, Organisation.name)
         .join(Organisation, Organisation.id == Referral.vcs_org_id)
         .where(Referral.council_id == council_id,
                (Referral.outreach_case_id == case_id)
                | ((Referral.outreach_case_id.is_(None)) & (Referral.resident_id == resident_id)))
         .order_by(Referral.sent_at.desc(), Referral.id.desc())
     ).all()
-    return [CaseReferral(r.id, r.reference, service, org, r.status, r.outcome, r.outcome_note, r.sent_at,
-                         r.outcome_at) for r, service, org in rows]
+    services = services_by_id(db, {r.service_id for r, _ in rows})
+    return [CaseReferral(r.id, r.reference, services[r.service_id].name, org, r.status, r.outcome, r.outcome_note,
+                         r.sent_at, r.outcome_at) for r, org in rows if r.service_id in services]
 
 
 # The outreach case page lists the referrals made from the case (outreach knows nothing of referrals).

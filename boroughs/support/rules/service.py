@@ -283,6 +283,32 @@ def run_flags(db: Session, organisation_id: int, user: User | None = None, *, fr
     return run
 
 
+def flags_of_run(db: Session, run_id: int) -> list[tuple[int, str, str]]:
+    """(resident id, rule id, severity) of every flag a run raised."""
+    return [(int(r), str(rule), str(sev)) for r, rule, sev in db.execute(
+        select(FlagRecord.resident_id, FlagRecord.rule_id, FlagRecord.severity).where(FlagRecord.run_id == run_id))]
+
+
+def runs_of(db: Session, organisation_id: int) -> list[FlagRun]:
+    """The council's flag runs, oldest first."""
+    return list(db.scalars(select(FlagRun).where(FlagRun.organisation_id == organisation_id).order_by(FlagRun.id)))
+
+
+def get_run(db: Session, run_id: int) -> FlagRun | None:
+    return db.get(FlagRun, run_id)
+
+
+def opt_out_in_force(db: Session, organisation_id: int, resident_id: int) -> OptOut | None:
+    """The resident's objection to profiling, while it stands."""
+    return db.scalar(select(OptOut).where(OptOut.organisation_id == organisation_id, OptOut.resident_id == resident_id,
+                                          OptOut.withdrawn_on.is_(None)))
+
+
+def objections_in_force(db: Session, organisation_id: int) -> int:
+    return db.scalar(select(func.count()).select_from(OptOut).where(
+        OptOut.organisation_id == organisation_id, OptOut.withdrawn_on.is_(None))) or 0
+
+
 def flags_of_resident(db: Session, organisation_id: int, resident_id: int) -> list[FlagRecord]:
     return list(db.scalars(select(FlagRecord).where(FlagRecord.organisation_id == organisation_id,
                                                     FlagRecord.resident_id == resident_id)

@@ -235,7 +235,7 @@ def _use(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_the_demo_directorys_oruk_export_imports_its_digital_services(
         engine: Engine, session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, postcode_data: Path) -> None:
-    from boroughs.support.referrals.demo import seed_directory
+    from boroughs.support.demo.referrals import seed_directory
 
     for name, slug, number in (("Eastside Community Food Network (demo)", "eastside-food", "1000001"),
                                ("Hackney Digital Buddies (demo)", "digital-buddies", "1000002")):

@@ -17,9 +17,9 @@ from typer.testing import CliRunner
 
 from boroughs.app import create_app
 from boroughs.core.errors import DataError
+from boroughs.support.demo.referrals import seed_directory
 from boroughs.support.directory.models import DirService
 from boroughs.support.directory.oruk import service as oruk
-from boroughs.support.referrals.demo import seed_directory
 
 SPEC = oruk.spec_dir()
 REAL = SPEC / "real-data" / "north-lincolnshire-council-services-2024-12.json"
