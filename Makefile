@@ -26,7 +26,7 @@ serve: install
 	$(PYTHON) -m boroughs serve --port $(PORT)
 
 lint:
-	$(PYTHON) -m ruff check boroughs tests benchmarks scripts
+	$(PYTHON) -m ruff check boroughs tests benchmarks scripts docs/examples
 
 typecheck:
 	$(PYTHON) -m mypy boroughs

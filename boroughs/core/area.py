@@ -6,15 +6,16 @@ the command line from them; ``core`` itself names no area. Everything an area co
 dotted reference (``"package.module"`` or ``"package.module:attribute"``) and imported only when it is
 used, so declaring an area imports no web framework.
 
-Example — a minimal area, as in ``docs/examples/new_area.py``::
+Example — a minimal area, as in ``docs/examples/housing/__init__.py`` (``docs/examples/new_area.py`` builds
+the app and the CLI with it; ``docs/developing.md`` explains both)::
 
     AREA = Area(
         name="housing",
-        title="Housing: temporary accommodation and repairs.",
-        package="councils.housing",
-        routes="councils.housing.routes",     # an APIRouter ``router``; optional NAV and PRELOAD
-        cli="councils.housing.cli:app",       # a Typer app, mounted as ``boroughs housing``
-        demo="councils.housing.demo:seed_demo",
+        title="Housing: repairs and their priority.",
+        package="housing",
+        routes="housing.routes",        # an APIRouter ``router``; optional NAV and PRELOAD
+        cli="housing.cli:app",          # a Typer app, mounted as ``boroughs housing``
+        demo="housing.demo:seed_demo",  # optional: its part of ``boroughs demo seed``
     )
 """
 
