@@ -3,7 +3,7 @@ PYTHON ?= python3
 PORT ?= 8000
 export BOROUGHS_DATA_DIR ?= $(abspath ../shared/data)
 
-.PHONY: install install-test chromium demo serve test lint typecheck pytest lock vendor
+.PHONY: install install-test chromium demo serve test lint imports typecheck pytest lock vendor
 
 # The app's own lock (hash-checked): what `make demo` and `make serve` need, and nothing for tests.
 install:
@@ -28,13 +28,17 @@ serve: install
 lint:
 	$(PYTHON) -m ruff check boroughs tests benchmarks scripts docs/examples
 
+# The architecture's contracts (.importlinter): core knows no area, HTTP only in routes, no cycles, ...
+imports:
+	$(PYTHON) -c "import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())"
+
 typecheck:
 	$(PYTHON) -m mypy boroughs
 
 pytest:
 	$(PYTHON) -m pytest -n 2 --dist loadgroup -p no:cacheprovider
 
-test: install-test chromium lint typecheck pytest
+test: install-test chromium lint imports typecheck pytest
 
 lock:
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check uv

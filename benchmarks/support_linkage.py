@@ -28,14 +28,9 @@ from pathlib import Path
 import pandas as pd
 
 from boroughs.support.linkage.evidence import expected_errors
-from boroughs.support.linkage.service import (
-    DEFAULT_THRESHOLD,
-    cluster_records,
-    link_records,
-    pairwise_scores,
-    read_canonical,
-    write_outputs,
-)
+from boroughs.support.linkage.model import DEFAULT_THRESHOLD
+from boroughs.support.linkage.prepare import read_canonical
+from boroughs.support.linkage.service import cluster_records, link_records, pairwise_scores, write_outputs
 from boroughs.support.synth.hard import synthesise_hard
 from boroughs.support.synth.population import synthesise
 

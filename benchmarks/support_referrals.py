@@ -44,10 +44,10 @@ def seed(engine: Any, referrals: int, rng: random.Random) -> dict[str, Any]:
     from boroughs.core.auth import start_session
     from boroughs.core.db import session_scope, utcnow
     from boroughs.core.models import Membership, Organisation, Role, User
+    from boroughs.support.demo.referrals import seed_demo_referrals
     from boroughs.support.directory.models import DirService
     from boroughs.support.governance.models import Agreement
     from boroughs.support.records.models import Resident
-    from boroughs.support.demo.referrals import seed_demo_referrals
     from boroughs.support.referrals.models import Referral, ReferralBatch, ReferralEvent
 
     first = ["Amina", "Oluwaseun", "Priya", "Tomasz", "Grace", "Mohammed", "Chen", "Fatima", "Jack", "Aisha"]

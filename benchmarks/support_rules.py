@@ -24,6 +24,8 @@ TARGET_SECONDS = 10.0
 
 def main(argv: list[str] | None = None) -> int:
     from boroughs.support.rules import engine as rl
+    from boroughs.support.rules import language as rules_language
+    from boroughs.support.rules import vocabulary as rules_vocabulary
     from boroughs.support.rules.data import frames_from_synth
     from boroughs.support.synth.population import synthesise
 
@@ -43,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     load = time.perf_counter() - t
     print(f"residents with records: {len(frames.residents):,}; dated values: {len(frames.history):,}; "
           f"records: {sum(len(r) for r in frames.records.values()):,}; loaded in {load:.1f} s")
-    rule_set = rl.load_rule_file(rl.RULES_DIR / "default.yaml")
+    rule_set = rules_language.load_rule_file(rules_vocabulary.RULES_DIR / "default.yaml")
     opted = set(frames.residents.index[::997])  # about 0.1% object to profiling
     times = []
     ev = None

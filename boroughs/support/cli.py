@@ -86,7 +86,8 @@ def link(
     model: Path | None = typer.Option(None, "--model", help="Use this saved model.json instead of training."),
 ) -> None:
     """Link records within and across sources into residents (trains on the input; no labels needed)."""
-    from boroughs.support.linkage.service import link_records, read_canonical, write_outputs
+    from boroughs.support.linkage.prepare import read_canonical
+    from boroughs.support.linkage.service import link_records, write_outputs
 
     if not 0 < threshold < 1:
         _fail(ValueError("--threshold must be between 0 and 1"))

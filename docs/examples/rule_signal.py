@@ -11,8 +11,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from boroughs.support.rules.engine import OP_WORDS, ResidentSignal, register_signal
-from boroughs.support.rules.engine import SOURCE_LABELS as SERVICES
+from boroughs.support.rules.vocabulary import OP_WORDS, ResidentSignal, register_signal
+from boroughs.support.rules.vocabulary import SOURCE_LABELS as SERVICES
 
 FIELD = "services_known_to"
 

@@ -18,7 +18,7 @@ from boroughs.core.models import Organisation, User
 from boroughs.support.outreach import service as outreach
 from boroughs.support.outreach.models import OutreachCase
 from boroughs.support.rules import service as rules_service
-from boroughs.support.rules.engine import default_rules_text
+from boroughs.support.rules.language import default_rules_text
 
 DEMO_COUNCILS = (("newham", "E09000025", 11), ("hackney", "E09000012", 12))
 DEMO_RESIDENTS = 2500

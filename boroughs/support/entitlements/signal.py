@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from boroughs.support.rules.engine import OP_WORDS, ResidentSignal, register_signal
+from boroughs.support.rules.vocabulary import OP_WORDS, ResidentSignal, register_signal
 
 FIELD = "pension_credit_missing_weekly"
 

@@ -30,6 +30,7 @@ from boroughs.core import audit
 from boroughs.core.db import utcnow
 from boroughs.core.errors import NotFound, ValidationFailed
 from boroughs.support.linkage import evidence as linkage_evidence
+from boroughs.support.linkage import model as linkage_model
 from boroughs.support.linkage import service as linkage
 from boroughs.support.records.models import (
     LinkPair,
@@ -115,9 +116,9 @@ def link_council(
         frame, backend=backend, threshold=threshold, seed=seed, model=model,
         accepted=[(key[a], key[b]) for a, b in acc if a in key and b in key],
         rejected=[(key[a], key[b]) for a, b in rej if a in key and b in key],
-        pairs_floor=min(eff.review_low, linkage.REVIEW_BAND[0]), retain_explanations=True,
+        pairs_floor=min(eff.review_low, linkage_model.REVIEW_BAND[0]), retain_explanations=True,
     )
-    run = LinkRun(organisation_id=organisation_id, model_version=linkage.MODEL_VERSION, model=result.model,
+    run = LinkRun(organisation_id=organisation_id, model_version=linkage_model.MODEL_VERSION, model=result.model,
                   evaluation=result.evaluation, threshold=threshold, records=len(frame), residents=0,
                   started_at=started, run_by_id=getattr(user, "id", None))
     session.add(run)
@@ -428,7 +429,7 @@ def _apply_locally(session: Session, organisation_id: int, touched: set[int]) ->
         return
     run = session.execute(select(LinkRun).where(LinkRun.organisation_id == organisation_id)
                           .order_by(LinkRun.id.desc()).limit(1)).scalar()
-    threshold = run.threshold if run else linkage.DEFAULT_THRESHOLD
+    threshold = run.threshold if run else linkage_model.DEFAULT_THRESHOLD
     index = {m: i for i, m in enumerate(members)}
     rows = session.execute(select(LinkPair.record_a_id, LinkPair.record_b_id, LinkPair.match_probability)
                            .where(LinkPair.organisation_id == organisation_id,

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from boroughs.core import audit
 from boroughs.core.db import utcnow
 from boroughs.core.errors import ValidationFailed
-from boroughs.support.linkage import service as linkage
+from boroughs.support.linkage import model as linkage_model
 from boroughs.support.linkage.evidence import expected_errors
 from boroughs.support.linkage.models import LinkageSetting
 from boroughs.support.records.models import LinkPair, LinkRun
@@ -40,8 +40,8 @@ def effective(session: Session, organisation_id: int) -> Effective:
     row = session.get(LinkageSetting, organisation_id)
     if row is not None:
         return Effective(row.threshold, row.review_low, row.review_high, row)
-    low, high = linkage.configured_review_band()
-    return Effective(linkage.configured_threshold(), low, high, None)
+    low, high = linkage_model.configured_review_band()
+    return Effective(linkage_model.configured_threshold(), low, high, None)
 
 
 def validate(threshold: Any, low: Any, high: Any) -> tuple[float, float, float]:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from boroughs.core.models import Membership, Organisation, Role, User
 from boroughs.support.rules import engine as rl
+from boroughs.support.rules import vocabulary as rules_vocabulary
 
 ATRS_NOTE = ("Draft prepared by Boroughs from its own records. It follows the sections and fields of the UK "
              "Algorithmic Transparency Recording Standard template (v3.0: Tier 1 and the six Tier 2 sections, "
@@ -80,7 +81,7 @@ def _inputs(db: Session, organisation_id: int, sources: list[str]) -> list[dict[
     out = []
     for s in sources:
         n, latest = rows.get(s, (0, None))
-        out.append({"dataset": s, "title": rl.SOURCE_LABELS.get(s, s), "imports": int(n),
+        out.append({"dataset": s, "title": rules_vocabulary.SOURCE_LABELS.get(s, s), "imports": int(n),
                     "latest_import": latest.date().isoformat() if latest else "never imported"})
     return out
 

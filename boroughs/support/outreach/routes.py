@@ -24,6 +24,7 @@ from boroughs.support.outreach import permissions as outreach_permissions
 from boroughs.support.outreach import service as outreach
 from boroughs.support.rules import engine as rl
 from boroughs.support.rules import service as rules_service
+from boroughs.support.rules import vocabulary as rules_vocabulary
 from boroughs.support.web.pages import council_for as _council
 from boroughs.support.web.pages import form_fields, see_other
 from boroughs.support.web.pages import page_context as _ctx
@@ -50,7 +51,7 @@ def worklist(request: Request, slug: str, show: str = "mine", severity: str = ""
         show = "mine"
     if status not in ("active", "open", "in_progress", "closed"):
         status = "active"
-    if severity not in ("", *rl.SEVERITIES):
+    if severity not in ("", *rules_vocabulary.SEVERITIES):
         severity = ""
     page = max(1, min(page, 10_000))
     rows, total = outreach.worklist(db, org.id, status=status, severity=severity or None,

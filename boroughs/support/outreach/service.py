@@ -36,7 +36,7 @@ from boroughs.support.outreach.models import (
 from boroughs.support.outreach.notify import NotificationBackend, NotifyError
 from boroughs.support.records.needs import NEEDS
 from boroughs.support.rules import service as rules_service
-from boroughs.support.rules.engine import SEVERITY_RANK
+from boroughs.support.rules.vocabulary import SEVERITY_RANK
 
 if TYPE_CHECKING:
     from boroughs.support.rules.models import FlagRun

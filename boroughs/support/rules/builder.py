@@ -14,7 +14,9 @@ from typing import Any
 
 import yaml
 
-from boroughs.support.rules import engine as rl
+from boroughs.support.records.schemas import SCHEMAS
+from boroughs.support.rules import language as rules_language
+from boroughs.support.rules import vocabulary as rules_vocabulary
 
 MAX_ROWS = 4
 COMPARISONS = {
@@ -34,15 +36,15 @@ class Signal:
 
 
 def signals() -> list[Signal]:
-    out = [Signal(f"measure:{s}:{m}", f"{info.label[:1].upper()}{info.label[1:]} ({rl.SOURCE_LABELS[s]})",
+    out = [Signal(f"measure:{s}:{m}", f"{info.label[:1].upper()}{info.label[1:]} ({rules_vocabulary.SOURCE_LABELS[s]})",
                   ("at_least", "more_than", "at_most", "less_than", "equals", "rose_by_at_least",
                    "fell_by_at_least", "stopped") if not info.derived_from else
                   ("at_least", "more_than", "at_most", "less_than"))
-           for (s, m), info in sorted(rl.MEASURES.items(), key=lambda kv: (kv[0][0], kv[0][1]))
+           for (s, m), info in sorted(rules_vocabulary.MEASURES.items(), key=lambda kv: (kv[0][0], kv[0][1]))
            if info.unit != "text"]
-    out += [Signal(f"count:{s}", f"Number of {rl.SOURCE_LABELS[s]}s in the window", ("at_least",), True)
-            for s in rl.event_sources()]
-    out += [Signal(f"record:{s}", f"Has a {rl.SOURCE_LABELS[s]} record", ("equals",)) for s in rl.SCHEMAS]
+    out += [Signal(f"count:{s}", f"Number of {rules_vocabulary.SOURCE_LABELS[s]}s in the window", ("at_least",), True)
+            for s in rules_vocabulary.event_sources()]
+    out += [Signal(f"record:{s}", f"Has a {rules_vocabulary.SOURCE_LABELS[s]} record", ("equals",)) for s in SCHEMAS]
     out += [Signal("resident:age", "Resident's age (years)", ("at_least", "more_than", "at_most", "less_than")),
             *(Signal(f"resident:{f}", f"Resident's {f}", ("equals",)) for f in ("sex", "ethnicity", "disability"))]
     return out
@@ -105,8 +107,8 @@ def _condition(i: int, row: Row, errors: dict[str, str]) -> dict[str, Any] | Non
     window = None
     if sig.needs_window or comparison in WINDOWED:
         window = _number(row.window) if row.window else None
-        if not isinstance(window, int) or not 1 <= window <= rl.MAX_DAYS:
-            errors[f"c{i}_window"] = f"Condition {i + 1}: enter the window in days, a whole number from 1 to {rl.MAX_DAYS}"
+        if not isinstance(window, int) or not 1 <= window <= rules_vocabulary.MAX_DAYS:
+            errors[f"c{i}_window"] = f"Condition {i + 1}: enter the window in days, a whole number from 1 to {rules_vocabulary.MAX_DAYS}"
     where: dict[str, str] = {}
     if row.where:
         if "=" not in row.where:
@@ -154,11 +156,11 @@ def build(form: Any) -> Built:
     severity = str(form.get("severity") or "").strip()
     description = str(form.get("description") or "").strip()
     justification = str(form.get("justification") or "").strip()
-    if not rl.RULE_ID.match(rid):
+    if not rules_vocabulary.RULE_ID.match(rid):
         errors["rule_id"] = "Enter an id of 2 to 63 lower-case letters, digits and hyphens, like rent-arrears-rising"
     if not title:
         errors["title"] = "Enter a title in plain English"
-    if severity not in rl.SEVERITIES:
+    if severity not in rules_vocabulary.SEVERITIES:
         errors["severity"] = "Choose how urgent a flag from this rule is"
     groups: dict[str, list[dict[str, Any]]] = {"all": [], "any": []}
     positions: dict[tuple[str, int], int] = {}  # (group, condition number in the group) -> form row
@@ -186,10 +188,10 @@ def build(form: Any) -> Built:
     protected: list[str] = []
     if not errors:
         try:
-            parsed = rl.parse_rules(yaml.safe_dump({"council": "builder", "title": "builder", "rules": [rule]},
+            parsed = rules_language.parse_rules(yaml.safe_dump({"council": "builder", "title": "builder", "rules": [rule]},
                                                    sort_keys=False, allow_unicode=True))
             protected = parsed.rules[0].protected
-        except rl.RuleError as exc:
+        except rules_language.RuleError as exc:
             for p in exc.problems:
                 key = "justification" if "justification:" in p else _field_for(p, positions)
                 errors.setdefault(key, p)

@@ -21,6 +21,7 @@ from boroughs.core.db import utcnow
 from boroughs.core.errors import NotFound, ValidationFailed
 from boroughs.core.models import Organisation, User
 from boroughs.support.rules import engine as rl
+from boroughs.support.rules import language as rules_language
 from boroughs.support.rules.models import FlagRecord, FlagRun, OptOut, RuleSetVersion, RuleStatus
 
 # What follows a run or an objection is up to the parts that use the flags: outreach opens cases from a run
@@ -55,9 +56,9 @@ def get_version(db: Session, version_id: int) -> RuleSetVersion:
     return v
 
 
-def parse_version(db: Session, v: RuleSetVersion) -> rl.RuleSet:
+def parse_version(db: Session, v: RuleSetVersion) -> rules_language.RuleSet:
     org = db.get(Organisation, v.organisation_id)
-    return rl.parse_rules(v.body, council=org.ons_code if org else None)
+    return rules_language.parse_rules(v.body, council=org.ons_code if org else None)
 
 
 def _next_number(db: Session, organisation_id: int) -> int:
@@ -74,7 +75,7 @@ def create_draft(db: Session, organisation_id: int, author: User | None, *, body
             body = live.body
         else:
             org = db.get(Organisation, organisation_id)
-            text = rl.default_rules_text(org.slug if org else "default")
+            text = rules_language.default_rules_text(org.slug if org else "default")
             if org and org.ons_code:
                 text = text.replace('council: ""', f"council: {org.ons_code}")
             body = text
@@ -106,7 +107,7 @@ def update_draft(db: Session, v: RuleSetVersion, user: User | None, body: str, n
 def problems_of(db: Session, v: RuleSetVersion) -> list[str]:
     try:
         parse_version(db, v)
-    except rl.RuleError as exc:
+    except rules_language.RuleError as exc:
         return exc.problems
     return []
 
@@ -131,10 +132,10 @@ def run_preview(db: Session, v: RuleSetVersion, user: User | None, frames: rl.Fr
 def _check_ready(db: Session, v: RuleSetVersion, frames: rl.Frames | None) -> dict[str, Any]:
     problems = problems_of(db, v)
     if problems:
-        raise rl.RuleError(problems)
+        raise rules_language.RuleError(problems)
     result = run_preview(db, v, None, frames)
     if result["share_problems"]:
-        raise rl.RuleError(result["share_problems"])
+        raise rules_language.RuleError(result["share_problems"])
     return result
 
 
@@ -242,7 +243,7 @@ def withdraw_opt_out(db: Session, row: OptOut, user: User | None) -> None:
 # running the live rules
 
 
-def live_rule_set(db: Session, organisation_id: int) -> tuple[RuleSetVersion, rl.RuleSet]:
+def live_rule_set(db: Session, organisation_id: int) -> tuple[RuleSetVersion, rules_language.RuleSet]:
     v = live_version(db, organisation_id)
     if v is None:
         raise ValidationFailed("This council has no approved early-warning rules yet: draft a version in the "

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from boroughs.core.db import session_scope
 from boroughs.support.entitlements import service
 from boroughs.support.rules import engine as rl
+from boroughs.support.rules import language as rules_language
 from boroughs.support.rules.data import frames_from_db, load_synth_into_db
 from tests.support.outreach_factories import council, synth_folder
 
@@ -40,7 +41,7 @@ def test_signal_flags_exactly_the_estimates_at_or_above_the_threshold(engine: En
         load_synth_into_db(s, org.id, borough)
         frames = frames_from_db(s, org.id, as_of=AS_OF)
         expected = service.missing_out(s, org.id, AS_OF)
-    rs = rl.parse_rules(RULE, council="E09000025")
+    rs = rules_language.parse_rules(RULE, council="E09000025")
     assert "missing out on Pension Credit of at least £5.00 a week" in rs.rules[0].describe()
     ev = rl.evaluate(rs, frames, as_of=AS_OF)
     want = set(expected.loc[expected["missing_out"] & (expected["weekly_amount"] >= 5), "resident_id"].astype(int))
@@ -53,8 +54,8 @@ def test_signal_flags_exactly_the_estimates_at_or_above_the_threshold(engine: En
 
 def test_rules_refuse_an_impossible_signal_bound() -> None:
     bad = RULE.replace("at_least: 5", "at_most: -1")
-    with pytest.raises(rl.RuleError, match="could never be true"):
-        rl.parse_rules(bad, council="E09000025")
+    with pytest.raises(rules_language.RuleError, match="could never be true"):
+        rules_language.parse_rules(bad, council="E09000025")
 
 
 def test_signal_is_zero_without_claims() -> None:

@@ -145,14 +145,14 @@ def test_the_atrs_record_describes_the_take_up_estimate_from_the_councils_state(
     from boroughs.core.models import Organisation
     from boroughs.support.entitlements import campaign
     from boroughs.support.outreach import fairness
-    from boroughs.support.rules import engine as rl
+    from boroughs.support.rules import language as rules_language
     from boroughs.support.rules import service as rules_service
 
     _c, s = client
     org = s.scalar(select(Organisation).where(Organisation.slug == "newham"))
     officer = s.scalar(select(User).where(User.email == "officer@test.example"))
     manager = s.scalar(select(User).where(User.email == "manager@test.example"))
-    v = rules_service.create_draft(s, org.id, officer, body=rl.default_rules_text("newham"))
+    v = rules_service.create_draft(s, org.id, officer, body=rules_language.default_rules_text("newham"))
     rules_service.submit(s, v, officer)
     rules_service.approve(s, v, manager)
     result = campaign.refresh(s, org.id, manager)

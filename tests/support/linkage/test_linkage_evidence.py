@@ -17,14 +17,8 @@ import boroughs.support.synth.hard as synth_hard
 from boroughs.app import cli as app
 from boroughs.support.linkage.constraints import contradicting
 from boroughs.support.linkage.evidence import expected_errors
-from boroughs.support.linkage.service import (
-    cluster_records,
-    explain,
-    link_records,
-    pairwise_scores,
-    prepare,
-    read_canonical,
-)
+from boroughs.support.linkage.prepare import prepare, read_canonical
+from boroughs.support.linkage.service import cluster_records, explain, link_records, pairwise_scores
 from boroughs.support.synth.hard import synthesise_hard
 
 runner = CliRunner()

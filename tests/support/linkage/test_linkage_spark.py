@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from boroughs.support.linkage.service import link_records, pairwise_scores, read_canonical
+from boroughs.support.linkage.prepare import read_canonical
+from boroughs.support.linkage.service import link_records, pairwise_scores
 from boroughs.support.synth.population import synthesise
 
 pytestmark = pytest.mark.slow

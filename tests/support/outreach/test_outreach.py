@@ -17,7 +17,9 @@ from boroughs.support.outreach import service as outreach
 from boroughs.support.outreach.models import CaseAssignment, OutreachCase
 from boroughs.support.outreach.notify import LocalBackend
 from boroughs.support.rules import engine as rl
+from boroughs.support.rules import language as rules_language
 from boroughs.support.rules import service as rules_service
+from boroughs.support.rules import vocabulary as rules_vocabulary
 from boroughs.support.rules.data import frames_from_db, load_synth_into_db
 from boroughs.support.rules.models import FlagRecord, RuleStatus
 from tests.support.outreach_factories import council, person, synth_folder
@@ -55,7 +57,7 @@ def test_frames_from_db_match_the_files(session, world, borough_dir):
 
     db_frames = frames_from_db(session, world["org"].id)
     file_frames = frames_from_synth(borough_dir)
-    rs = rl.load_rule_file(rl.RULES_DIR / "newham.yaml")
+    rs = rules_language.load_rule_file(rules_vocabulary.RULES_DIR / "newham.yaml")
     a = rl.evaluate(rs, db_frames).per_rule
     b = rl.evaluate(rs, file_frames).per_rule
     assert a == b
@@ -69,9 +71,9 @@ def test_workbench_versions_approval_and_four_eyes(session, world):
     assert rules_service.problems_of(session, v1) == []
     problems = rules_service.update_draft(session, v1, w["officer"], v1.body.replace("measure: arrears,", "measure: arears,", 1), "typo")
     assert problems and "no measure 'arears'" in problems[0]
-    with pytest.raises(rl.RuleError):
+    with pytest.raises(rules_language.RuleError):
         rules_service.submit(session, v1, w["officer"])
-    rules_service.update_draft(session, v1, w["officer"], rl.default_rules_text("newham"), "fixed")
+    rules_service.update_draft(session, v1, w["officer"], rules_language.default_rules_text("newham"), "fixed")
     preview = rules_service.run_preview(session, v1, w["officer"])
     assert {r["id"] for r in preview["rules"]} >= {"rent-arrears-8-weeks-fsm"}
     assert preview["synthetic"] is True
@@ -91,7 +93,7 @@ def test_workbench_versions_approval_and_four_eyes(session, world):
     # every version is kept
     assert [v.version for v in rules_service.versions(session, w["org"].id)] == [3, 2, 1]
     exported = rules_service.export_file(session, v1)
-    assert "approved_by: m@n.test" in exported and rl.parse_rules(exported).meta["version"] == 1
+    assert "approved_by: m@n.test" in exported and rules_language.parse_rules(exported).meta["version"] == 1
 
 
 def test_a_rule_flagging_too_many_is_refused_before_approval(session, world):
@@ -108,7 +110,7 @@ rules:
       - resident: {field: age, at_least: 18}
 """
     v = rules_service.create_draft(session, world["org"].id, world["officer"], body=body)
-    with pytest.raises(rl.RuleError, match="would flag .* more than the 5%"):
+    with pytest.raises(rules_language.RuleError, match="would flag .* more than the 5%"):
         rules_service.submit(session, v, world["officer"])
     assert v.status == RuleStatus.DRAFT
 

@@ -14,8 +14,9 @@ import pytest
 
 from boroughs.support.governance.models import Agreement, AgreementParty
 from boroughs.support.outreach import fairness
-from boroughs.support.rules import engine as rl
+from boroughs.support.rules import language as rules_language
 from boroughs.support.rules import service as rules_service
+from boroughs.support.rules import vocabulary as rules_vocabulary
 from tests.support.outreach.test_outreach import borough_dir, world
 
 assert borough_dir and world  # shared fixtures
@@ -34,8 +35,8 @@ rules:
 
 
 def test_a_rule_on_ethnicity_without_a_justification_is_refused() -> None:
-    with pytest.raises(rl.RuleError) as err:
-        rl.parse_rules(BLACK_RESIDENTS.format(justification=""))
+    with pytest.raises(rules_language.RuleError) as err:
+        rules_language.parse_rules(BLACK_RESIDENTS.format(justification=""))
     assert "protected characteristic (race (ethnic group) (directly))" in str(err.value)
     assert "justification:" in str(err.value)
 
@@ -48,12 +49,12 @@ def test_a_rule_on_ethnicity_without_a_justification_is_refused() -> None:
 ])
 def test_proxies_named_in_the_docs_need_a_justification_too(condition: str, uses: str) -> None:
     text = f"council: X\ntitle: t\nrules:\n  - id: proxy\n    title: P\n    severity: low\n    all:\n      - {condition}\n"
-    with pytest.raises(rl.RuleError) as err:
-        rl.parse_rules(text)
+    with pytest.raises(rules_language.RuleError) as err:
+        rules_language.parse_rules(text)
     assert uses in str(err.value)
-    ok = rl.parse_rules(text.replace("    all:", "    justification: A reason long enough to be a reason.\n    all:"))
+    ok = rules_language.parse_rules(text.replace("    all:", "    justification: A reason long enough to be a reason.\n    all:"))
     assert ok.rules[0].justification.startswith("A reason")
-    doc = (rl.RULES_DIR.parents[2] / "docs/support/early-warning.md").read_text()
+    doc = (rules_vocabulary.RULES_DIR.parents[2] / "docs/support/early-warning.md").read_text()
     assert "Protected characteristics and their proxies" in doc and "domestic abuse" in doc
 
 
@@ -65,7 +66,7 @@ def test_justified_rule_is_flagged_in_the_monitor_and_the_atrs_record_from_the_s
         a.parties.append(AgreementParty(organisation_id=w["org"].id, role="discloser"))
         session.add(a)
     session.flush()
-    base = rl.default_rules_text("newham")
+    base = rules_language.default_rules_text("newham")
     extra = BLACK_RESIDENTS.format(justification="    justification: Testing the recording of a justification here.\n")
     body = base + extra.split("rules:\n", 1)[1]
     v = rules_service.create_draft(session, w["org"].id, w["officer"], body=body)

@@ -9,7 +9,7 @@ import re
 import yaml
 
 from boroughs.support.rules import builder as rb
-from boroughs.support.rules import engine as rl
+from boroughs.support.rules import language as rules_language
 from boroughs.support.rules.models import RuleSetVersion
 from tests.support.outreach.test_outreach_web import client, login
 
@@ -31,7 +31,7 @@ def test_the_form_writes_the_rule_the_language_accepts() -> None:
     assert rule["all"] == [{"change": {"source": "rent", "measure": "arrears", "days": 60, "rose_by_at_least": 300}}]
     assert rule["any"] == [{"count": {"source": "vcs_concern", "where": {"category": "debt"}, "days": 30, "at_least": 1}},
                            {"stopped": {"source": "hb_ctr", "measure": "hb_award_weekly", "days": 90}}]
-    parsed = rl.parse_rules(yaml.safe_dump({"council": "X", "title": "t", "rules": [rule]}))
+    parsed = rules_language.parse_rules(yaml.safe_dump({"council": "X", "title": "t", "rules": [rule]}))
     assert "Rent arrears rose by £300.00 or more in 60 days and (at least 1" in parsed.rules[0].describe()
 
 
@@ -77,7 +77,7 @@ def test_officer_builds_a_rule_into_a_draft_through_the_pages(client) -> None:
     session.expire_all()
     body = session.get(RuleSetVersion, vid).body
     assert "id: rent-arrears-rising" in body and "# Early-warning rules" in body  # the file's comments are kept
-    assert [r.id for r in rl.parse_rules(body).rules][-1] == "rent-arrears-rising"
+    assert [r.id for r in rules_language.parse_rules(body).rules][-1] == "rent-arrears-rising"
     # analysts may draft too; people outside the council may not
     token = login(c, "foreign")
     assert c.get(f"/support/newham/rules/{vid}/builder").status_code == 403

@@ -11,6 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from boroughs.support.rules import engine as rl
+from boroughs.support.rules import language as rules_language
+from boroughs.support.rules import vocabulary as rules_vocabulary
 from tests.support.outreach_factories import AS_OF, frames
 
 CTAX = """
@@ -36,7 +38,7 @@ def _ctax_history(rid, rec, arrears, ctr):
 
 
 def test_the_three_example_rules_from_the_issue_parse_and_describe():
-    rs = rl.load_rule_file(rl.RULES_DIR / "newham.yaml", council="E09000025")
+    rs = rules_language.load_rule_file(rules_vocabulary.RULES_DIR / "newham.yaml", council="E09000025")
     assert rs.council == "E09000025"
     ids = [r.id for r in rs.rules]
     assert {"ctax-arrears-rising-ctr-ended", "rent-arrears-8-weeks-fsm", "vcs-food-twice-30-days"} <= set(ids)
@@ -48,7 +50,7 @@ def test_change_and_stopped_fire_with_exact_facts():
     f = frames({"a": {}, "b": {}},
                _ctax_history("a", "CT1", [0, 0, 50, 150, 400], [10, 10, 10, 0, 0])
                + _ctax_history("b", "CT2", [0, 0, 50, 150, 200], [10, 10, 10, 10, 10]))
-    ev = rl.evaluate(rl.parse_rules(CTAX), f)
+    ev = rl.evaluate(rules_language.parse_rules(CTAX), f)
     assert list(ev.flags["resident_id"]) == ["a"]
     row = ev.flags.iloc[0]
     assert row.severity == "high"
@@ -72,7 +74,7 @@ def test_rent_weeks_and_fsm_and_vcs_count():
             {"resident_id": "q", "record_id": "V3", "raised_on": "2026-07-01", "category": "food insecurity"},
             {"resident_id": "q", "record_id": "V4", "raised_on": "2026-09-25", "category": "food insecurity"},
         ]})
-    rs = rl.load_rule_file(rl.RULES_DIR / "default.yaml")
+    rs = rules_language.load_rule_file(rules_vocabulary.RULES_DIR / "default.yaml")
     ev = rl.evaluate(rs, f)
     got = {(r.resident_id, r.rule_id) for r in ev.flags.itertuples()}
     assert got == {("p", "rent-arrears-8-weeks-fsm"), ("r", "vcs-food-twice-30-days")}
@@ -95,7 +97,7 @@ rules:
       - resident: {field: age, at_least: 70}
 """
     f = frames({"turns70": {"dob": "1956-09-30"}, "turns70tomorrow": {"dob": "1956-10-01"}})
-    ev = rl.evaluate(rl.parse_rules(text), f)
+    ev = rl.evaluate(rules_language.parse_rules(text), f)
     assert list(ev.flags["resident_id"]) == ["turns70"]
     assert "Aged 70 (born 30 September 1956)" in ev.flags.iloc[0].explanation
 
@@ -128,8 +130,8 @@ rules:
     all:
       {snippet}
 """
-    with pytest.raises(rl.RuleError) as exc:
-        rl.parse_rules(text)
+    with pytest.raises(rules_language.RuleError) as exc:
+        rules_language.parse_rules(text)
     assert message in str(exc.value)
     assert "Rule 'bad-rule'" in str(exc.value)
 
@@ -146,15 +148,15 @@ rules:
       - latest: {source: rent, measure: arrears, at_least: 500}
       - latest: {source: rent, measure: arrears, less_than: 100}
 """
-    with pytest.raises(rl.RuleError, match="contradict each other"):
-        rl.parse_rules(text)
+    with pytest.raises(rules_language.RuleError, match="contradict each other"):
+        rules_language.parse_rules(text)
 
 
 def test_bad_yaml_severity_and_settings():
-    with pytest.raises(rl.RuleError, match="not valid YAML at line"):
-        rl.parse_rules("rules: [\n  - id: x\n")
-    with pytest.raises(rl.RuleError) as exc:
-        rl.parse_rules("council: X\ntitle: t\nsettings: {max_share: 3}\nrules:\n  - id: Bad Id\n    severity: urgent\n")
+    with pytest.raises(rules_language.RuleError, match="not valid YAML at line"):
+        rules_language.parse_rules("rules: [\n  - id: x\n")
+    with pytest.raises(rules_language.RuleError) as exc:
+        rules_language.parse_rules("council: X\ntitle: t\nsettings: {max_share: 3}\nrules:\n  - id: Bad Id\n    severity: urgent\n")
     msg = str(exc.value)
     assert "max_share" in msg and "severity must be one of" in msg and "id must be" in msg
 
@@ -173,14 +175,14 @@ rules:
       - resident: {field: age, at_least: 18}
 """
     f = frames({i: {} for i in range(10)})
-    ev = rl.evaluate(rl.parse_rules(text), f)
+    ev = rl.evaluate(rules_language.parse_rules(text), f)
     problems = rl.check_shares(ev)
     assert problems and "would flag 10 residents (100.0% of the borough), more than the 30%" in problems[0]
 
 
 def test_flags_csv_contract(tmp_path):
     f = frames({"a": {}}, _ctax_history("a", "CT1", [0, 0, 50, 150, 400], [10, 10, 10, 0, 0]))
-    path = rl.write_flags_csv(rl.evaluate(rl.parse_rules(CTAX), f), tmp_path)
+    path = rl.write_flags_csv(rl.evaluate(rules_language.parse_rules(CTAX), f), tmp_path)
     got = pd.read_csv(path)
     assert list(got.columns) == ["resident_id", "rule_id", "severity", "explanation"]
     assert got.iloc[0].rule_id == "ctax-rising-ctr-ended"
@@ -190,7 +192,7 @@ def test_preview_counts_by_ward_and_group():
     f = frames({"a": {"ward": "North", "sex": "male"}, "b": {"ward": "South"}},
                _ctax_history("a", "CT1", [0, 0, 50, 150, 400], [10, 10, 10, 0, 0])
                + _ctax_history("b", "CT2", [0, 0, 0, 0, 900], [5, 5, 5, 5, 0]))
-    p = rl.preview(rl.parse_rules(CTAX), f)
+    p = rl.preview(rules_language.parse_rules(CTAX), f)
     r = p["rules"][0]
     assert r["count"] == 2
     assert r["by"]["ward"] == [("North", 1), ("South", 1)]
@@ -250,7 +252,7 @@ def rule_sets(draw):
                                 **({"where": {"category": "food insecurity"}} if draw(st.booleans()) else {})}})
     import yaml
 
-    return rl.parse_rules(yaml.safe_dump({"council": "X", "title": "t", "rules": [
+    return rules_language.parse_rules(yaml.safe_dump({"council": "X", "title": "t", "rules": [
         {"id": "prop", "title": "Property", "severity": "high", "all": conds}]}))
 
 
@@ -276,12 +278,12 @@ def test_explanations_name_facts_that_really_hold(f, rs):
                 assert list(owner) == [row.resident_id]
                 to = _value_at(f, fact["source"], fact["measure"], fact["record_id"], AS_OF)
                 assert to == (dt.date.fromisoformat(fact["to_date"]), pytest.approx(fact["to_value"]))
-                assert rl.format_value(fact["to_value"], rl.MEASURES[(cond.source, cond.measure)].unit) in row.explanation
+                assert rules_vocabulary.format_value(fact["to_value"], rules_vocabulary.MEASURES[(cond.source, cond.measure)].unit) in row.explanation
                 if fact["kind"] != "latest":
                     start = AS_OF - dt.timedelta(days=cond.days)
                     frm = _value_at(f, fact["source"], fact["measure"], fact["record_id"], start)
                     assert frm == (dt.date.fromisoformat(fact["from_date"]), pytest.approx(fact["from_value"]))
-                    assert rl.format_date(dt.date.fromisoformat(fact["from_date"])) in row.explanation
+                    assert rules_vocabulary.format_date(dt.date.fromisoformat(fact["from_date"])) in row.explanation
                 if fact["kind"] == "change":
                     assert fact["to_value"] - fact["from_value"] >= cond.rose_by - 1e-6
                 if fact["kind"] == "stopped":
@@ -314,8 +316,8 @@ def test_opted_out_residents_are_never_flagged(f, rs, data):
 
 
 def test_every_condition_kind_is_documented():
-    doc = (rl.RULES_DIR.parents[2] / "docs" / "support" / "early-warning.md").read_text(encoding="utf-8")
-    for kind in rl.KINDS:
+    doc = (rules_vocabulary.RULES_DIR.parents[2] / "docs" / "support" / "early-warning.md").read_text(encoding="utf-8")
+    for kind in rules_vocabulary.KINDS:
         assert re.search(rf"`{kind}`", doc), kind
-    for _source, measure in rl.MEASURES:
+    for _source, measure in rules_vocabulary.MEASURES:
         assert f"`{measure}`" in doc, measure

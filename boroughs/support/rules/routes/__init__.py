@@ -18,6 +18,7 @@ from boroughs.core import audit, permissions
 from boroughs.core.errors import NotFound, ValidationFailed
 from boroughs.core.models import Organisation, User
 from boroughs.support.rules import engine as rl
+from boroughs.support.rules import language as rules_language
 from boroughs.support.rules import permissions as rule_permissions
 from boroughs.support.rules import service as rules_service
 from boroughs.support.rules.models import OptOut, RuleStatus
@@ -139,7 +140,7 @@ def rule_action(request: Request, slug: str, vid: int, db: Session = Depends(get
                 rules_service.run_preview(db, v, user)
                 return _render_version(request, db, org, user, v, flash="Preview updated.")
             rules_service.submit(db, v, user)
-        except rl.RuleError as exc:
+        except rules_language.RuleError as exc:
             return _render_version(request, db, org, user, v, exc.problems, 200)
         return see_other(f"/support/{org.slug}/rules/{v.id}")
     if action in ("approve", "reject"):
@@ -149,7 +150,7 @@ def rule_action(request: Request, slug: str, vid: int, db: Session = Depends(get
                 rules_service.approve(db, v, user, str(form.get("decision_note") or ""))
             else:
                 rules_service.reject(db, v, user, str(form.get("decision_note") or ""))
-        except rl.RuleError as exc:
+        except rules_language.RuleError as exc:
             return _render_version(request, db, org, user, v, exc.problems, 200)
         except ValidationFailed as exc:
             return _render_version(request, db, org, user, v, [str(exc)], 200)

@@ -17,9 +17,10 @@ from boroughs.core import permissions
 from boroughs.core.errors import NotFound, ValidationFailed
 from boroughs.core.models import Organisation, OrgKind, User
 from boroughs.support.rules import builder as rb
-from boroughs.support.rules import engine as rl
+from boroughs.support.rules import language as rules_language
 from boroughs.support.rules import permissions as rule_permissions
 from boroughs.support.rules import service as rules_service
+from boroughs.support.rules import vocabulary as rules_vocabulary
 from boroughs.support.rules.models import RuleStatus
 from boroughs.web.deps import form_data, get_db, require_user
 from boroughs.web.templating import render
@@ -67,8 +68,8 @@ def _page(request: Request, org: Organisation, v: Any, form: Any = None, built: 
     return render(request, "support/rules_builder.html", {
         "org": org, "v": v, "base": f"/support/{org.slug}", "values": values,
         "built": built, "errors": built.errors if built else {}, "signals": rb.signals(),
-        "comparisons": rb.COMPARISONS, "rows": range(rb.MAX_ROWS), "severities": rl.SEVERITIES,
-        "max_days": rl.MAX_DAYS}, status_code)
+        "comparisons": rb.COMPARISONS, "rows": range(rb.MAX_ROWS), "severities": rules_vocabulary.SEVERITIES,
+        "max_days": rules_vocabulary.MAX_DAYS}, status_code)
 
 
 @router.get("/support/{slug}/rules/{vid}/builder")
@@ -89,8 +90,8 @@ def builder_submit(request: Request, slug: str, vid: int, db: Session = Depends(
         return _page(request, org, v, form, built, 422 if built.errors else 200)
     body = rb.add_to_body(v.body, built.rule)
     try:
-        rl.parse_rules(body, council=org.ons_code)  # the whole draft, checked by the rule language itself
-    except rl.RuleError as exc:
+        rules_language.parse_rules(body, council=org.ons_code)  # the whole draft, checked by the rule language itself
+    except rules_language.RuleError as exc:
         built.errors.setdefault("rule_id", " ".join(exc.problems))
         return _page(request, org, v, form, built, 422)
     rules_service.update_draft(db, v, user, body, f"Added rule {built.rule['id']} with the rule builder")
@@ -117,7 +118,7 @@ def reference(request: Request) -> Response:
              ("count", "at least so many dated records (contacts, approaches, concerns) in the last days"),
              ("resident", "an attribute of the resident: age, sex, ethnicity or disability")]
     return render(request, "support/rules_reference.html", {
-        "kinds": kinds, "measures": sorted(rl.MEASURES.values(), key=lambda m: (m.source, m.name)),
-        "sources": rl.SOURCE_LABELS, "events": rl.event_sources(), "protected": rl.PROTECTED_CHARACTERISTICS,
-        "proxy_sources": rl.PROXY_SOURCES, "proxy_where": rl.PROXY_WHERE, "ops": rl.OP_WORDS,
-        "max_days": rl.MAX_DAYS, "min_justification": rl.MIN_JUSTIFICATION, "comparisons": rb.COMPARISONS})
+        "kinds": kinds, "measures": sorted(rules_vocabulary.MEASURES.values(), key=lambda m: (m.source, m.name)),
+        "sources": rules_vocabulary.SOURCE_LABELS, "events": rules_vocabulary.event_sources(), "protected": rules_language.PROTECTED_CHARACTERISTICS,
+        "proxy_sources": rules_language.PROXY_SOURCES, "proxy_where": rules_language.PROXY_WHERE, "ops": rules_vocabulary.OP_WORDS,
+        "max_days": rules_vocabulary.MAX_DAYS, "min_justification": rules_language.MIN_JUSTIFICATION, "comparisons": rb.COMPARISONS})
