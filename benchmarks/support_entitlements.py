@@ -33,7 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     from boroughs.support.entitlements.rates import for_date
     from boroughs.support.entitlements.service import estimate_units, units_from_claims
     from boroughs.support.rules.data import frames_from_synth
-    from boroughs.support.synth.population import DEFAULT_AS_OF, synthesise
+    from boroughs.support.synth.people import DEFAULT_AS_OF
+    from boroughs.support.synth.population import synthesise
 
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--residents", type=int, default=480_000, help="synthetic people (about 62%% have records)")

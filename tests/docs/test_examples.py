@@ -29,7 +29,7 @@ from boroughs.core.models import Organisation, OrgKind
 from boroughs.fund.demo import seed_demo
 from boroughs.fund.opendata import giving360
 from boroughs.fund.opendata.publishing import DatasetPackage
-from boroughs.support.rules import engine as rules
+from boroughs.support.rules import engine, language, vocabulary
 from boroughs.web import templating
 from tests.support.outreach_factories import AS_OF, frames
 
@@ -71,7 +71,7 @@ def test_the_area_record_points_at_the_example() -> None:
 
     assert "docs/examples/new_area.py" in (area.__doc__ or "")
     assert (EXAMPLES / "new_area.py").is_file()
-    assert "docs/examples/rule_signal.py" in (rules.ResidentSignal.__doc__ or "")
+    assert "docs/examples/rule_signal.py" in (vocabulary.ResidentSignal.__doc__ or "")
 
 
 # --- how to add an area ---------------------------------------------------------------------------------
@@ -115,7 +115,7 @@ def signal(examples: None) -> Iterator[ModuleType]:
     try:
         yield module
     finally:  # other tests see only the built-in signals
-        for table in (rules.SIGNALS, rules.RESIDENT_FIELDS, rules.RESIDENT_RANGES):
+        for table in (vocabulary.SIGNALS, vocabulary.RESIDENT_FIELDS, vocabulary.RESIDENT_RANGES):
             table.pop(module.FIELD, None)
 
 
@@ -133,7 +133,7 @@ rules:
 
 
 def test_a_registered_signal_is_a_rule_condition(signal: ModuleType) -> None:
-    rule_set = rules.parse_rules(RULE, council="E09000025")
+    rule_set = language.parse_rules(RULE, council="E09000025")
     assert rule_set.rules[0].describe() == "Known to at least 2 council services."
     f = frames(
         {1: {}, 2: {}, 3: {}},
@@ -145,7 +145,7 @@ def test_a_registered_signal_is_a_rule_condition(signal: ModuleType) -> None:
         },
     )
     assert signal.known_to(f.records, f.residents, AS_OF).to_dict() == {1: 3.0, 2: 2.0, 3: 1.0}
-    evaluation = rules.evaluate(rule_set, f, as_of=AS_OF)
+    evaluation = engine.evaluate(rule_set, f, as_of=AS_OF)
     flagged = dict(zip(evaluation.flags["resident_id"], evaluation.flags["explanation"], strict=True))
     assert flagged == {1: "Known to several services: Known to 3 council services.",
                        2: "Known to several services: Known to 2 council services."}
@@ -153,14 +153,14 @@ def test_a_registered_signal_is_a_rule_condition(signal: ModuleType) -> None:
 
 
 def test_a_signal_keeps_its_limits(signal: ModuleType) -> None:
-    with pytest.raises(rules.RuleError, match="could never be true"):
-        rules.parse_rules(RULE.replace("at_least: 2", "at_least: 99"), council="E09000025")
+    with pytest.raises(language.RuleError, match="could never be true"):
+        language.parse_rules(RULE.replace("at_least: 2", "at_least: 99"), council="E09000025")
 
 
 def test_the_signal_is_gone_after_its_test() -> None:
-    assert "services_known_to" not in rules.SIGNALS and "services_known_to" not in rules.RESIDENT_FIELDS
-    with pytest.raises(rules.RuleError, match="unknown field"):
-        rules.parse_rules(RULE, council="E09000025")
+    assert "services_known_to" not in vocabulary.SIGNALS and "services_known_to" not in vocabulary.RESIDENT_FIELDS
+    with pytest.raises(language.RuleError, match="unknown field"):
+        language.parse_rules(RULE, council="E09000025")
 
 
 # --- how to add a publishing backend --------------------------------------------------------------------

@@ -28,15 +28,16 @@ def export_oruk(
 ) -> None:
     """Write the whole directory as one Open Referral UK 3.0 service_list page (every service nested)."""
     from boroughs.core.db import session_scope
-    from boroughs.support.directory.oruk import service as oruk
+    from boroughs.support.directory.oruk import export as oruk_export
+    from boroughs.support.directory.oruk import schema as oruk_schema
 
     try:
         with session_scope() as session:
-            doc = oruk.export_service_list(session)
+            doc = oruk_export.export_service_list(session)
         if check:
-            errors = oruk.validation_errors(doc, "service_list")
+            errors = oruk_schema.validation_errors(doc, "service_list")
             for s in doc["contents"]:
-                errors += [f"service {s['id']}: {e}" for e in oruk.validation_errors(s, "service", limit=5)]
+                errors += [f"service {s['id']}: {e}" for e in oruk_schema.validation_errors(s, "service", limit=5)]
             if errors:
                 _fail(BoroughsError("the export does not validate against ORUK 3.0: " + "; ".join(errors[:10])))
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -59,12 +60,12 @@ def import_oruk(
 ) -> None:
     """Import a feed, keeping every valid service and reporting each faulty record and field."""
     from boroughs.core.db import session_scope
-    from boroughs.support.directory.oruk import service as oruk
+    from boroughs.support.directory.oruk import importer as oruk_importer
 
     try:
-        data = oruk.read_json(path)
+        data = oruk_importer.read_json(path)
         with session_scope() as session:
-            result = oruk.import_oruk(session, data, source or path.stem, version or None)
+            result = oruk_importer.import_oruk(session, data, source or path.stem, version or None)
     except (BoroughsError, ValueError) as exc:
         _fail(exc)
         return

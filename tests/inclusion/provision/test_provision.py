@@ -271,7 +271,7 @@ def test_the_demo_directorys_oruk_export_imports_its_digital_services(
 
 
 def test_the_real_oruk_1_feed_is_read_by_keyword(tmp_path: Path) -> None:
-    from boroughs.support.directory.oruk.service import spec_dir
+    from boroughs.support.directory.oruk.schema import spec_dir
 
     feed = spec_dir() / "real-data" / "north-lincolnshire-council-services-2024-12.json"
     parsed = importer.read_file(feed)

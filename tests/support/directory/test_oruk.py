@@ -19,15 +19,17 @@ from boroughs.app import create_app
 from boroughs.core.errors import DataError
 from boroughs.support.demo.referrals import seed_directory
 from boroughs.support.directory.models import DirService
-from boroughs.support.directory.oruk import service as oruk
+from boroughs.support.directory.oruk import export as oruk_export
+from boroughs.support.directory.oruk import importer as oruk_importer
+from boroughs.support.directory.oruk import schema as oruk_schema
 
-SPEC = oruk.spec_dir()
+SPEC = oruk_schema.spec_dir()
 REAL = SPEC / "real-data" / "north-lincolnshire-council-services-2024-12.json"
 EXAMPLES = SPEC / "3.0" / "examples"
 
 
-def _import_real(session: Session) -> oruk.ImportReport:
-    return oruk.import_oruk(session, oruk.read_json(REAL), "North Lincolnshire Council")
+def _import_real(session: Session) -> oruk_importer.ImportReport:
+    return oruk_importer.import_oruk(session, oruk_importer.read_json(REAL), "North Lincolnshire Council")
 
 
 def test_real_oruk_1_feed_keeps_every_valid_service_and_reports_each_fault(session: Session) -> None:
@@ -57,7 +59,7 @@ def test_v1_record_without_id_or_name_is_skipped_and_reported(session: Session) 
     feed = json.loads(REAL.read_text())[:3]
     feed[0] = {**feed[0], "name": ""}
     feed[1] = {**feed[1], "email": "not-an-email"}
-    report = oruk.import_oruk(session, {"content": feed}, "broken feed")
+    report = oruk_importer.import_oruk(session, {"content": feed}, "broken feed")
     assert report.kept == 2 and report.skipped == 1
     assert any(f.record == feed[0]["id"] and f.field == "name" and f.action == "record skipped" for f in report.faults)
     assert any(f.field == "email" and f.value == "not-an-email" and f.action == "dropped" for f in report.faults)
@@ -67,23 +69,23 @@ def test_bad_files_name_the_file_and_problem(tmp_path: Path) -> None:
     bad = tmp_path / "feed.json"
     bad.write_text('{"content": [}')
     with pytest.raises(DataError, match=r"feed\.json.*not valid JSON \(line 1"):
-        oruk.read_json(bad)
+        oruk_importer.read_json(bad)
     bad.write_bytes(b'{"name": "caf\xe9"}')
     with pytest.raises(DataError, match="not UTF-8"):
-        oruk.read_json(bad)
+        oruk_importer.read_json(bad)
     with pytest.raises(DataError, match="not an ORUK document"):
-        oruk.import_oruk(None, {"something": 1}, "x")  # type: ignore[arg-type]
+        oruk_importer.import_oruk(None, {"something": 1}, "x")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("example", ["service_full.json", "service_list.json"])
 def test_oruk_3_examples_import_and_export_round_trip(session: Session, example: str) -> None:
     doc = json.loads((EXAMPLES / example).read_text())
-    report = oruk.import_oruk(session, doc, "ORUK example")
+    report = oruk_importer.import_oruk(session, doc, "ORUK example")
     assert report.version == "3.0" and report.kept == 1, [f.as_dict() for f in report.faults]
     original = doc if "contents" not in doc else doc["contents"][0]
     svc = session.scalars(select(DirService).where(DirService.uuid == original["id"])).one()
-    out = oruk.service_json(svc)
-    assert oruk.validation_errors(out, "service") == []
+    out = oruk_export.service_json(svc)
+    assert oruk_schema.validation_errors(out, "service") == []
     for key in ("id", "name", "status", "email", "url", "minimum_age", "maximum_age"):
         assert out.get(key) == original.get(key), key
     assert out["organization"]["id"] == original["organization"]["id"]
@@ -109,7 +111,7 @@ def test_export_oruk_contract_validates_with_format_checking(engine: Engine, ses
                         charity_number="1000002")
     seed_directory(session)
     _import_real(session)
-    oruk.import_oruk(session, json.loads((EXAMPLES / "service_full.json").read_text()), "ORUK example")
+    oruk_importer.import_oruk(session, json.loads((EXAMPLES / "service_full.json").read_text()), "ORUK example")
     session.commit()
     monkeypatch.setenv("DATABASE_URL", _engine_url(engine))
     from boroughs.app import cli as app
@@ -124,9 +126,9 @@ def test_export_oruk_contract_validates_with_format_checking(engine: Engine, ses
     assert result.exit_code == 0, result.output
     doc = json.loads(out.read_text())
     assert doc["total_items"] == len(doc["contents"]) == 743 and doc["first_page"] and doc["last_page"]
-    assert oruk.validation_errors(doc, "service_list") == []
+    assert oruk_schema.validation_errors(doc, "service_list") == []
     for s in doc["contents"]:
-        assert oruk.validation_errors(s, "service") == [], s["id"]
+        assert oruk_schema.validation_errors(s, "service") == [], s["id"]
     demo = next(s for s in doc["contents"] if s["name"] == "Emergency food parcels (demo)")
     assert demo["organization"]["name"].startswith("Eastside")
     assert demo["service_at_locations"][0]["location"]["addresses"][0]["postal_code"] == "E15 4AA"
@@ -136,7 +138,7 @@ def test_export_oruk_contract_validates_with_format_checking(engine: Engine, ses
 
 def test_export_rejects_an_invalid_document() -> None:
     bad = {"contents": [{"id": "not-a-uuid", "name": "x", "status": "open"}]}
-    errors = oruk.validation_errors(bad, "service_list")
+    errors = oruk_schema.validation_errors(bad, "service_list")
     assert any("uuid" in e for e in errors) and any("status" in e or "open" in e for e in errors)
 
 
@@ -158,7 +160,7 @@ def api(engine: Engine, session: Session) -> Any:
     create_organisation(session, "Eastside Community Food Network (demo)", OrgKind.VCS, slug="eastside-food",
                         charity_number="1000001")
     seed_directory(session)
-    oruk.import_oruk(session, json.loads((EXAMPLES / "service_full.json").read_text()), "ORUK example")
+    oruk_importer.import_oruk(session, json.loads((EXAMPLES / "service_full.json").read_text()), "ORUK example")
     session.commit()
     with TestClient(create_app(engine)) as c:
         yield c
@@ -181,7 +183,7 @@ def test_every_openapi_path_is_served_and_validates(api: TestClient, session: Se
         r = api.get("/api/oruk" + url)
         assert r.status_code == 200, (path, r.text[:300])
         body = r.json()
-        assert oruk.validation_errors(body, _schema_for(path)) == [], path
+        assert oruk_schema.validation_errors(body, _schema_for(path)) == [], path
         if "contents" in body:
             assert body["contents"], path
             assert body["total_items"] >= len(body["contents"])
@@ -193,7 +195,7 @@ def test_api_paging_filters_and_unknown_ids(api: TestClient, session: Session) -
     page = api.get("/api/oruk/services", params={"per_page": 2, "page": 2}).json()
     assert page["page_number"] == 2 and page["size"] == len(page["contents"]) <= 2
     assert page["total_items"] == 3 and page["total_pages"] == 2 and not page["first_page"] and page["last_page"]
-    assert oruk.validation_errors(page, "service_list") == []
+    assert oruk_schema.validation_errors(page, "service_list") == []
     food = session.scalars(select(DirService).where(DirService.name == "Emergency food parcels (demo)")).one()
     by_term = api.get("/api/oruk/services", params={"taxonomy_term_id": food.terms[0].uuid}).json()
     assert [s["name"] for s in by_term["contents"]] == ["Emergency food parcels (demo)"]

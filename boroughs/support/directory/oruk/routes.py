@@ -25,7 +25,8 @@ from boroughs.support.directory.models import (
     DirTerm,
     service_term,
 )
-from boroughs.support.directory.oruk import service as oruk
+from boroughs.support.directory.oruk import export as oruk_export
+from boroughs.support.directory.oruk import schema as oruk_schema
 from boroughs.web.deps import get_db
 
 router = APIRouter(prefix="/api/oruk", tags=["Open Referral UK 3.0"])
@@ -44,7 +45,7 @@ def _json(body: Any) -> JSONResponse:
 
 @router.get("/", summary="API details")
 def api_root(request: Request) -> JSONResponse:
-    return _json(oruk.api_details(str(request.base_url).rstrip("/") + "/api/openapi.json"))
+    return _json(oruk_schema.api_details(str(request.base_url).rstrip("/") + "/api/openapi.json"))
 
 
 @router.get("/services", summary="Services (a service_list page)")
@@ -84,13 +85,13 @@ def services(
     rows, total = _page_of(db, stmt.order_by(DirService.name, DirService.id), page, per_page)
     if minimal:
         contents = [{"id": s.uuid, "name": s.name, "status": s.status,
-                     "last_modified": oruk.service_json(s, nested=False)["last_modified"]} for s in rows]
+                     "last_modified": oruk_export.service_json(s, nested=False)["last_modified"]} for s in rows]
     else:
-        contents = [oruk.service_json(s, nested=full) for s in rows]
+        contents = [oruk_export.service_json(s, nested=full) for s in rows]
         if not full:
             for c, s in zip(contents, rows, strict=True):
-                c["organization"] = oruk.organisation_json(s.organisation)
-    return _json(oruk.page(contents, total=total, page_number=page, per_page=per_page))
+                c["organization"] = oruk_export.organisation_json(s.organisation)
+    return _json(oruk_export.page(contents, total=total, page_number=page, per_page=per_page))
 
 
 @router.get("/services/{id}", summary="One service, fully nested")
@@ -98,7 +99,7 @@ def service(id: str, db: Session = Depends(get_db)) -> JSONResponse:
     svc = db.scalar(select(DirService).where(DirService.uuid == id))
     if svc is None:
         raise NotFound("No service has this id.")
-    return _json(oruk.service_json(svc))
+    return _json(oruk_export.service_json(svc))
 
 
 @router.get("/organizations", summary="Organisations (an organization_list page)")
@@ -108,7 +109,7 @@ def organizations(db: Session = Depends(get_db), search: str | None = None, page
     if search:
         stmt = stmt.where(DirOrganisation.name.ilike(f"%{search}%"))
     rows, total = _page_of(db, stmt.order_by(DirOrganisation.name, DirOrganisation.id), page, per_page)
-    return _json(oruk.page([oruk.organisation_json(o) for o in rows], total=total, page_number=page,
+    return _json(oruk_export.page([oruk_export.organisation_json(o) for o in rows], total=total, page_number=page,
                            per_page=per_page))
 
 
@@ -117,12 +118,12 @@ def organization(id: str, db: Session = Depends(get_db), full_service: bool = Fa
     org = db.scalar(select(DirOrganisation).where(DirOrganisation.uuid == id))
     if org is None:
         raise NotFound("No organisation has this id.")
-    return _json(oruk.organisation_json(org, services=[oruk.service_json(s, nested=full_service) for s in org.services]))
+    return _json(oruk_export.organisation_json(org, services=[oruk_export.service_json(s, nested=full_service) for s in org.services]))
 
 
 def _sal_json(loc: DirLocation) -> dict[str, Any]:
     return {"id": loc.sal_uuid, "service_id": loc.service.uuid, "location_id": loc.uuid,
-            "location": oruk.location_json(loc), "service": oruk.service_json(loc.service, nested=False)}
+            "location": oruk_export.location_json(loc), "service": oruk_export.service_json(loc.service, nested=False)}
 
 
 @router.get("/service_at_locations", summary="Services at locations (a service_at_location_list page)")
@@ -134,7 +135,7 @@ def service_at_locations(db: Session = Depends(get_db), search: str | None = Non
     if postcode:
         stmt = stmt.where(func.replace(func.upper(DirLocation.postcode), " ", "") == postcode.replace(" ", "").upper())
     rows, total = _page_of(db, stmt.order_by(DirLocation.id), page, per_page)
-    return _json(oruk.page([_sal_json(loc) for loc in rows], total=total, page_number=page, per_page=per_page))
+    return _json(oruk_export.page([_sal_json(loc) for loc in rows], total=total, page_number=page, per_page=per_page))
 
 
 @router.get("/service_at_locations/{id}", summary="One service at a location")
@@ -143,7 +144,7 @@ def service_at_location(id: str, db: Session = Depends(get_db)) -> JSONResponse:
     if loc is None:
         raise NotFound("No service_at_location has this id.")
     body = _sal_json(loc)
-    body["service"] = oruk.service_json(loc.service)
+    body["service"] = oruk_export.service_json(loc.service)
     return _json(body)
 
 
@@ -154,7 +155,7 @@ def taxonomies(db: Session = Depends(get_db), search: str | None = None, page: i
     if search:
         stmt = stmt.where(DirTaxonomy.name.ilike(f"%{search}%"))
     rows, total = _page_of(db, stmt.order_by(DirTaxonomy.name, DirTaxonomy.id), page, per_page)
-    return _json(oruk.page([oruk.taxonomy_json(t) for t in rows], total=total, page_number=page, per_page=per_page))
+    return _json(oruk_export.page([oruk_export.taxonomy_json(t) for t in rows], total=total, page_number=page, per_page=per_page))
 
 
 @router.get("/taxonomies/{id}", summary="One taxonomy")
@@ -162,7 +163,7 @@ def taxonomy(id: str, db: Session = Depends(get_db)) -> JSONResponse:
     t = db.scalar(select(DirTaxonomy).where(DirTaxonomy.uuid == id))
     if t is None:
         raise NotFound("No taxonomy has this id.")
-    return _json(oruk.taxonomy_json(t))
+    return _json(oruk_export.taxonomy_json(t))
 
 
 @router.get("/taxonomy_terms", summary="Taxonomy terms (a taxonomy_term_list page)")
@@ -180,7 +181,7 @@ def taxonomy_terms(db: Session = Depends(get_db), search: str | None = None, pag
         parent = db.scalar(select(DirTerm).where(DirTerm.uuid == parent_id))
         stmt = stmt.where(DirTerm.parent_id == (parent.id if parent else -1))
     rows, total = _page_of(db, stmt.order_by(DirTerm.name, DirTerm.id), page, per_page)
-    return _json(oruk.page([oruk.term_json(t) for t in rows], total=total, page_number=page, per_page=per_page))
+    return _json(oruk_export.page([oruk_export.term_json(t) for t in rows], total=total, page_number=page, per_page=per_page))
 
 
 @router.get("/taxonomy_terms/{id}", summary="One taxonomy term")
@@ -188,4 +189,4 @@ def taxonomy_term(id: str, db: Session = Depends(get_db)) -> JSONResponse:
     t = db.scalar(select(DirTerm).where(DirTerm.uuid == id))
     if t is None:
         raise NotFound("No taxonomy term has this id.")
-    return _json(oruk.term_json(t))
+    return _json(oruk_export.term_json(t))

@@ -1,10 +1,4 @@
-"""Open Referral UK: validate against the official schemas, import ORUK 3.0 JSON and ORUK 1.0 feeds,
-and write the directory as ORUK 3.0 (``service_list`` pages and single objects).
-
-The official schemas are read from ``BOROUGHS_ORUK_SPEC_DIR`` (default ``<data dir>/../specs/oruk``),
-never copied into the repository. Cross-file ``$ref`` URLs map to the local files through a
-``referencing.Registry``; validation uses JSON Schema Draft 2020-12 (3.0) or Draft 7 (1.0) with format
-checking on.
+"""Import of ORUK 3.0 JSON and ORUK 1.0 feeds into the directory.
 
 Import keeps every valid service and reports each faulty record and field: a faulty optional value is
 dropped (or repaired, when the repair is unambiguous: a web address without ``https://``), and a record
@@ -17,18 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-import os
 import re
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft7Validator, Draft202012Validator, FormatChecker
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
+from jsonschema import FormatChecker
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -43,205 +33,7 @@ from boroughs.support.directory.models import (
     DirTaxonomy,
     DirTerm,
 )
-
-SCHEMA_BASE = "https://openreferraluk.org/specifications/3.0/schema/"
-PROFILE_URL = "https://github.com/OpenReferralUK/uk-profile/blob/main/docs/index.md"
-STATUSES = ("active", "inactive", "defunct", "temporarily closed")
-UUID_NS = uuid.UUID("6f1d3a52-6a0e-4c59-9f39-6a3f0c1b7e01")  # for stable UUIDs of non-UUID source ids
-
-
-def spec_dir() -> Path:
-    env = os.environ.get("BOROUGHS_ORUK_SPEC_DIR")
-    if env:
-        return Path(env)
-    from boroughs.config import get_settings
-
-    candidates = [get_settings().data_dir.parent / "specs" / "oruk", Path("/work/shared/specs/oruk")]
-    for c in candidates:
-        if (c / "3.0" / "schema").is_dir():
-            return c
-    raise DataError(candidates[0], "the Open Referral UK specification folder was not found",
-                    hint="Set BOROUGHS_ORUK_SPEC_DIR to the folder holding 3.0/schema and 1.0/schema.")
-
-
-@lru_cache
-def _registry(root: str) -> Registry:
-    folder = Path(root) / "3.0" / "schema"
-    resources: list[tuple[str, Resource[Any]]] = []
-    for p in sorted(folder.glob("*.json")):
-        if p.name == "open_api.json":
-            continue
-        resources.append((SCHEMA_BASE + p.name, DRAFT202012.create_resource(json.loads(p.read_text()))))
-    return Registry().with_resources(resources)
-
-
-@lru_cache
-def _schema(root: str, name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((Path(root) / "3.0" / "schema" / f"{name}.json").read_text())
-    return data
-
-
-def validator(name: str) -> Draft202012Validator:
-    """A format-checking validator for the ORUK 3.0 schema ``name`` (``service``, ``service_list`` ...)."""
-    root = str(spec_dir())
-    return Draft202012Validator(_schema(root, name), registry=_registry(root), format_checker=FormatChecker())
-
-
-def validation_errors(doc: Any, name: str, limit: int = 50) -> list[str]:
-    """Plain-English problems of ``doc`` against the ORUK 3.0 schema ``name`` (empty when valid)."""
-    out = []
-    for e in validator(name).iter_errors(doc):
-        where = "/".join(str(p) for p in e.absolute_path) or "(top level)"
-        out.append(f"{where}: {e.message}")
-        if len(out) >= limit:
-            break
-    return out
-
-
-@lru_cache
-def _v1_item_validator(root: str) -> Draft7Validator:
-    schema = json.loads((Path(root) / "1.0" / "schema" / "service_list.json").read_text())
-    return Draft7Validator(schema["properties"]["content"]["items"], format_checker=FormatChecker())
-
-
-# ---------------------------------------------------------------------------------------------- export
-
-def _iso(ts: dt.datetime) -> str:
-    return ts.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-def _drop_none(d: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in d.items() if v is not None}
-
-
-def organisation_json(org: DirOrganisation, *, services: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    out = _drop_none({
-        "id": org.uuid,
-        "name": org.name,
-        "description": org.description or org.name,
-        "email": org.email,
-        "website": org.website,
-    })
-    if services is not None:
-        out["services"] = services
-    return out
-
-
-def term_json(term: DirTerm) -> dict[str, Any]:
-    parent = term_parent_uuid(term)
-    return _drop_none({
-        "id": term.uuid,
-        "name": term.name,
-        "description": term.description or term.name,
-        "parent_id": parent,
-        "taxonomy": term.taxonomy.name,
-        "taxonomy_id": term.taxonomy.uuid,
-        "term": term.code,
-    })
-
-
-def term_parent_uuid(term: DirTerm) -> str | None:
-    if term.parent_id is None:
-        return None
-    from sqlalchemy.orm import object_session
-
-    s = object_session(term)
-    parent = s.get(DirTerm, term.parent_id) if s is not None else None
-    return parent.uuid if parent is not None else None
-
-
-def taxonomy_json(tax: DirTaxonomy, *, with_terms: bool = True) -> dict[str, Any]:
-    out = _drop_none({"id": tax.uuid, "name": tax.name, "description": tax.description or tax.name,
-                      "uri": tax.uri, "version": tax.version})
-    if with_terms:
-        out["taxonomy_terms"] = [term_json(t) for t in tax.terms]
-    return out
-
-
-def location_json(loc: DirLocation) -> dict[str, Any]:
-    out = _drop_none({
-        "id": loc.uuid,
-        "location_type": loc.location_type,
-        "name": loc.name,
-        "description": loc.description,
-        "latitude": loc.latitude,
-        "longitude": loc.longitude,
-    })
-    if loc.address_1 and loc.postcode:
-        out["addresses"] = [{
-            "id": str(uuid.uuid5(UUID_NS, "address:" + loc.uuid)),
-            "location_id": loc.uuid,
-            "address_1": loc.address_1,
-            "city": loc.city or "",
-            "state_province": "Greater London" if (loc.borough_code or "").startswith("E09") else "",
-            "postal_code": loc.postcode,
-            "country": "GB",
-            "address_type": "postal" if loc.location_type == "postal" else "physical",
-        }]
-    return out
-
-
-def service_json(svc: DirService, *, nested: bool = True) -> dict[str, Any]:
-    """One service as ORUK 3.0 ``service.json`` (fully nested when ``nested``)."""
-    out = _drop_none({
-        "id": svc.uuid,
-        "organization_id": svc.organisation.uuid,
-        "name": svc.name,
-        "description": svc.description or None,
-        "url": svc.url,
-        "email": svc.email,
-        "status": svc.status if svc.status in STATUSES else "active",
-        "fees": svc.fees,
-        "accreditations": svc.accreditations,
-        "minimum_age": svc.minimum_age,
-        "maximum_age": svc.maximum_age,
-        "assured_date": svc.assured_date,
-        "last_modified": _iso(svc.last_modified),
-    })
-    if not nested:
-        return out
-    out["organization"] = organisation_json(svc.organisation)
-    out["service_at_locations"] = [
-        {"id": loc.sal_uuid, "service_id": svc.uuid, "location_id": loc.uuid, "location": location_json(loc)}
-        for loc in svc.locations
-    ]
-    out["schedules"] = [
-        _drop_none({"id": s.uuid, "service_id": svc.uuid, "freq": s.freq, "byday": s.byday,
-                    "opens_at": s.opens_at, "closes_at": s.closes_at, "description": s.description})
-        for s in svc.schedules
-    ]
-    out["contacts"] = [_drop_none({"id": c.uuid, "service_id": svc.uuid, "name": c.name, "title": c.title})
-                       for c in svc.contacts]
-    out["attributes"] = [
-        {"id": str(uuid.uuid5(UUID_NS, f"attribute:{svc.uuid}:{t.uuid}")), "link_id": svc.uuid,
-         "link_type": "service", "taxonomy_term_id": t.uuid, "taxonomy_term": term_json(t)}
-        for t in svc.terms
-    ]
-    return out
-
-
-def page(contents: list[dict[str, Any]], *, total: int, page_number: int = 1, per_page: int | None = None) -> dict[str, Any]:
-    size = len(contents)
-    per = per_page or max(size, 1)
-    total_pages = max(1, -(-total // per)) if total else 1
-    return {
-        "total_items": total,
-        "total_pages": total_pages,
-        "page_number": page_number,
-        "size": size,
-        "first_page": page_number == 1,
-        "last_page": page_number >= total_pages,
-        "empty": size == 0,
-        "contents": contents,
-    }
-
-
-def export_service_list(db: Session) -> dict[str, Any]:
-    """The whole directory as one ORUK 3.0 ``service_list`` page, every service fully nested."""
-    services = db.scalars(select(DirService).order_by(DirService.name, DirService.id)).unique().all()
-    contents = [service_json(s) for s in services]
-    return page(contents, total=len(contents))
-
+from boroughs.support.directory.oruk.schema import STATUSES, UUID_NS, _v1_item_validator, spec_dir, validator
 
 # ---------------------------------------------------------------------------------------------- import
 
@@ -720,7 +512,3 @@ def _import_v3(db: Session, data: Any, source: str) -> ImportReport:
         report.kept += 1
     db.flush()
     return report
-
-
-def api_details(openapi_url: str) -> dict[str, str]:
-    return {"version": "HSDS-UK-3.0", "profile": PROFILE_URL, "openapi_url": openapi_url}
