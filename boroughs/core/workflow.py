@@ -48,7 +48,7 @@ class Workflow:
     initial: str
     transitions: tuple[Transition, ...]
     guard_help: Mapping[str, str] = field(default_factory=dict)
-    area: str = ""  # the permission actions' prefix: "fund", "support"
+    area: str = ""  # the permission actions' prefix: the name of the area the workflow belongs to
     owners: Mapping[str, str] = field(default_factory=dict)  # owner kind -> plain-English label
 
     def __post_init__(self) -> None:
