@@ -20,6 +20,7 @@ from boroughs.core.errors import NotFound, PermissionDenied, ValidationFailed
 from boroughs.core.models import Organisation, OrgKind, User
 from boroughs.support.concerns import permissions as concern_permissions
 from boroughs.support.concerns import service
+from boroughs.support.web.pages import council_for
 from boroughs.web.deps import client_ip, form_data, get_db, require_user
 from boroughs.web.templating import render
 
@@ -119,19 +120,11 @@ def vcs_submit(request: Request, db: Session = Depends(get_db), user: User = Dep
 
 # ----------------------------------------------------------------------------- the council's queue
 
-def _council(db: Session, slug: str, user: User) -> Organisation:
-    org = db.scalar(select(Organisation).where(Organisation.slug == slug, Organisation.kind == OrgKind.COUNCIL.value))
-    if org is None:
-        raise NotFound("There is no such council.")
-    permissions.require(user, "support.concern.review", org.id)
-    return org
-
-
 @router.get("/support/{slug}/concerns")
 def council_queue(request: Request, slug: str, status: str = "", db: Session = Depends(get_db),
                   user: User = Depends(require_user)) -> Response:
     """A council's queue of concerns to triage."""
-    org = _council(db, slug, user)
+    org = council_for(db, slug, user, "support.concern.review")
     if status not in ("", *service.STATUSES):
         status = ""
     rows = service.queue(db, org.id, status=status or None)
@@ -161,7 +154,7 @@ def _render_concern(request: Request, db: Session, org: Organisation, user: User
 def concern_page(request: Request, slug: str, cid: int, db: Session = Depends(get_db),
                  user: User = Depends(require_user)) -> Response:
     """A concern, with its triage history."""
-    org = _council(db, slug, user)
+    org = council_for(db, slug, user, "support.concern.review")
     return _render_concern(request, db, org, user, service.get_concern(db, org.id, cid))
 
 
@@ -169,7 +162,7 @@ def concern_page(request: Request, slug: str, cid: int, db: Session = Depends(ge
 def concern_update(request: Request, slug: str, cid: int, db: Session = Depends(get_db),
                    user: User = Depends(require_user), form: FormData = Depends(form_data)) -> Response:
     """Triage a concern: change its state, link it to a resident or add a note."""
-    org = _council(db, slug, user)
+    org = council_for(db, slug, user, "support.concern.review")
     concern = service.get_concern(db, org.id, cid)
     raw = str(form.get("resident_id") or "").strip()
     if raw and not raw.isdigit():

@@ -20,20 +20,13 @@ from boroughs.core import audit, permissions
 from boroughs.core.errors import NotFound
 from boroughs.core.models import Organisation, OrgKind, User
 from boroughs.support.governance import permissions as ig_permissions
+from boroughs.support.web.pages import council_for as _council
 from boroughs.web.deps import form_data, get_db, require_user
 from boroughs.web.templating import render
 
 assert ig_permissions  # registers the actions
 
 router = APIRouter(include_in_schema=False)
-
-
-def _council(db: Session, slug: str, user: User, action: str) -> Organisation:
-    org = db.scalar(select(Organisation).where(Organisation.slug == slug, Organisation.kind == OrgKind.COUNCIL.value))
-    if org is None:
-        raise NotFound("There is no such council.")
-    permissions.require(user, action, org.id)
-    return org
 
 
 def _hub(request: Request, db: Session, org: Organisation, user: User, *, errors: dict[str, str] | None = None,
