@@ -20,7 +20,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -244,22 +244,28 @@ def _check_columns(path: Path, frame: pd.DataFrame, required: list[str], all_nam
         )
 
 
+def _checked_rows(path: Path, frame: pd.DataFrame, fields: Iterable[Any], today: dt.date
+                  ) -> Iterator[tuple[int, dict[str, Any], list[Problem]]]:
+    """Each row's checked values (row numbers from 1) with the problems found in them, field by field."""
+    present = [f for f in fields if f.name in frame.columns]
+    columns = {f.name: frame[f.name].tolist() for f in present}
+    for i in range(len(frame)):
+        values: dict[str, Any] = {}
+        problems: list[Problem] = []
+        for f in present:
+            value, problem = check_value(f, columns[f.name][i], today=today)
+            if problem:
+                problems.append(Problem(str(path), i + 1, f.name, problem))
+            values[f.name] = value
+        yield i + 1, values, problems
+
+
 def _validate_records(path: Path, frame: pd.DataFrame, schema: SourceSchema, today: dt.date
                       ) -> tuple[list[dict[str, Any]], list[Problem]]:
     problems: list[Problem] = []
     good: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
-    present = [f for f in schema.fields if f.name in frame.columns]
-    columns = {f.name: frame[f.name].tolist() for f in present}
-    for i in range(len(frame)):
-        row_no = i + 1
-        values: dict[str, Any] = {}
-        row_problems = []
-        for f in present:
-            value, problem = check_value(f, columns[f.name][i], today=today)
-            if problem:
-                row_problems.append(Problem(str(path), row_no, f.name, problem))
-            values[f.name] = value
+    for row_no, values, row_problems in _checked_rows(path, frame, schema.fields, today):
         rid = values.get("record_id")
         if rid:
             if rid in seen:
@@ -279,18 +285,8 @@ def _validate_history(path: Path, frame: pd.DataFrame, schema: SourceSchema, kno
                       today: dt.date) -> tuple[list[dict[str, Any]], list[Problem]]:
     problems: list[Problem] = []
     good: list[dict[str, Any]] = []
-    fields = [f for f in schema.history_fields if f.name in frame.columns]
-    columns = {f.name: frame[f.name].tolist() for f in fields}
     seen: set[tuple[str, dt.date]] = set()
-    for i in range(len(frame)):
-        row_no = i + 1
-        values: dict[str, Any] = {}
-        row_problems = []
-        for f in fields:
-            value, problem = check_value(f, columns[f.name][i], today=today)
-            if problem:
-                row_problems.append(Problem(str(path), row_no, f.name, problem))
-            values[f.name] = value
+    for row_no, values, row_problems in _checked_rows(path, frame, schema.history_fields, today):
         rid, day = values.get("record_id"), values.get("event_date")
         if rid and rid not in known_ids:
             row_problems.append(Problem(str(path), row_no, "record_id",

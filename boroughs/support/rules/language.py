@@ -203,6 +203,17 @@ def _num(problems: list[str], where: str, key: str, v: Any) -> float | None:
     return float(v)
 
 
+def _bounds(problems: list[str], label: str, spec: dict[str, Any]) -> list[tuple[str, float]]:
+    """The numeric limits a condition gives (``at_least`` and the rest), each checked as a number."""
+    bounds = []
+    for op in NUMERIC_OPS:
+        if op in spec:
+            v = _num(problems, label, op, spec[op])
+            if v is not None:
+                bounds.append((op, v))
+    return bounds
+
+
 def _days(problems: list[str], where: str, v: Any) -> int | None:
     if v is None:
         problems.append(f"{where}: give days (how far back to look, in days).")
@@ -301,12 +312,7 @@ def _condition(problems: list[str], label: str, raw: Any) -> Condition | None:
             return None
         ftype = RESIDENT_FIELDS[fname]
         if ftype == "number":
-            bounds = []
-            for op in NUMERIC_OPS:
-                if op in spec:
-                    v = _num(problems, label, op, spec[op])
-                    if v is not None:
-                        bounds.append((op, v))
+            bounds = _bounds(problems, label, spec)
             if not bounds and len(problems) == n_before:
                 problems.append(f"{label}: give at least one of {', '.join(NUMERIC_OPS)} for {fname}.")
             if bounds and not _bounds_possible(bounds, *RESIDENT_RANGES.get(fname, (0, 115))):
@@ -339,12 +345,7 @@ def _condition(problems: list[str], label: str, raw: Any) -> Condition | None:
                             + (f"use one of {', '.join(known)}." if known else "it has no measures over time."))
             return None
         if kind == "latest":
-            bounds = []
-            for op in NUMERIC_OPS:
-                if op in spec:
-                    v = _num(problems, label, op, spec[op])
-                    if v is not None:
-                        bounds.append((op, v))
+            bounds = _bounds(problems, label, spec)
             if not bounds and len(problems) == n_before:
                 problems.append(f"{label}: give at least one of {', '.join(NUMERIC_OPS)}.")
             if bounds and not _bounds_possible(bounds, info.lower, info.upper):

@@ -315,6 +315,21 @@ def import_oruk(db: Session, data: Any, source: str, version: str | None = None)
     return report
 
 
+def _usable(report: ImportReport, item: Any, n: int) -> _Cleaner | None:
+    """The record's cleaner, or None (with the fault reported) when it is not a service at all: not a JSON
+    object, or without the id and name a service cannot exist without."""
+    rec, name = _record_key(item, n)
+    clean = _Cleaner(report, rec, name)
+    if not isinstance(item, dict):
+        clean.fault("(record)", "…", "not a JSON object", "record skipped")
+        return None
+    if not clean.text(item.get("id")) or not clean.text(item.get("name")):
+        clean.fault("id" if not clean.text(item.get("id")) else "name", item.get("id") or "",
+                    "a service needs an id and a name", "record skipped")
+        return None
+    return clean
+
+
 def _record_key(item: Any, n: int) -> tuple[str, str]:
     if isinstance(item, dict):
         return str(item.get("id") or f"item {n}"), str(item.get("name") or "")[:120]
@@ -339,14 +354,8 @@ def _import_v1(db: Session, data: Any, source: str) -> ImportReport:
     up = _Upserter(db, source)
     audience_tax = None
     for n, item in enumerate(items, 1):
-        rec, name = _record_key(item, n)
-        clean = _Cleaner(report, rec, name)
-        if not isinstance(item, dict):
-            clean.fault("(record)", "…", "not a JSON object", "record skipped")
-            continue
-        if not clean.text(item.get("id")) or not clean.text(item.get("name")):
-            clean.fault("id" if not clean.text(item.get("id")) else "name", item.get("id") or "",
-                        "a service needs an id and a name", "record skipped")
+        clean = _usable(report, item, n)
+        if clean is None:
             continue
         handled = {"id", "name", "url", "email", "status", "deliverable_type", "attending_type",
                    "attending_access", "assured_date", "organization", "fees", "accreditations", "description"}
@@ -418,14 +427,8 @@ def _import_v3(db: Session, data: Any, source: str) -> ImportReport:
     check = validator("service")
     up = _Upserter(db, source)
     for n, item in enumerate(items, 1):
-        rec, name = _record_key(item, n)
-        clean = _Cleaner(report, rec, name)
-        if not isinstance(item, dict):
-            clean.fault("(record)", "…", "not a JSON object", "record skipped")
-            continue
-        if not clean.text(item.get("id")) or not clean.text(item.get("name")):
-            clean.fault("id" if not clean.text(item.get("id")) else "name", item.get("id") or "",
-                        "a service needs an id and a name", "record skipped")
+        clean = _usable(report, item, n)
+        if clean is None:
             continue
         handled = {"url", "email", "status", "assured_date", "minimum_age", "maximum_age", "organization",
                    "assurer_email"}
