@@ -225,6 +225,30 @@ def flags(
     console.print(message)
 
 
+DEFAULT_WORKFLOW_DOC = Path("docs/support/workflows.md")
+
+
+@app.command("workflow-docs")
+def workflow_docs(
+    out: Path = typer.Option(DEFAULT_WORKFLOW_DOC, "--out", help="Where to write the generated page."),
+    check: bool = typer.Option(False, "--check", help="Fail if the page is out of date; write nothing."),
+) -> None:
+    """Generate the referral, rule-set and outreach workflow diagrams (Mermaid) and tables from their definitions."""
+    from boroughs.core.workflow import to_markdown
+    from boroughs.support.workflows import SOURCES, WORKFLOWS
+
+    text = to_markdown(WORKFLOWS, "Support workflows", "boroughs support workflow-docs", SOURCES) + "\n"
+    if check:
+        if not out.exists() or out.read_text(encoding="utf-8") != text:
+            console.print(f"{out} is out of date: run `boroughs support workflow-docs`.")
+            raise typer.Exit(1)
+        Console().print(f"{out} is up to date.")
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    Console().print(f"Wrote {out}.")
+
+
 app.add_typer(directory_cli.app, name="directory")
 app.add_typer(referral_cli.app, name="referrals")
 app.command("sar")(referral_cli.sar)

@@ -9,6 +9,9 @@ Public API for other support modules (referrals, issue 7, start from an outreach
 * ``case_needs(db, case_id)`` → ``list[str]``: the assessed needs (keys of ``NEEDS``), for ranking services.
 * ``add_note(db, case, user, text)``: what a referral should log on the case ("Referred to ...").
 * ``close_case(db, case, user, "referred")``: the closing reason for a case handed to a partner.
+
+A case's statuses and steps are declared in ``boroughs.support.outreach.workflow.OUTREACH_CASE`` (drawn in
+``docs/support/workflows.md``).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from boroughs.support.outreach.models import (
     OutreachCase,
 )
 from boroughs.support.outreach.notify import NotificationBackend, NotifyError
+from boroughs.support.outreach.workflow import OUTREACH_CASE
 from boroughs.support.records.needs import NEEDS
 from boroughs.support.rules import service as rules_service
 from boroughs.support.rules.vocabulary import SEVERITY_RANK
@@ -41,7 +45,7 @@ from boroughs.support.rules.vocabulary import SEVERITY_RANK
 if TYPE_CHECKING:
     from boroughs.support.rules.models import FlagRun
 
-STATUSES = {"open": "Not started", "in_progress": "In progress", "closed": "Closed"}
+STATUSES = dict(OUTREACH_CASE.states)
 CHANNELS = {"phone": "Phone", "letter": "Letter", "email": "Email", "sms": "Text message (SMS)", "visit": "Home visit"}
 OUTCOMES = {
     "reached": "Spoke to the resident",
@@ -306,6 +310,22 @@ def _may_work(case: OutreachCase, user: User | None) -> None:
         raise PermissionDenied("This case is assigned to someone else. Ask a manager to reassign it to you.")
 
 
+def _assigned(step: tuple[OutreachCase, User | None]) -> str | None:
+    _may_work(*step)
+    return None
+
+
+CASE_GUARDS = {"assigned": _assigned}
+
+
+def _step(case: OutreachCase, user: User | None, name: str) -> str:
+    """Check a step of ``OUTREACH_CASE`` for this person (none: an internal caller) and return the new status."""
+    if user is None:
+        return OUTREACH_CASE.check(name, case.status, CASE_GUARDS, (case, user))
+    return OUTREACH_CASE.fire(name, case.status, user, {"council": [case.organisation_id]}, CASE_GUARDS,
+                              (case, user))
+
+
 def contact_details(db: Session, resident_id: int) -> dict[str, Any]:
     """The latest phone, email and address on the resident's linked records (for contacting them)."""
     from boroughs.support.records.models import ResidentRecord, SourceRecord
@@ -329,8 +349,7 @@ def record_contact(db: Session, case: OutreachCase, user: User | None, *, channe
                    template: str = "outreach_intro", council_name: str = "", council_phone: str = "") -> ContactAttempt:
     """A contact attempt and its outcome. For email, SMS and letter, ``send`` sends the message through the
     notification backend first; a message the backend refuses is recorded as failed and raises."""
-    _open(case)
-    _may_work(case, user)
+    status = _step(case, user, "work")
     if channel not in CHANNELS:
         raise ValidationFailed(f"Choose how you contacted the resident: {', '.join(CHANNELS.values())}.")
     if outcome not in OUTCOMES:
@@ -368,8 +387,7 @@ def record_contact(db: Session, case: OutreachCase, user: User | None, *, channe
     case.first_contact_at = case.first_contact_at or now
     if outcome == "reached":
         case.reached_at = case.reached_at or now
-    if case.status == "open":
-        case.status = "in_progress"
+    case.status = status
     db.flush()
     audit.record(db, "support.outreach.contact", actor=user, organisation_id=case.organisation_id,
                  object_type="outreach_case", object_id=case.id, purpose="preventative outreach",
@@ -379,8 +397,7 @@ def record_contact(db: Session, case: OutreachCase, user: User | None, *, channe
 
 def record_needs(db: Session, case: OutreachCase, user: User | None, needs: dict[str, tuple[str, str | None]]) -> None:
     """The needs assessment: ``{need: (level, detail)}`` over the taxonomy in ``NEEDS``; replaces the last one."""
-    _open(case)
-    _may_work(case, user)
+    status = _step(case, user, "work")
     unknown = sorted(set(needs) - set(NEEDS))
     if unknown:
         raise ValidationFailed(f"Unknown need {', '.join(unknown)}: choose from {', '.join(NEEDS.values())}.")
@@ -392,8 +409,7 @@ def record_needs(db: Session, case: OutreachCase, user: User | None, needs: dict
     for need, (level, detail) in needs.items():
         db.add(CaseNeed(case_id=case.id, need=need, level=level, detail=(detail or "").strip() or None,
                         by_user_id=user.id if user else None))
-    if case.status == "open":
-        case.status = "in_progress"
+    case.status = status
     db.flush()
     db.expire(case, ["needs"])
     audit.record(db, "support.outreach.needs", actor=user, organisation_id=case.organisation_id,
@@ -426,11 +442,10 @@ def set_follow_up(db: Session, case: OutreachCase, user: User | None, on: dt.dat
 
 
 def close_case(db: Session, case: OutreachCase, user: User | None, reason: str) -> None:
-    _open(case)
-    _may_work(case, user)
+    status = _step(case, user, "close")
     if reason not in CLOSING_REASONS:
         raise ValidationFailed(f"Choose why the case is closing: {', '.join(CLOSING_REASONS.values())}.")
-    case.status = "closed"
+    case.status = status
     case.closing_reason = reason
     case.closed_at = utcnow()
     case.closed_by_id = user.id if user else None
@@ -444,7 +459,7 @@ def close_for_opt_out(db: Session, organisation_id: int, resident_id: int, user:
                                                        OutreachCase.resident_id == resident_id,
                                                        OutreachCase.status != "closed")))
     for c in cases:
-        c.status = "closed"
+        c.status = OUTREACH_CASE.check("opt_out", c.status, CASE_GUARDS, (c, user))
         c.closing_reason = "opted_out"
         c.closed_at = utcnow()
         c.closed_by_id = user.id if user else None

@@ -2,7 +2,7 @@
 reason, contact, outcome), the referring officer's view of every change, reminders and returns, the share
 log every resident view and subject access request reads, and partnership reporting.
 
-Lifecycle (``TRANSITIONS``)::
+Lifecycle (``boroughs.support.referrals.workflow.REFERRAL``; drawn in ``docs/support/workflows.md``)::
 
     sent ─accept→ accepted ─contact→ in_contact ─outcome→ closed
       │             └─────────outcome──────────────────────↑
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from boroughs.core import audit
 from boroughs.core.csv_safety import safe_row
@@ -36,6 +36,7 @@ from boroughs.support.governance import service as governance
 from boroughs.support.outreach import service as outreach_service
 from boroughs.support.referrals import messages as referral_messages
 from boroughs.support.referrals.models import Referral, ReferralBatch, ReferralEvent, Share
+from boroughs.support.referrals.workflow import REFERRAL
 
 if TYPE_CHECKING:
     from boroughs.support.directory.models import DirService
@@ -49,23 +50,9 @@ OUTCOMES: dict[str, str] = {
     "declined_by_resident": "Resident declined the help",
     "not_eligible": "Not eligible after assessment",
 }
-STATUS_LABELS = {
-    "sent": "Waiting for a response",
-    "accepted": "Accepted",
-    "in_contact": "In contact",
-    "declined": "Declined",
-    "closed": "Outcome recorded",
-    "returned": "Returned to officer",
-    "withdrawn": "Withdrawn",
-}
+STATUS_LABELS = dict(REFERRAL.states)
 OPEN = ("sent", "accepted", "in_contact")
 TERMINAL = ("declined", "closed", "returned", "withdrawn")
-TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "accept": ("sent",),
-    "decline": ("sent",),
-    "contact": ("accepted", "in_contact"),
-    "outcome": ("accepted", "in_contact"),
-}
 PURPOSE_READ = "handle a referral made to this organisation"
 PURPOSE_OFFICER = "follow a referral this council made"
 
@@ -316,21 +303,30 @@ def _event(ref: Referral, kind: str, user: Any, note: str | None, now: dt.dateti
     ref.officer_unseen = True
 
 
-def _transition(db: Session, user: Any, ref: Referral, action: str) -> None:
-    if not can(user, "support.referral.respond", ref.vcs_org_id):
+def _still_shared(ref: Referral) -> str | None:
+    db = object_session(ref)
+    if db is not None and ref.shared_fields and not visible_shared(db, ref):
+        return ("The council can no longer share this resident's details (consent or agreement no longer in "
+                "force), so the referral cannot be accepted.")
+    return None
+
+
+REFERRAL_GUARDS = {"still_shared": _still_shared}
+
+
+def _transition(db: Session, user: Any, ref: Referral, action: str) -> str:
+    """Check a VCS step (``REFERRAL``) and return the new status. Anyone outside the receiving organisation
+    is told there is no such referral (ids cannot be probed)."""
+    owners = {"receiver": [ref.vcs_org_id]}
+    if not REFERRAL.may(user, action, owners):
         raise NotFound("There is no such referral in your organisation's inbox.")
-    if ref.status not in TRANSITIONS[action]:
-        raise ValidationFailed(f"This referral is {STATUS_LABELS.get(ref.status, ref.status).lower()}: "
-                               f"it cannot be {'declined' if action == 'decline' else action + 'ed'} now.")
+    return REFERRAL.fire(action, ref.status, user, owners, REFERRAL_GUARDS, ref)
 
 
 def accept(db: Session, user: Any, ref: Referral, note: str = "", now: dt.datetime | None = None) -> None:
     now = now or utcnow()
-    _transition(db, user, ref, "accept")
-    if not visible_shared(db, ref) and ref.shared_fields:
-        raise ValidationFailed("The council can no longer share this resident's details (consent or agreement "
-                               "no longer in force), so the referral cannot be accepted.")
-    ref.status, ref.accepted_at, ref.handled_by_id = "accepted", now, getattr(user, "id", None)
+    status = _transition(db, user, ref, "accept")
+    ref.status, ref.accepted_at, ref.handled_by_id = status, now, getattr(user, "id", None)
     _event(ref, "accepted", user, note.strip() or None, now)
     referral_messages.update_for_referrer(db, ref, "accepted")
     audit.record(db, "support.referral.accept", actor=user, organisation_id=ref.vcs_org_id,
@@ -339,10 +335,10 @@ def accept(db: Session, user: Any, ref: Referral, note: str = "", now: dt.dateti
 
 def decline(db: Session, user: Any, ref: Referral, reason: str, now: dt.datetime | None = None) -> None:
     now = now or utcnow()
-    _transition(db, user, ref, "decline")
+    status = _transition(db, user, ref, "decline")
     if not reason.strip():
         raise ValidationFailed("Enter the reason you are declining this referral.")
-    ref.status, ref.declined_at, ref.closed_at = "declined", now, now
+    ref.status, ref.declined_at, ref.closed_at = status, now, now
     ref.decline_reason = reason.strip()
     ref.handled_by_id = getattr(user, "id", None)
     _event(ref, "declined", user, reason.strip(), now)
@@ -353,12 +349,12 @@ def decline(db: Session, user: Any, ref: Referral, reason: str, now: dt.datetime
 
 def record_contact(db: Session, user: Any, ref: Referral, note: str, now: dt.datetime | None = None) -> None:
     now = now or utcnow()
-    _transition(db, user, ref, "contact")
+    status = _transition(db, user, ref, "contact")
     if not note.strip():
         raise ValidationFailed("Say how you contacted the resident (for example 'Phoned, arranged a visit').")
     if ref.first_contact_at is None:
         ref.first_contact_at = now
-    ref.status = "in_contact"
+    ref.status = status
     _event(ref, "contact", user, note.strip(), now)
     audit.record(db, "support.referral.contact", actor=user, organisation_id=ref.vcs_org_id,
                  object_type="referral", object_id=ref.id, purpose=PURPOSE_READ)
@@ -367,10 +363,10 @@ def record_contact(db: Session, user: Any, ref: Referral, note: str, now: dt.dat
 def record_outcome(db: Session, user: Any, ref: Referral, outcome: str, note: str = "",
                    now: dt.datetime | None = None) -> None:
     now = now or utcnow()
-    _transition(db, user, ref, "outcome")
+    status = _transition(db, user, ref, "outcome")
     if outcome not in OUTCOMES:
         raise ValidationFailed("Choose an outcome from the list.")
-    ref.status, ref.outcome, ref.outcome_at, ref.closed_at = "closed", outcome, now, now
+    ref.status, ref.outcome, ref.outcome_at, ref.closed_at = status, outcome, now, now
     ref.outcome_note = note.strip() or None
     _event(ref, "outcome", user, OUTCOMES[outcome] + (f": {note.strip()}" if note.strip() else ""), now)
     referral_messages.update_for_referrer(db, ref, "outcome")
@@ -399,7 +395,7 @@ def stop_for_consent(db: Session, consent: Consent, actor: Any) -> int:
     now = utcnow()
     n = 0
     for ref in db.scalars(select(Referral).where(Referral.consent_id == consent.id, Referral.status.in_(OPEN))):
-        ref.status, ref.closed_at = "withdrawn", now
+        ref.status, ref.closed_at = REFERRAL.check("withdraw", ref.status, REFERRAL_GUARDS, ref), now
         ref.events.append(ReferralEvent(kind="withdrawn", at=now, actor_id=getattr(actor, "id", None),
                                         actor_org_id=consent.council_id,
                                         note="The resident withdrew consent: stop work and do not use their details."))
@@ -419,7 +415,8 @@ def process_overdue(db: Session, now: dt.datetime | None = None) -> dict[str, in
     for ref in db.scalars(select(Referral).where(Referral.status == "sent", Referral.respond_by < now)):
         promise = ref.respond_by - ref.sent_at
         if now >= ref.respond_by + promise:
-            ref.status, ref.returned_at, ref.closed_at = "returned", now, now
+            ref.status, ref.returned_at, ref.closed_at = REFERRAL.check("return", ref.status, REFERRAL_GUARDS,
+                                                                        ref), now, now
             ref.events.append(ReferralEvent(kind="returned", at=now, note=(
                 "Nobody accepted this referral in time, so it has come back to the referring officer.")))
             ref.officer_unseen = True

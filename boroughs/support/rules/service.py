@@ -4,7 +4,8 @@ Rule sets are versioned per council (``support_rule_set``): an officer drafts a 
 one, or the shipped starting rules), changes it and previews it; submits it; a manager who did not write it
 approves it (it goes live and the previous live version is kept as *replaced*) or sends it back with a
 reason. A version that is invalid, or in which a rule would flag more than the council's ``max_share`` of
-residents, cannot be submitted or approved: the message says which rule and why.
+residents, cannot be submitted or approved: the message says which rule and why. The steps are declared
+in ``boroughs.support.rules.workflow.RULE_SET`` (drawn in ``docs/support/workflows.md``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from boroughs.core.models import Organisation, User
 from boroughs.support.rules import engine as rl
 from boroughs.support.rules import language as rules_language
 from boroughs.support.rules.models import FlagRecord, FlagRun, OptOut, RuleSetVersion, RuleStatus
+from boroughs.support.rules.workflow import RULE_SET
 
 # What follows a run or an objection is up to the parts that use the flags: outreach opens cases from a run
 # and closes a resident's open cases when they object (``boroughs.support.outreach`` connects both when it is
@@ -89,13 +91,30 @@ def create_draft(db: Session, organisation_id: int, author: User | None, *, body
     return v
 
 
+def _not_author(step: tuple[RuleSetVersion, User | None]) -> str | None:
+    v, manager = step
+    if manager is not None and v.author_id == manager.id:
+        return "You wrote this version, so another manager must approve it."
+    return None
+
+
+RULE_SET_GUARDS = {"not_author": _not_author}
+
+
+def _step(v: RuleSetVersion, user: User | None, name: str) -> str:
+    """Check a step of ``RULE_SET`` for this person (none: the demo data or an internal caller) and return the
+    new status."""
+    if user is None:
+        return RULE_SET.check(name, v.status, RULE_SET_GUARDS, (v, user))
+    return RULE_SET.fire(name, v.status, user, {"council": [v.organisation_id]}, RULE_SET_GUARDS, (v, user))
+
+
 def update_draft(db: Session, v: RuleSetVersion, user: User | None, body: str, note: str | None) -> list[str]:
     """Save a changed draft (kept even when invalid, so no work is lost); returns its problems."""
-    if v.status not in (RuleStatus.DRAFT, RuleStatus.REJECTED):
-        raise ValidationFailed("Only a draft or a version sent back can be changed. Start a new draft instead.")
+    status = _step(v, user, "edit")
     v.body = body
     v.change_note = note
-    v.status = RuleStatus.DRAFT
+    v.status = status
     v.preview = None
     v.previewed_at = None
     v.updated_at = utcnow()
@@ -140,10 +159,9 @@ def _check_ready(db: Session, v: RuleSetVersion, frames: rl.Frames | None) -> di
 
 
 def submit(db: Session, v: RuleSetVersion, user: User | None, frames: rl.Frames | None = None) -> None:
-    if v.status != RuleStatus.DRAFT:
-        raise ValidationFailed("Only a draft can be sent for approval.")
+    status = _step(v, user, "submit")
     _check_ready(db, v, frames)
-    v.status = RuleStatus.SUBMITTED
+    v.status = status
     v.submitted_at = utcnow()
     audit.record(db, "support.rules.submit", actor=user, organisation_id=v.organisation_id,
                  object_type="rule_set", object_id=v.id, detail={"version": v.version})
@@ -152,15 +170,12 @@ def submit(db: Session, v: RuleSetVersion, user: User | None, frames: rl.Frames 
 def approve(db: Session, v: RuleSetVersion, manager: User | None, note: str | None = None,
             frames: rl.Frames | None = None) -> None:
     """Make a submitted version live. The approver must not be its author; checks run again first."""
-    if v.status != RuleStatus.SUBMITTED:
-        raise ValidationFailed("Only a version waiting for approval can be approved.")
-    if manager is not None and v.author_id == manager.id:
-        raise ValidationFailed("You wrote this version, so another manager must approve it.")
+    status = _step(v, manager, "approve")
     _check_ready(db, v, frames)
     for old in db.scalars(select(RuleSetVersion).where(RuleSetVersion.organisation_id == v.organisation_id,
                                                        RuleSetVersion.status == RuleStatus.APPROVED)):
-        old.status = RuleStatus.SUPERSEDED
-    v.status = RuleStatus.APPROVED
+        old.status = RULE_SET.check("supersede", old.status, RULE_SET_GUARDS, (old, None))
+    v.status = status
     v.decided_by_id = manager.id if manager else None
     v.decided_at = utcnow()
     v.decision_note = note
@@ -169,11 +184,10 @@ def approve(db: Session, v: RuleSetVersion, manager: User | None, note: str | No
 
 
 def reject(db: Session, v: RuleSetVersion, manager: User | None, note: str) -> None:
-    if v.status != RuleStatus.SUBMITTED:
-        raise ValidationFailed("Only a version waiting for approval can be sent back.")
+    status = _step(v, manager, "reject")
     if not note.strip():
         raise ValidationFailed("Say why the version is sent back, so its author can change it.")
-    v.status = RuleStatus.REJECTED
+    v.status = status
     v.decided_by_id = manager.id if manager else None
     v.decided_at = utcnow()
     v.decision_note = note.strip()
