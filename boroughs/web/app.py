@@ -28,7 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import boroughs
 from boroughs.config import get_settings
-from boroughs.core import audit, audit_checkpoints
+from boroughs.core import audit_checkpoints, audit_key
 from boroughs.core.area import Area
 from boroughs.core.db import get_engine, session_factory
 from boroughs.core.errors import NotFound, PermissionDenied, ValidationFailed
@@ -99,7 +99,7 @@ def create_app(areas: Sequence[Area], engine: Engine | None = None, *, preload: 
     ``BOROUGHS_MAP_PRELOAD``, on by default) runs each area's ``PRELOAD`` callables (from its ``routes``
     module) while starting, before the first request is served."""
     settings = get_settings()
-    audit.audit_key()  # refuse to start without an audit key (outside demo mode)
+    audit_key.audit_key()  # refuse to start without an audit key (outside demo mode)
     engine = engine or get_engine()
     app = FastAPI(
         title="Boroughs",

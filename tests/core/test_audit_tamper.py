@@ -17,7 +17,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from boroughs.config import get_settings, reset_settings
-from boroughs.core import audit, audit_checkpoints
+from boroughs.core import audit, audit_checkpoints, audit_key
 from boroughs.core.db import session_factory
 from boroughs.core.models import AuditEvent
 
@@ -214,7 +214,7 @@ def test_checkpoints_are_written_every_n_entries(session, monkeypatch):
     monkeypatch.setenv("BOROUGHS_AUDIT_CHECKPOINT_EVERY", "5")
     reset_settings()
     _fill(session, 12)
-    cps, problems = audit_checkpoints.read_checkpoints(audit.audit_key())
+    cps, problems = audit_checkpoints.read_checkpoints(audit_key.audit_key())
     assert problems == []
     # the first commit writes the first checkpoint, then one every 5 entries
     assert [c.count for c in cps] == [1, 6, 11]
@@ -299,18 +299,18 @@ def test_no_audit_key_outside_demo_mode_refuses_to_start(monkeypatch, engine, tm
     monkeypatch.delenv("BOROUGHS_AUDIT_KEY_FILE", raising=False)
     monkeypatch.setenv("BOROUGHS_DEMO_MODE", "false")
     reset_settings()
-    with pytest.raises(audit.AuditKeyMissing, match="BOROUGHS_AUDIT_KEY"):
+    with pytest.raises(audit_key.AuditKeyMissing, match="BOROUGHS_AUDIT_KEY"):
         create_app(engine)
     key_file = tmp_path / "audit.key"
     key_file.write_text("a-key-kept-in-a-file-outside-the-database\n")
     monkeypatch.setenv("BOROUGHS_AUDIT_KEY_FILE", str(key_file))
     reset_settings()
     create_app(engine)
-    assert audit.audit_key() == b"a-key-kept-in-a-file-outside-the-database"
+    assert audit_key.audit_key() == b"a-key-kept-in-a-file-outside-the-database"
     monkeypatch.delenv("BOROUGHS_AUDIT_KEY_FILE")
     monkeypatch.setenv("BOROUGHS_DEMO_MODE", "true")
     reset_settings()
-    assert get_settings().demo_mode and audit.audit_key() == audit.DEMO_AUDIT_KEY.encode()
+    assert get_settings().demo_mode and audit_key.audit_key() == audit_key.DEMO_AUDIT_KEY.encode()
 
 
 def test_the_web_server_writes_a_checkpoint_when_it_stops(engine, session):
@@ -322,5 +322,5 @@ def test_the_web_server_writes_a_checkpoint_when_it_stops(engine, session):
     with TestClient(create_app(engine)) as c:
         assert c.get("/healthz").status_code == 200
         _fill(session, 2, start=3)
-    cps, _ = audit_checkpoints.read_checkpoints(audit.audit_key())
+    cps, _ = audit_checkpoints.read_checkpoints(audit_key.audit_key())
     assert cps[-1].count == 5 and cps[-1].head_id == _rows(session)[-1].id

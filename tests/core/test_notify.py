@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -294,9 +295,7 @@ def test_backend_from_settings(monkeypatch, tmp_path):
 def test_every_message_template_is_documented():
     import boroughs.fund.messages
     import boroughs.support.referrals.messages  # noqa: F401
-    from tests.core.test_project import ROOT
-
-    doc = (ROOT / "docs" / "notifications.md").read_text()
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "notifications.md").read_text()
     for key, template in notify.TEMPLATES.items():
         assert f"`{key}`" in doc, f"document the message template {key} in docs/notifications.md"
         row = next(line for line in doc.splitlines() if line.startswith(f"| `{key}`"))
