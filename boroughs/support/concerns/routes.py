@@ -39,7 +39,7 @@ def _form_ctx(db: Session, **extra: Any) -> dict[str, Any]:
 @router.get("/raise-a-concern")
 def public_form(request: Request, db: Session = Depends(get_db)) -> Response:
     """The public form to raise a concern about a resident."""
-    return render(request, "support/concern_form.html", _form_ctx(
+    return render(request, "support/concerns/form.html", _form_ctx(
         db, public=True, stamp=service.form_stamp(), action="/raise-a-concern"))
 
 
@@ -57,11 +57,11 @@ def public_submit(request: Request, db: Session = Depends(get_db), form: FormDat
         audit.record(db, "support.concern.refused", object_type="concern", purpose="public concern form",
                      detail={"reason": exc.reason})
         db.commit()  # keep the audit entry although the response is an error
-        return render(request, "support/concern_form.html", _form_ctx(
+        return render(request, "support/concerns/form.html", _form_ctx(
             db, public=True, stamp=service.form_stamp(), action="/raise-a-concern", values=values,
             errors={"about_name": exc.message}), 429 if exc.reason == "rate limit" else 422)
     except ValidationFailed as exc:
-        return render(request, "support/concern_form.html", _form_ctx(
+        return render(request, "support/concerns/form.html", _form_ctx(
             db, public=True, stamp=str(form.get("stamp") or service.form_stamp()), action="/raise-a-concern",
             values=values, errors=getattr(exc, "errors", {"about_name": str(exc)})), 422)
     return RedirectResponse(f"/raise-a-concern/sent/{concern.reference}", status_code=303)
@@ -76,7 +76,7 @@ def public_sent(request: Request, reference: str, db: Session = Depends(get_db))
     if c is None:
         raise NotFound("There is no such concern.")
     council = db.get(Organisation, c.council_id)
-    return render(request, "support/concern_sent.html", {"reference": c.reference,
+    return render(request, "support/concerns/sent.html", {"reference": c.reference,
                                                           "council": council.name if council else "",
                                                           "public": True})
 
@@ -97,7 +97,7 @@ def vcs_form(request: Request, sent: str = "", db: Session = Depends(get_db),
              user: User = Depends(require_user)) -> Response:
     """The form for VCS staff to raise a concern."""
     org = _vcs_org(db, user)
-    return render(request, "support/concern_form.html", _form_ctx(
+    return render(request, "support/concerns/form.html", _form_ctx(
         db, public=False, action="/support/concerns/new", org=org, sent=sent,
         mine=service.raised_by(db, org.id), statuses=service.STATUSES,
         council_names={o.id: o.name for o in service.councils(db)}))
@@ -111,7 +111,7 @@ def vcs_submit(request: Request, db: Session = Depends(get_db), user: User = Dep
     try:
         concern = service.raise_concern(db, service.from_form(form), user=user, vcs_org_id=org.id)
     except ValidationFailed as exc:
-        return render(request, "support/concern_form.html", _form_ctx(
+        return render(request, "support/concerns/form.html", _form_ctx(
             db, public=False, action="/support/concerns/new", org=org, values=dict(form),
             errors=getattr(exc, "errors", {"about_name": str(exc)}), mine=service.raised_by(db, org.id),
             statuses=service.STATUSES, council_names={o.id: o.name for o in service.councils(db)}), 422)
@@ -133,7 +133,7 @@ def council_queue(request: Request, slug: str, status: str = "", db: Session = D
     db.commit()
     names = {o.id: o.name for o in db.scalars(select(Organisation).where(
         Organisation.id.in_({r.raised_by_org_id for r in rows} - {None})))}
-    return render(request, "support/concern_queue.html", {
+    return render(request, "support/concerns/queue.html", {
         "org": org, "rows": rows, "status": status, "statuses": service.STATUSES,
         "counts": service.counts(db, org.id), "names": names, "base": f"/support/{org.slug}"})
 
@@ -144,7 +144,7 @@ def _render_concern(request: Request, db: Session, org: Organisation, user: User
                  object_id=concern.id, purpose="work a concern raised about a resident")
     db.commit()
     raiser = db.get(Organisation, concern.raised_by_org_id) if concern.raised_by_org_id else None
-    return render(request, "support/concern_detail.html", {
+    return render(request, "support/concerns/detail.html", {
         "org": org, "c": concern, "raiser": raiser, "statuses": service.STATUSES, "errors": errors or {},
         "base": f"/support/{org.slug}",
         "may_see_resident": permissions.can(user, "support.resident.view", org.id)}, status_code)

@@ -48,7 +48,7 @@ def directory_list(request: Request, db: Session = Depends(get_db), need: str = 
                           .offset((page - 1) * PER_PAGE).limit(PER_PAGE)).unique().all()
     user = request.state.user
     pending = len(directory.pending_changes(db)) if permissions.can(user, "support.directory.review") else None
-    return render(request, "support/directory_list.html", {
+    return render(request, "support/directory/list.html", {
         "services": services, "total": total, "page": page, "pages": max(1, math.ceil(total / PER_PAGE)),
         "need": need, "q": q, "referrals": referrals, "needs": directory.needs(), "pending": pending,
         "can_import": permissions.can(user, "support.directory.import"),
@@ -62,7 +62,7 @@ def directory_service(request: Request, sid: int, db: Session = Depends(get_db))
     svc = directory.get_service(db, sid)
     user = request.state.user
     owner = directory.owner_of(svc)
-    return render(request, "support/directory_service.html", {
+    return render(request, "support/directory/service.html", {
         "svc": svc, "needs": directory.needs(), "service_needs": directory.service_needs(svc),
         "can_edit": owner is not None and permissions.can(user, "support.directory.edit", owner),
         "can_status": owner is not None and permissions.can(user, "support.directory.status", owner),
@@ -89,7 +89,7 @@ def directory_edit(request: Request, sid: int, db: Session = Depends(get_db),
                    user: User = Depends(require_user)) -> HTMLResponse:
     """The form to propose changes to a directory service."""
     svc = _owned_service(db, user, sid, "support.directory.edit")
-    return render(request, "support/directory_edit.html", {
+    return render(request, "support/directory/edit.html", {
         "svc": svc, "needs": directory.needs(), "service_needs": directory.service_needs(svc), "errors": {},
         "boroughs": _borough_names(db)})
 
@@ -113,7 +113,7 @@ def directory_edit_post(request: Request, sid: int, db: Session = Depends(get_db
     values["needs"] = [str(v) for v in form.getlist("needs")]
     values["areas"] = [str(v) for v in form.getlist("areas")]
     if errors:
-        return render(request, "support/directory_edit.html", {
+        return render(request, "support/directory/edit.html", {
             "svc": svc, "needs": directory.needs(), "service_needs": set(values["needs"]), "errors": errors,
             "boroughs": _borough_names(db), "values": values}, 422)
     directory.propose_change(db, svc, user, values)
@@ -125,7 +125,7 @@ def directory_status(request: Request, sid: int, db: Session = Depends(get_db),
                      user: User = Depends(require_user)) -> HTMLResponse:
     """The form to change a directory service's status."""
     svc = _owned_service(db, user, sid, "support.directory.status")
-    return render(request, "support/directory_status.html", {"svc": svc, "errors": {}})
+    return render(request, "support/directory/status.html", {"svc": svc, "errors": {}})
 
 
 @router.post("/support/directory/services/{sid}/status", response_model=None)
@@ -146,7 +146,7 @@ def directory_status_post(request: Request, sid: int, db: Session = Depends(get_
             errors[name] = "Enter a whole number from 0 to 365"
         nums[name] = int(raw) if raw.isdigit() else None
     if errors:
-        return render(request, "support/directory_status.html", {"svc": svc, "errors": errors}, 422)
+        return render(request, "support/directory/status.html", {"svc": svc, "errors": errors}, 422)
     directory.set_referral_status(db, svc, user, accepting=accepting == "yes", waiting_days=nums["waiting_days"],
                                   capacity_week=nums["capacity_week"], response_days=nums["response_days"])
     return RedirectResponse(f"/support/directory/services/{sid}?status=1", status_code=303)
@@ -157,7 +157,7 @@ def directory_review(request: Request, db: Session = Depends(get_db),
                      user: User = Depends(require_user)) -> HTMLResponse:
     """Proposed changes to directory services, waiting for review."""
     permissions.require(user, "support.directory.review")
-    return render(request, "support/directory_review.html", {
+    return render(request, "support/directory/review.html", {
         "changes": directory.pending_changes(db), "labels": directory.EDITABLE, "needs": directory.needs()})
 
 
@@ -183,4 +183,4 @@ def directory_imports(request: Request, db: Session = Depends(get_db),
     permissions.require(user, "support.directory.import")
     runs = db.scalars(select(DirImport).order_by(DirImport.id.desc()).limit(20)).all()
     chosen = db.get(DirImport, show) if show else (runs[0] if runs else None)
-    return render(request, "support/directory_imports.html", {"runs": runs, "chosen": chosen})
+    return render(request, "support/directory/imports.html", {"runs": runs, "chosen": chosen})

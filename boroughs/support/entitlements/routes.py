@@ -45,7 +45,7 @@ def summary_page(request: Request, slug: str, db: Session = Depends(get_db),
     org = _council(db, slug, user, "support.entitlements.view")
     households, annual, wards = campaign.summary(db, org.id)
     rates = for_date(dt.date.today())
-    return render(request, "support/entitlements_summary.html", _ctx(
+    return render(request, "support/entitlements/summary.html", _ctx(
         org, user, households=households, annual=annual, wards=wards, accuracy=campaign.accuracy(db, org.id),
         rates=rates, fair=campaign.fairness(db, org.id), refreshed=request.query_params.get("refreshed")))
 
@@ -77,7 +77,7 @@ def campaign_page(request: Request, slug: str, ward: str = "", benefit: str = ""
     db.commit()
     _, _, wards = campaign.summary(db, org.id)
     pages = max(1, -(-total // campaign.PAGE_SIZE))
-    return render(request, "support/entitlements_campaign.html", _ctx(
+    return render(request, "support/entitlements/campaign.html", _ctx(
         org, user, rows=rows, total=total, page=page, pages=pages, ward=ward, benefit=benefit, min_annual=min_annual,
         wards=[w.ward for w in wards], manager=manager, officers=outreach.officers(db, org.id) if manager else [],
         query=lambda **kw: urlencode({"ward": ward, "benefit": benefit, "min_annual": min_annual, **kw})))
@@ -124,7 +124,7 @@ def case_page(request: Request, slug: str, eid: int, db: Session = Depends(get_d
     db.commit()
     may_record = permissions.can(user, "support.entitlements.outcome", org.id) and (
         permissions.can(user, "support.outreach.assign", org.id) or (case is not None and case.assigned_to_id == user.id))
-    return render(request, "support/entitlements_case.html", _ctx(
+    return render(request, "support/entitlements/case.html", _ctx(
         org, user, est=est, resident=resident, case=case, outcomes=campaign.outcomes_of(db, est.id),
         choices=campaign.OUTCOMES, may_record=may_record, errors={}, values={}))
 
@@ -147,7 +147,7 @@ def record_outcome(request: Request, slug: str, eid: int, form: FormData = Depen
     except ValidationFailed as exc:
         db.rollback()
         field = "awarded_weekly" if values["outcome"] == "awarded" else "outcome"
-        return render(request, "support/entitlements_case.html", _ctx(
+        return render(request, "support/entitlements/case.html", _ctx(
             org, user, est=est, resident=db.get(Resident, est.resident_id), case=case,
             outcomes=campaign.outcomes_of(db, est.id), choices=campaign.OUTCOMES, may_record=True,
             errors={field: str(exc)}, values=values), status_code=422)

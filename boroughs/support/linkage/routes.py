@@ -74,7 +74,7 @@ def find_residents(request: Request, slug: str, q: str = "", purpose: str = "", 
                          object_type="support_resident", purpose=PURPOSES[purpose],
                          detail={"query": q, "results": len(results)})
     run = db.scalar(select(LinkRun).where(LinkRun.organisation_id == org.id).order_by(LinkRun.id.desc()).limit(1))
-    return render(request, "support/linkage_find.html",
+    return render(request, "support/linkage/find.html",
                   _ctx(org, user, q=q, purpose=purpose, purposes=PURPOSES, results=results, errors=errors, run=run))
 
 
@@ -85,7 +85,7 @@ def resident_view(request: Request, slug: str, rid: int, purpose: str = "", aske
     org = _council(db, slug, user, "support.resident.view")
     resident = residents.get_resident(db, org.id, rid)
     if purpose not in PURPOSES:
-        return render(request, "support/linkage_purpose.html",
+        return render(request, "support/linkage/purpose.html",
                       _ctx(org, user, resident_id=rid, purposes=PURPOSES,
                            errors={"purpose": "Choose why you need to see this resident"} if (purpose or asked) else {}))
     audit.record(db, "support.resident.view", actor=user, organisation_id=org.id, object_type="support_resident",
@@ -95,7 +95,7 @@ def resident_view(request: Request, slug: str, rid: int, purpose: str = "", aske
     by_id = {r.id: r for rs in records.values() for r in rs}
     evidence = residents.resident_link_evidence(db, rid, limit=30)
     shares = shares_for_resident(db, rid)
-    return render(request, "support/linkage_resident.html", _ctx(
+    return render(request, "support/linkage/resident.html", _ctx(
         org, user, resident=resident, records=records, timeline=timeline[-200:], timeline_total=len(timeline),
         by_id=by_id, evidence=evidence[:30], purpose=purpose, shares=shares,
         may_refer=permissions.can(user, "support.referral.create", org.id),
@@ -126,7 +126,7 @@ def split_find(request: Request, slug: str, resident: str = "", db: Session = De
     """Analysts (and managers) choose a resident to split by number, from the review page (issue 17)."""
     org = _council(db, slug, user, "support.linkage.review")
     if not resident.strip().isdigit():
-        return render(request, "support/linkage_review.html", _ctx(
+        return render(request, "support/linkage/review.html", _ctx(
             org, user, items=residents.review_queue(db, org.id, limit=20), fields=_REVIEW_FIELDS,
             errors={"split-resident": "Enter the resident's number, for example 1307"}), 422)
     return see_other(f"/support/{org.slug}/review/split/{int(resident)}")
@@ -147,7 +147,7 @@ def _render_split(request: Request, db: Session, org: Organisation, user: User, 
     audit.record(db, "support.review.split_view", actor=user, organisation_id=org.id, object_type="support_resident",
                  object_id=resident.id, purpose=PURPOSES["review"])
     db.commit()
-    return render(request, "support/linkage_split.html", _ctx(
+    return render(request, "support/linkage/split.html", _ctx(
         org, user, resident=resident, records=residents.resident_records(db, resident.id), errors=errors,
         split_into=split_into), status_code)
 
@@ -160,7 +160,7 @@ def review(request: Request, slug: str, db: Session = Depends(get_db), user: Use
     audit.record(db, "support.review.view", actor=user, organisation_id=org.id, object_type="support_link_pair",
                  purpose=PURPOSES["review"], detail={"pairs_shown": [f"{i.pair.record_a_id}-{i.pair.record_b_id}"
                                                                      for i in items]})
-    return render(request, "support/linkage_review.html", _ctx(org, user, items=items, fields=_REVIEW_FIELDS,
+    return render(request, "support/linkage/review.html", _ctx(org, user, items=items, fields=_REVIEW_FIELDS,
                                                                 errors={}))
 
 
@@ -203,7 +203,7 @@ def linkage_settings_page(request: Request, slug: str, threshold: str = "", revi
             errors["threshold"] = str(exc)
     t, lo, hi = proposed or (eff.threshold, eff.review_low, eff.review_high)
     expected = linkage_settings.choices(db, org.id, t, lo, hi)
-    return render(request, "support/linkage_settings.html", _ctx(
+    return render(request, "support/linkage/settings.html", _ctx(
         org, user, eff=eff, proposed=proposed, expected=expected, errors=errors, saved=bool(saved),
         form={"threshold": threshold or f"{eff.threshold:g}", "review_low": review_low or f"{eff.review_low:g}",
               "review_high": review_high or f"{eff.review_high:g}"}))

@@ -63,7 +63,7 @@ def worklist(request: Request, slug: str, show: str = "mine", severity: str = ""
                  detail={"show": show, "page": page, "rows": len(rows)})
     db.commit()  # the audit entry is the last write: commit now, so the audit chain's lock is not held while rendering
     pages = max(1, -(-total // outreach.PAGE_SIZE))
-    return render(request, "support/outreach_worklist.html", _ctx(
+    return render(request, "support/outreach/worklist.html", _ctx(
         org, user, rows=rows, total=total, page=page, pages=pages, show=show, severity=severity, status=status,
         manager=manager, officers=team, statuses=outreach.STATUSES,
         run=run, query=lambda **kw: urlencode({"show": show, "severity": severity, "status": status, **kw})))
@@ -124,7 +124,7 @@ def _render_case(request: Request, db: Session, org: Organisation, user: User, c
     db.commit()  # release the audit chain's lock before rendering
     manager = permissions.can(user, "support.outreach.assign", org.id)
     may_work = manager or case.assigned_to_id == user.id
-    return render(request, "support/outreach_case.html", _ctx(
+    return render(request, "support/outreach/case.html", _ctx(
         org, user, case=case, resident=resident, flags=flags, opt_out=opt_out, people=people, manager=manager,
         may_work=may_work and case.status != "closed", officers=outreach.officers(db, org.id) if manager else [],
         channels=outreach.CHANNELS, outcomes=outreach.OUTCOMES, needs=outreach.NEEDS, levels=outreach.NEED_LEVELS,
@@ -211,7 +211,7 @@ def evaluation(request: Request, slug: str, db: Session = Depends(get_db), user:
     """How well the early-warning rules have done: flags against later outcomes."""
     org = _council(db, slug, user, "support.evaluation.view")
     result = evaluation_mod.evaluate_rules(db, org.id)
-    return render(request, "support/evaluation_dashboard.html", _ctx(org, user, result=result))
+    return render(request, "support/outreach/evaluation.html", _ctx(org, user, result=result))
 
 
 @router.get("/support/{slug}/evaluation.csv")
@@ -235,8 +235,8 @@ def fairness(request: Request, slug: str, rule: str = "", db: Session = Depends(
     try:
         report = fairness_mod.fairness_report(db, org.id, rule_id=rule or None)
     except ValidationFailed as exc:
-        return render(request, "support/fairness_monitor.html", _ctx(org, user, report=None, message=str(exc)))
-    return render(request, "support/fairness_monitor.html", _ctx(org, user, report=report, rule=rule,
+        return render(request, "support/outreach/fairness.html", _ctx(org, user, report=None, message=str(exc)))
+    return render(request, "support/outreach/fairness.html", _ctx(org, user, report=report, rule=rule,
                                                                  group_labels=rl.GROUP_LABELS, message=None))
 
 

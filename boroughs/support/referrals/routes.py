@@ -60,7 +60,7 @@ def referral_start_lookup(request: Request, resident: str = "", user: User = Dep
         raise PermissionDenied("Only council officers can make referrals.")
     rid = _int(resident.strip())
     if rid is None:
-        return render(request, "support/referral_lookup.html", {"error": "Enter a resident number" if resident else None})
+        return render(request, "support/referrals/lookup.html", {"error": "Enter a resident number" if resident else None})
     return RedirectResponse(f"/support/residents/{rid}/refer", status_code=303)
 
 
@@ -88,7 +88,7 @@ def referral_choose(request: Request, rid: int, db: Session = Depends(get_db), u
     needs_selected = request.query_params.getlist("need") if "need" in request.query_params else None
     ctx = _refer_context(db, user, rid, case, needs_selected, "choose services to refer a resident to")
     ctx["errors"] = {}
-    return render(request, "support/referral_choose.html", ctx)
+    return render(request, "support/referrals/choose.html", ctx)
 
 
 @router.post("/support/residents/{rid}/refer/preview", response_model=None)
@@ -103,11 +103,11 @@ def referral_preview(request: Request, rid: int, db: Session = Depends(get_db),
         ctx = _refer_context(db, user, rid, case, needs_selected, "choose services to refer a resident to")
         ctx["errors"] = {"services": "Choose at least one service"}
         ctx["reason"] = reason
-        return render(request, "support/referral_choose.html", ctx, 422)
+        return render(request, "support/referrals/choose.html", ctx, 422)
     r = _resident(db, user, rid, "support.referral.create", "check what a referral would share")
     drafts = referral.draft_referrals(db, user, council_id=r.organisation_id, resident_id=r.id,
                                       service_ids=service_ids, needs_list=needs_selected, reason=reason or None)
-    return render(request, "support/referral_preview.html", {
+    return render(request, "support/referrals/preview.html", {
         "r": r, "drafts": drafts, "fields": governance.FIELDS, "case": case, "needs_selected": needs_selected,
         "reason": reason, "basis": governance.basis_label, "any_refused": any(d.permit is None for d in drafts)})
 
@@ -142,7 +142,7 @@ def referral_list(request: Request, db: Session = Depends(get_db), user: User = 
     residents = {x.id: x for x in db.scalars(select(Resident).where(Resident.id.in_({x.resident_id for x in rows})))}
     audit.record(db, "support.referral.list", actor=user, object_type="referral_list",
                  purpose=referral.PURPOSE_OFFICER, detail={"count": len(rows)})
-    return render(request, "support/referral_list.html", {
+    return render(request, "support/referrals/list.html", {
         "rows": rows, "services": services, "residents": residents, "labels": referral.STATUS_LABELS,
         "sent": sent, "overdue_now": utcnow()})
 
@@ -172,7 +172,7 @@ def referral_report(request: Request, db: Session = Depends(get_db), user: User 
     if format == "csv":
         return Response(referral.report_csv(rows), media_type="text/csv", headers={
             "Content-Disposition": f'attachment; filename="partnership-report-{chosen.slug}.csv"'})
-    return render(request, "support/referral_report.html", {
+    return render(request, "support/referrals/report.html", {
         "rows": rows, "orgs": orgs, "chosen": chosen, "start": start, "end": end, "outcomes": referral.OUTCOMES})
 
 
@@ -184,7 +184,7 @@ def referral_detail(request: Request, ref_id: int, db: Session = Depends(get_db)
     referral.mark_seen(ref)
     from boroughs.support.records.models import Resident
 
-    return render(request, "support/referral_detail.html", {
+    return render(request, "support/referrals/detail.html", {
         "ref": ref, "svc": directory.services_by_id(db, [ref.service_id]).get(ref.service_id), "resident": db.get(Resident, ref.resident_id),
         "labels": referral.STATUS_LABELS, "fields": governance.FIELDS, "outcomes": referral.OUTCOMES,
         "agreement": governance.get_agreement(db, ref.agreement_id), "orgs": _orgs(db, {ref.vcs_org_id, ref.council_id})})
@@ -195,7 +195,7 @@ def referral_shares(request: Request, rid: int, db: Session = Depends(get_db),
                     user: User = Depends(require_user)) -> HTMLResponse:
     """What has been shared about a resident, and with whom."""
     r = _resident(db, user, rid, "support.referral.view_sent", "see who this resident's data was shared with")
-    return render(request, "support/referral_shares.html", {"r": r, "shares": referral.shares_for_resident(db, r.id)})
+    return render(request, "support/referrals/shares.html", {"r": r, "shares": referral.shares_for_resident(db, r.id)})
 
 
 # ------------------------------------------------------------------------------------------ VCS side
@@ -212,7 +212,7 @@ def vcs_inbox(request: Request, db: Session = Depends(get_db), user: User = Depe
     services = {sid: svc.name for sid, svc in directory.services_by_id(db, {x.service_id for x in rows}).items()}
     orgs = _orgs(db, mine | {x.council_id for x in rows})
     councils = {x.council_id: orgs[x.council_id].name for x in rows}
-    response = render(request, "support/vcs_inbox.html", {
+    response = render(request, "support/referrals/vcs_inbox.html", {
         "rows": rows, "total": total, "page": page, "pages": max(1, math.ceil(total / PER_PAGE)),
         "status": status, "org": orgs[org_id], "orgs": {i: orgs[i] for i in sorted(mine)}, "services": services,
         "councils": councils, "labels": referral.STATUS_LABELS, "now": utcnow(),
@@ -233,7 +233,7 @@ def vcs_referral(request: Request, ref_id: int, db: Session = Depends(get_db),
 
 def _vcs_page(request: Request, db: Session, user: User, ref: Referral, errors: dict[str, str],
               status_code: int = 200) -> HTMLResponse:
-    return render(request, "support/vcs_referral.html", {
+    return render(request, "support/referrals/vcs_referral.html", {
         "ref": ref, "svc": directory.services_by_id(db, [ref.service_id]).get(ref.service_id), "shared": referral.visible_shared(db, ref),
         "fields": governance.FIELDS, "labels": referral.STATUS_LABELS, "outcomes": referral.OUTCOMES,
         "council": db.get(Organisation, ref.council_id), "errors": errors,

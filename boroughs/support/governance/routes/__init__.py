@@ -37,7 +37,7 @@ def agreement_list(request: Request, db: Session = Depends(get_db),
     if not orgs:
         raise PermissionDenied("You do not have permission to see data sharing agreements.")
     agreements = governance.agreements_for(db, orgs)
-    return render(request, "support/agreement_list.html", {
+    return render(request, "support/governance/agreement_list.html", {
         "agreements": agreements, "state": governance.agreement_state,
         "can_create": bool(permissions.orgs_where(user, "support.agreement.manage"))})
 
@@ -56,7 +56,7 @@ def agreement_new(request: Request, db: Session = Depends(get_db),
     councils = permissions.orgs_where(user, "support.agreement.manage")
     if not councils:
         raise PermissionDenied("Only council managers and administrators can create agreements.")
-    return render(request, "support/agreement_new.html", _agreement_form_ctx(db, councils, {}, {}))
+    return render(request, "support/governance/agreement_new.html", _agreement_form_ctx(db, councils, {}, {}))
 
 
 def _agreement_form_ctx(db: Session, councils: set[int], errors: dict[str, str], values: dict[str, Any]) -> dict[str, Any]:
@@ -112,7 +112,7 @@ def agreement_new_post(request: Request, db: Session = Depends(get_db),
         errors["art9_condition"] = "Special category data is shared: choose the Article 9 condition"
     ctx_values = {**v, "recipients": recipients, "fields": fields}
     if errors:
-        return render(request, "support/agreement_new.html", _agreement_form_ctx(db, councils, errors, ctx_values), 422)
+        return render(request, "support/governance/agreement_new.html", _agreement_form_ctx(db, councils, errors, ctx_values), 422)
     assert council is not None
     a = governance.create_agreement(
         db, reference=v["reference"], title=v["title"], summary=v["summary"], disclosers=[council],
@@ -133,7 +133,7 @@ def agreement_detail(request: Request, aid: int, db: Session = Depends(get_db),
     orgs = _orgs(db, {p.organisation_id for p in a.parties})
     can_manage = any(permissions.can(user, "support.agreement.manage", p.organisation_id)
                      for p in a.parties if p.role == "discloser")
-    return render(request, "support/agreement_detail.html", {
+    return render(request, "support/governance/agreement_detail.html", {
         "a": a, "orgs": orgs, "state": governance.agreement_state(a), "basis": governance.basis_label(a),
         "fields": governance.FIELDS, "needs_consent": governance.needs_consent(a), "can_manage": can_manage,
         "problems": governance.problems(a) if not a.signed else []})
@@ -163,7 +163,7 @@ def consent_page(request: Request, rid: int, db: Session = Depends(get_db),
                  user: User = Depends(require_user)) -> HTMLResponse:
     """A resident's consents."""
     r = _resident(db, user, rid, "support.consent.manage", "record or review consent to share")
-    return render(request, "support/consent_page.html", _consent_ctx(db, r, {}, {}))
+    return render(request, "support/governance/consent.html", _consent_ctx(db, r, {}, {}))
 
 
 def _consent_ctx(db: Session, r: Any, errors: dict[str, str], values: dict[str, Any]) -> dict[str, Any]:
@@ -210,7 +210,7 @@ def consent_record(request: Request, rid: int, db: Session = Depends(get_db), us
     if errors:
         values = {"agreement_id": aid, "scope": scope, "method": method, "given_by": given_by,
                   "given_on": given_on, "expires_on": expires_on}
-        return render(request, "support/consent_page.html", _consent_ctx(db, r, errors, values), 422)
+        return render(request, "support/governance/consent.html", _consent_ctx(db, r, errors, values), 422)
     back = request.query_params.get("next") or f"/support/residents/{rid}/consents"
     if not back.startswith("/support/"):
         back = f"/support/residents/{rid}/consents"

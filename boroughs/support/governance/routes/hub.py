@@ -36,7 +36,7 @@ def _hub(request: Request, db: Session, org: Organisation, user: User, *, errors
 
     may_retain = permissions.can(user, "support.ig.retention", org.id)
     due = run_retention(db, dry_run=True, council_id=org.id) if may_retain else None
-    return render(request, "support/ig_hub.html", {
+    return render(request, "support/governance/hub.html", {
         "org": org, "base": f"/support/{org.slug}", "errors": errors or {}, "due": due, "applied": applied,
         "may_sar": permissions.can(user, "support.ig.sar", org.id), "may_retain": may_retain,
         "sections": sorted(set(COVERAGE.values())), "values": values or {}}, status_code)

@@ -44,7 +44,7 @@ def choose_council(request: Request, db: Session = Depends(get_db), user: User =
     orgs = list(db.scalars(select(Organisation).where(Organisation.id.in_(ids)).order_by(Organisation.name)))
     if len(orgs) == 1:
         return see_other(f"/support/{orgs[0].slug}/early-warning")
-    return render(request, "support/rules_choose.html", {"orgs": orgs})
+    return render(request, "support/rules/choose.html", {"orgs": orgs})
 
 
 @router.get("/support/{slug}/early-warning")
@@ -53,7 +53,7 @@ def hub(request: Request, slug: str, db: Session = Depends(get_db), user: User =
     org = _council(db, slug, user, "support.rules.view")
     live = rules_service.live_version(db, org.id)
     run = rules_service.latest_run(db, org.id)
-    return render(request, "support/rules_hub.html", _ctx(org, user, live=live, run=run))
+    return render(request, "support/rules/hub.html", _ctx(org, user, live=live, run=run))
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -68,7 +68,7 @@ def rule_versions(request: Request, slug: str, db: Session = Depends(get_db),
     vs = rules_service.versions(db, org.id)
     people = {u.id: u.name for u in db.scalars(select(User).where(User.id.in_(
         {v.author_id for v in vs if v.author_id} | {v.decided_by_id for v in vs if v.decided_by_id})))}
-    return render(request, "support/rules_versions.html",
+    return render(request, "support/rules/versions.html",
                   _ctx(org, user, versions=vs, people=people, labels=RuleStatus.LABELS))
 
 
@@ -96,7 +96,7 @@ def _render_version(request: Request, db: Session, org: Organisation, user: User
         parsed = rules_service.parse_version(db, v)
     author = db.get(User, v.author_id) if v.author_id else None
     decider = db.get(User, v.decided_by_id) if v.decided_by_id else None
-    return render(request, "support/rules_version.html", _ctx(
+    return render(request, "support/rules/version.html", _ctx(
         org, user, v=v, problems=problems, parsed=parsed, author=author, decider=decider, labels=RuleStatus.LABELS,
         editable=v.status in (RuleStatus.DRAFT, RuleStatus.REJECTED) and permissions.can(user, "support.rules.edit", org.id),
         group_labels=rl.GROUP_LABELS, flash=flash), status_code)
@@ -173,7 +173,7 @@ def opt_outs(request: Request, slug: str, db: Session = Depends(get_db), user: U
     rows = list(db.scalars(select(OptOut).where(OptOut.organisation_id == org.id).order_by(OptOut.id.desc()).limit(200)))
     audit.record(db, "support.optout.list", actor=user, organisation_id=org.id, object_type="opt_out",
                  purpose="manage objections to profiling")
-    return render(request, "support/rules_opt_outs.html", _ctx(org, user, rows=rows,
+    return render(request, "support/rules/opt_outs.html", _ctx(org, user, rows=rows,
                                                                sources=rules_service.OPT_OUT_SOURCES,
                                                                today=dt.date.today().isoformat()))
 

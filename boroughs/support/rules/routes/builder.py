@@ -65,7 +65,7 @@ def _build(form: Any, body: str) -> rb.Built:
 def _page(request: Request, org: Organisation, v: Any, form: Any = None, built: rb.Built | None = None,
           status_code: int = 200) -> Response:
     values = {k: str(form.get(k) or "") for k in form} if form is not None else {}
-    return render(request, "support/rules_builder.html", {
+    return render(request, "support/rules/builder.html", {
         "org": org, "v": v, "base": f"/support/{org.slug}", "values": values,
         "built": built, "errors": built.errors if built else {}, "signals": rb.signals(),
         "comparisons": rb.COMPARISONS, "rows": range(rb.MAX_ROWS), "severities": rules_vocabulary.SEVERITIES,
@@ -117,7 +117,7 @@ def reference(request: Request) -> Response:
              ("record", "the resident has a record in a dataset, optionally with given field values"),
              ("count", "at least so many dated records (contacts, approaches, concerns) in the last days"),
              ("resident", "an attribute of the resident: age, sex, ethnicity or disability")]
-    return render(request, "support/rules_reference.html", {
+    return render(request, "support/rules/reference.html", {
         "kinds": kinds, "measures": sorted(rules_vocabulary.MEASURES.values(), key=lambda m: (m.source, m.name)),
         "sources": rules_vocabulary.SOURCE_LABELS, "events": rules_vocabulary.event_sources(), "protected": rules_language.PROTECTED_CHARACTERISTICS,
         "proxy_sources": rules_language.PROXY_SOURCES, "proxy_where": rules_language.PROXY_WHERE, "ops": rules_vocabulary.OP_WORDS,
