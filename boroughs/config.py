@@ -111,6 +111,16 @@ class Settings(BaseSettings):
     provision_detour_factor: float = 1.3
     map_preload: bool = True
 
+    # Programs and specifications on the server: Chromium prints briefing PDFs; the Open Referral UK schemas
+    # validate directory imports and exports (unset: <data dir>/../specs/oruk).
+    chromium: str = "/usr/bin/chromium"
+    oruk_spec_dir: Path | None = None
+    # Linkage with --backend spark (docs/support/linkage.md).
+    spark_master: str = "local[*]"
+    spark_driver_memory: str = "4g"
+    spark_partitions: int = Field(default=2, ge=1)
+    spark_break_lineage: str = "persist"
+
     @field_validator("database_url")
     @classmethod
     def _normalise_pg(cls, v: str) -> str:

@@ -9,7 +9,6 @@ disagree. It works offline: Chromium loads the page from this server and nothing
 from __future__ import annotations
 
 import importlib.util
-import os
 import shutil
 import threading
 from collections import OrderedDict
@@ -26,7 +25,9 @@ class PdfUnavailable(RuntimeError):
 
 
 def chromium_path() -> str:
-    configured = os.environ.get("BOROUGHS_CHROMIUM", "/usr/bin/chromium")
+    from boroughs.config import get_settings
+
+    configured = get_settings().chromium
     if Path(configured).exists():
         return configured
     found = shutil.which(configured) or shutil.which("chromium") or shutil.which("chromium-browser")

@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from boroughs.config import get_settings
+
 _session: Any = None
 
 
@@ -22,13 +24,13 @@ def spark_session() -> Any:
     from pyspark.sql import SparkSession
     from splink.backends.spark import similarity_jar_location
 
-    master = os.environ.get("BOROUGHS_SPARK_MASTER", "local[*]")
+    master = get_settings().spark_master
     _session = (
         SparkSession.builder.master(master)
         .appName("boroughs-linkage")
         .config("spark.jars", similarity_jar_location())
-        .config("spark.driver.memory", os.environ.get("BOROUGHS_SPARK_DRIVER_MEMORY", "4g"))
-        .config("spark.sql.shuffle.partitions", os.environ.get("BOROUGHS_SPARK_PARTITIONS", "2"))
+        .config("spark.driver.memory", get_settings().spark_driver_memory)
+        .config("spark.sql.shuffle.partitions", str(get_settings().spark_partitions))
         .config("spark.ui.enabled", "false")
         .config("spark.sql.ansi.enabled", "false")
         .getOrCreate()
@@ -41,8 +43,7 @@ def spark_session() -> Any:
 def spark_api() -> Any:
     from splink import SparkAPI
 
-    return SparkAPI(spark_session=spark_session(), break_lineage_method=os.environ.get(
-        "BOROUGHS_SPARK_BREAK_LINEAGE", "persist"))
+    return SparkAPI(spark_session=spark_session(), break_lineage_method=get_settings().spark_break_lineage)
 
 
 def stop_spark() -> None:

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from functools import lru_cache
 from pathlib import Path
@@ -25,17 +24,15 @@ UUID_NS = uuid.UUID("6f1d3a52-6a0e-4c59-9f39-6a3f0c1b7e01")  # for stable UUIDs 
 
 
 def spec_dir() -> Path:
-    env = os.environ.get("BOROUGHS_ORUK_SPEC_DIR")
-    if env:
-        return Path(env)
+    """The official ORUK schemas: ``BOROUGHS_ORUK_SPEC_DIR``, else ``<data dir>/../specs/oruk``."""
     from boroughs.config import get_settings
 
-    candidates = [get_settings().data_dir.parent / "specs" / "oruk", Path("/work/shared/specs/oruk")]
-    for c in candidates:
-        if (c / "3.0" / "schema").is_dir():
-            return c
-    raise DataError(candidates[0], "the Open Referral UK specification folder was not found",
-                    hint="Set BOROUGHS_ORUK_SPEC_DIR to the folder holding 3.0/schema and 1.0/schema.")
+    settings = get_settings()
+    folder = settings.oruk_spec_dir or settings.data_dir.parent / "specs" / "oruk"
+    if not (folder / "3.0" / "schema").is_dir():
+        raise DataError(folder, "the Open Referral UK specification folder was not found",
+                        hint="Set BOROUGHS_ORUK_SPEC_DIR to the folder holding 3.0/schema and 1.0/schema.")
+    return folder
 
 
 @lru_cache
