@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from boroughs.core.db import session_scope
 from boroughs.fund.demo import seed_demo
@@ -55,6 +56,7 @@ def test_fund_journey(live_server: Any, page: Any, sign_in: Any, assert_accessib
         sign_in(page, email)
 
     def ok() -> None:
+        page.wait_for_load_state()  # the form's redirect has finished loading
         assert page.locator(".govuk-error-summary").count() == 0, page.locator(".govuk-error-summary").inner_text()
 
     # 1. The fund manager sets up and opens a call
@@ -243,7 +245,7 @@ def test_fund_journey(live_server: Any, page: Any, sign_in: Any, assert_accessib
     page.locator("#output-url").fill("https://example.org/playbook")
     page.get_by_role("button", name="Add output").click()
     ok()
-    assert "20.0%" in page.content()
+    expect(page.locator("main")).to_contain_text("20.0%")
     assert_accessible(page)
     shots(page, "project")
 
