@@ -44,6 +44,8 @@ def postcode_data(tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatc
     target.parent.mkdir(parents=True, exist_ok=True)
     prepare_onspd(onspd_zip(tmp_path), target)
     monkeypatch.setenv("BOROUGHS_DATA_DIR", str(mirror))
+    # the Open Referral UK schemas stay beside the real data (the mirror holds data only)
+    monkeypatch.setenv("BOROUGHS_ORUK_SPEC_DIR", str(data_dir.parent / "specs" / "oruk"))
     monkeypatch.delenv("BOROUGHS_POSTCODE_LOOKUP", raising=False)
     from boroughs.config import reset_settings
 
