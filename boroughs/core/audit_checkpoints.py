@@ -107,12 +107,13 @@ def _last_line(path: Path) -> dict[str, object] | None:
         return None
 
 
-def write_checkpoint(engine: Engine, *, force: bool = False) -> Checkpoint | None:
-    """Append a checkpoint of the trail's current head (nothing when the head has not moved, unless ``force``)."""
+def write_checkpoint(engine: Engine, *, force: bool = False, path: Path | None = None) -> Checkpoint | None:
+    """Append a checkpoint of the trail's current head (nothing when the head has not moved, unless ``force``)
+    to ``path`` (default: the configured checkpoint file)."""
     from boroughs.core.audit_key import audit_key
 
     key = audit_key()
-    path = checkpoint_path()
+    path = path or checkpoint_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
     try:
@@ -170,13 +171,14 @@ def _due(path: Path, appended: int) -> bool:
         return due
 
 
-def maybe_write(engine: Engine, appended: int = 0) -> None:
+def maybe_write(engine: Engine, appended: int = 0, path: Path | None = None) -> None:
     """Write a checkpoint if one is due; never fails the caller (the entries are already committed)."""
+    path = path or checkpoint_path()
     try:
-        if _due(checkpoint_path(), appended):
-            write_checkpoint(engine)
+        if _due(path, appended):
+            write_checkpoint(engine, path=path)
     except Exception:
-        log.exception("could not write an audit checkpoint to %s", checkpoint_path())
+        log.exception("could not write an audit checkpoint to %s", path)
 
 
 @event.listens_for(Session, "after_commit")

@@ -78,10 +78,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with _preloading(app):
             pass
 
+    path = audit_checkpoints.checkpoint_path()  # this server's checkpoint file, fixed while it runs
+
     async def every_minute() -> None:
         while True:
             await asyncio.sleep(60)
-            await run_in_threadpool(audit_checkpoints.maybe_write, app.state.engine)
+            await run_in_threadpool(audit_checkpoints.maybe_write, app.state.engine, 0, path)
 
     task = asyncio.create_task(every_minute())
     try:
@@ -89,7 +91,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         task.cancel()
         try:
-            await run_in_threadpool(audit_checkpoints.write_checkpoint, app.state.engine)
+            await run_in_threadpool(lambda: audit_checkpoints.write_checkpoint(app.state.engine, path=path))
         except Exception:
             log.exception("could not write the audit checkpoint at shut-down")
 
