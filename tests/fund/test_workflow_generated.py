@@ -8,7 +8,6 @@ fired from each of its source states by an allowed person and refused for a disa
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -24,51 +23,23 @@ from boroughs.fund.cli import app
 from boroughs.fund.projects import PROJECT_GUARDS
 from boroughs.fund.submission import PROPOSAL_GUARDS
 from boroughs.fund.workflows import CALL, PROJECT, PROPOSAL, WORKFLOWS
+from tests.workflow_checks import OWN, M, U, case_ids, cases, check_guards_implemented, check_who_may
 
 from . import factories as f
 
 ROOT = Path(__file__).resolve().parents[2]
 GUARDS = {"call": CALL_GUARDS, "proposal": PROPOSAL_GUARDS, "project": PROJECT_GUARDS}
-OWN, FOREIGN = 10, 20
+CASES = cases(WORKFLOWS)
 
 
-@dataclass
-class M:
-    organisation_id: int
-    role: str
-
-
-@dataclass
-class U:
-    id: int
-    memberships: list[M] = field(default_factory=list)
-    is_active: bool = True
-    name: str = "Someone"
-
-
-CASES = [(wf, t.name, role) for wf in WORKFLOWS for t in wf.transitions for role in Role]
-
-
-@pytest.mark.parametrize(("wf", "transition", "role"), CASES,
-                         ids=[f"{wf.name}.{t}.{r.value}" for wf, t, r in CASES])
+@pytest.mark.parametrize(("wf", "transition", "role"), CASES, ids=case_ids(CASES))
 def test_who_may_take_each_transition(wf: Workflow, transition: str, role: Role) -> None:
-    t = wf.transition(transition)
-    user = U(1, [M(OWN, role.value)])
-    owners = {t.owner: [OWN]}
-    assert wf.may(user, transition, owners) is (role in t.roles)
-    assert wf.may(user, transition, {t.owner: [FOREIGN]}) is False
-    # from a state it does not leave from, it is refused whoever asks
-    for state in wf.states:
-        if state not in t.source:
-            with pytest.raises(ValidationFailed, match="cannot"):
-                wf.fire(transition, state, user, owners, GUARDS[wf.name], None)
+    check_who_may(wf, transition, role, GUARDS[wf.name], refusal="cannot")
 
 
 @pytest.mark.parametrize("wf", WORKFLOWS, ids=[w.name for w in WORKFLOWS])
 def test_every_guard_is_implemented(wf: Workflow) -> None:
-    named = {g for t in wf.transitions for g in t.guards}
-    assert named <= set(GUARDS[wf.name]), named - set(GUARDS[wf.name])
-    assert set(GUARDS[wf.name]) <= named, "a guard is implemented but no transition uses it"
+    check_guards_implemented(wf, GUARDS[wf.name])
 
 
 def test_every_state_is_reachable() -> None:
