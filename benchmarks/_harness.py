@@ -1,8 +1,10 @@
-"""What the web benchmarks share: a scratch PostgreSQL database and the app served by Uvicorn worker
-processes on loopback, both removed afterwards, and a process's CPU time."""
+"""What the benchmarks share: a scratch PostgreSQL database and the app served by Uvicorn worker processes
+on loopback, both removed afterwards; a process's CPU time; and the cached SYNTHETIC borough the support
+benchmarks read."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import socket
 import subprocess
@@ -84,3 +86,24 @@ def serve_app(database_url: str, workers: int) -> Iterator[tuple[str, subprocess
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def synthetic_borough(description: str | None, argv: list[str] | None, *,
+                      needs: str = "SYNTHETIC_manifest.json") -> tuple[argparse.Namespace, Path]:
+    """The command line of a benchmark over a SYNTHETIC borough (``--residents``, ``--seed``, ``--cache``,
+    ``--repeat``) and the borough's folder, made once with the synthetic generator and cached (remade when
+    the file ``needs`` is missing)."""
+    from boroughs.support.synth.population import synthesise
+
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--residents", type=int, default=480_000, help="synthetic people (about 62%% have records)")
+    ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--cache", type=Path, default=Path("/tmp/boroughs-bench"))
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args(argv)
+    folder = args.cache / f"synth-{args.residents}-{args.seed}"
+    if not (folder / needs).is_file():
+        t = time.perf_counter()
+        synthesise(args.residents, args.seed, folder)
+        print(f"made the synthetic borough in {time.perf_counter() - t:.1f} s ({folder})")
+    return args, folder

@@ -15,12 +15,12 @@ The borough is made once with ``boroughs support synth`` and cached (shared with
 
 from __future__ import annotations
 
-import argparse
 import os
 import resource
 import sys
 import time
-from pathlib import Path
+
+from _harness import synthetic_borough  # benchmarks/_harness.py
 
 TARGET_SECONDS = 5.0
 TARGET_QUALITY = 0.9
@@ -34,19 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     from boroughs.support.entitlements.service import estimate_units, units_from_claims
     from boroughs.support.rules.data import frames_from_synth
     from boroughs.support.synth.people import DEFAULT_AS_OF
-    from boroughs.support.synth.population import synthesise
 
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--residents", type=int, default=480_000, help="synthetic people (about 62%% have records)")
-    ap.add_argument("--seed", type=int, default=11)
-    ap.add_argument("--cache", type=Path, default=Path("/tmp/boroughs-bench"))
-    ap.add_argument("--repeat", type=int, default=3)
-    args = ap.parse_args(argv)
-    folder = args.cache / f"synth-{args.residents}-{args.seed}"
-    if not (folder / "SYNTHETIC_entitlements_truth.csv").is_file():
-        t = time.perf_counter()
-        synthesise(args.residents, args.seed, folder)
-        print(f"made the synthetic borough in {time.perf_counter() - t:.1f} s ({folder})")
+    args, folder = synthetic_borough(__doc__, argv, needs="SYNTHETIC_entitlements_truth.csv")
     frames = frames_from_synth(folder)
     hb = frames.records["hb_ctr"]
     live = hb[hb["claim_status"] == "live"].copy()

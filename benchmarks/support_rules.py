@@ -13,11 +13,11 @@ The synthetic borough is made once with ``boroughs support synth`` and cached.
 
 from __future__ import annotations
 
-import argparse
 import resource
 import sys
 import time
-from pathlib import Path
+
+from _harness import synthetic_borough  # benchmarks/_harness.py
 
 TARGET_SECONDS = 10.0
 
@@ -27,19 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     from boroughs.support.rules import language as rules_language
     from boroughs.support.rules import vocabulary as rules_vocabulary
     from boroughs.support.rules.data import frames_from_synth
-    from boroughs.support.synth.population import synthesise
 
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--residents", type=int, default=480_000, help="synthetic people (about 62%% have records)")
-    ap.add_argument("--seed", type=int, default=11)
-    ap.add_argument("--cache", type=Path, default=Path("/tmp/boroughs-bench"))
-    ap.add_argument("--repeat", type=int, default=3)
-    args = ap.parse_args(argv)
-    folder = args.cache / f"synth-{args.residents}-{args.seed}"
-    if not (folder / "SYNTHETIC_manifest.json").is_file():
-        t = time.perf_counter()
-        synthesise(args.residents, args.seed, folder)
-        print(f"made the synthetic borough in {time.perf_counter() - t:.1f} s ({folder})")
+    args, folder = synthetic_borough(__doc__, argv)
     t = time.perf_counter()
     frames = frames_from_synth(folder)
     load = time.perf_counter() - t
