@@ -18,6 +18,7 @@ from boroughs.inclusion.map.loading import get_index
 from boroughs.inclusion.map.schema import ROLES
 from boroughs.inclusion.provision import gaps, importer, reach
 from tests.browser.conftest_map import map_env, map_index_dir  # noqa: F401  (fixtures)
+from tests.web_client import csrf_token
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "boroughs" / "inclusion" / "provision" / "data"
 
@@ -195,25 +196,17 @@ def test_postcode_search_works_with_the_onspd_extract_and_no_setting(
     assert [h["code"] for h in hits] == [expected]
 
 
-def _csrf(client: TestClient, path: str) -> str:
-    import re
-
-    found = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text)
-    assert found
-    return found.group(1)
-
-
 def test_a_council_analyst_imports_sites_on_the_web_whole_or_not_at_all(client: TestClient) -> None:
     from boroughs.core.auth import DEMO_PASSWORD
 
     assert client.get("/map/provision", follow_redirects=False).status_code == 303  # sign in first
     r = client.post("/sign-in", data={"email": "officer@hackney.demo.boroughs.test", "password": DEMO_PASSWORD,
-                                      "csrf_token": _csrf(client, "/sign-in"), "next": "/"}, follow_redirects=False)
+                                      "csrf_token": csrf_token(client, "/sign-in"), "next": "/"}, follow_redirects=False)
     assert r.status_code == 303
     assert client.get("/map/provision").status_code == 403  # officers do not manage sites
-    client.post("/sign-out", data={"csrf_token": _csrf(client, "/")})
+    client.post("/sign-out", data={"csrf_token": csrf_token(client, "/")})
     r = client.post("/sign-in", data={"email": "analyst@newham.demo.boroughs.test", "password": DEMO_PASSWORD,
-                                      "csrf_token": _csrf(client, "/sign-in"), "next": "/"}, follow_redirects=False)
+                                      "csrf_token": csrf_token(client, "/sign-in"), "next": "/"}, follow_redirects=False)
     assert r.status_code == 303
     page = client.get("/map/provision")
     assert page.status_code == 200 and "example_newham.csv" in page.text and "Hackney" not in page.text
@@ -223,18 +216,18 @@ def test_a_council_analyst_imports_sites_on_the_web_whole_or_not_at_all(client: 
     assert newham
     before = len(client.get("/api/v1/inclusion/provision").json()["features"])
     bad = b"name,kind,latitude,longitude\nA,library,51.52,0.02\nB,pub,51.52,0.02\n"
-    r = client.post("/map/provision", data={"csrf_token": _csrf(client, "/map/provision"), "council": newham.group(1)},
+    r = client.post("/map/provision", data={"csrf_token": csrf_token(client, "/map/provision"), "council": newham.group(1)},
                     files={"file": ("sites.csv", bad, "text/csv")})
     assert r.status_code == 422 and "nothing was imported" in r.text and "pub" in r.text
     assert len(client.get("/api/v1/inclusion/provision").json()["features"]) == before
     good = b"name,kind,latitude,longitude\nA,library,51.52,0.02\nB,free wifi,51.53,0.03\n"
-    r = client.post("/map/provision", data={"csrf_token": _csrf(client, "/map/provision"), "council": newham.group(1)},
+    r = client.post("/map/provision", data={"csrf_token": csrf_token(client, "/map/provision"), "council": newham.group(1)},
                     files={"file": ("sites.csv", good, "text/csv")}, follow_redirects=True)
     assert r.status_code == 200 and "Imported 2 sites for London Borough of Newham" in r.text
     feats = client.get("/api/v1/inclusion/provision?borough=E09000025").json()["features"]
     assert {"A", "B"} <= {f["properties"]["name"] for f in feats} and len(feats) == 15
     # the analyst may not remove (managers and administrators may)
-    r = client.post("/map/provision/clear", data={"csrf_token": _csrf(client, "/map/provision"),
+    r = client.post("/map/provision/clear", data={"csrf_token": csrf_token(client, "/map/provision"),
                                                    "council": newham.group(1), "source": "sites.csv"})
     assert r.status_code == 403
     assert len(client.get("/api/v1/inclusion/provision?borough=E09000025").json()["features"]) == 15

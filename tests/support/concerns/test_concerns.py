@@ -13,10 +13,10 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from boroughs.app import create_app
-from boroughs.core.auth import DEMO_PASSWORD
 from boroughs.core.models import AuditEvent, Role
 from boroughs.support.concerns.models import Concern
 from tests.support.referral_factories import World, _user, world
+from tests.web_client import csrf_token, sign_in_as
 
 PUBLIC = {"council": "newham", "about_self": "no", "about_name": "Ada Synthetic", "about_address": "10 Synthetic Street",
           "about_postcode": "E15 1AA", "category": "food insecurity", "detail": "Her cupboards are empty",
@@ -32,12 +32,6 @@ def app(engine: Engine, session: Session, monkeypatch: pytest.MonkeyPatch) -> It
         yield c, w
 
 
-def _csrf(c: TestClient, path: str) -> str:
-    m = re.search(r'name="csrf_token" value="([^"]+)"', c.get(path).text)
-    assert m, path
-    return m.group(1)
-
-
 def _public_form(c: TestClient) -> dict[str, str]:
     page = c.get("/raise-a-concern").text
     token = re.search(r'name="csrf_token" value="([^"]+)"', page)
@@ -47,10 +41,7 @@ def _public_form(c: TestClient) -> dict[str, str]:
 
 
 def _login(c: TestClient, email: str) -> None:
-    c.cookies.clear()
-    r = c.post("/sign-in", data={"email": email, "password": DEMO_PASSWORD, "csrf_token": _csrf(c, "/sign-in"),
-                                 "next": "/"}, follow_redirects=False)
-    assert r.status_code == 303
+    sign_in_as(c, email)
 
 
 def test_a_resident_raises_a_concern_without_signing_in(app, session: Session) -> None:
@@ -108,7 +99,7 @@ def test_spam_defences_honeypot_time_check_and_rate_limit(app, session: Session,
 def test_a_vcs_partner_raises_a_concern_and_the_council_works_it(app, session: Session) -> None:
     c, w = app
     _login(c, "caseworker@eastside.test")
-    token = _csrf(c, "/support/concerns/new")
+    token = csrf_token(c, "/support/concerns/new")
     r = c.post("/support/concerns/new", data={**PUBLIC, "csrf_token": token, "about_self": "", "reporter_name": ""},
                follow_redirects=False)
     assert r.status_code == 303 and "sent=C-" in r.headers["location"]
@@ -126,7 +117,7 @@ def test_a_vcs_partner_raises_a_concern_and_the_council_works_it(app, session: S
     queue = c.get("/support/newham/concerns")
     assert queue.status_code == 200 and ref in queue.text and "Eastside Community Food Network" in queue.text
     detail_path = f"/support/newham/concerns/{concern.id}"
-    token = _csrf(c, detail_path)
+    token = csrf_token(c, detail_path)
     r = c.post(detail_path, data={"csrf_token": token, "status": "closed", "note": ""})
     assert r.status_code == 422 and 'href="#note"' in r.text
     r = c.post(detail_path, data={"csrf_token": token, "status": "closed", "note": "Referred to the food bank",
@@ -153,7 +144,7 @@ def test_information_governance_officer_exports_and_applies_retention(app, sessi
     _login(c, "ig@newham.test")
     hub = c.get("/support/newham/information-governance")
     assert hub.status_code == 200 and "Download the subject access export" in hub.text
-    token = _csrf(c, "/support/newham/information-governance")
+    token = csrf_token(c, "/support/newham/information-governance")
     r = c.post("/support/newham/information-governance/sar", data={"csrf_token": token, "resident_id": "x"})
     assert r.status_code == 422 and 'href="#resident_id"' in r.text
     r = c.post("/support/newham/information-governance/sar",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,12 +11,13 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from boroughs.app import create_app
-from boroughs.core.auth import DEMO_PASSWORD, hash_demo_password
+from boroughs.core.auth import hash_demo_password
 from boroughs.core.models import AuditEvent, Role, User
 from boroughs.support.entitlements.models import EntitlementEstimate, EntitlementOutcome
 from boroughs.support.outreach.models import OutreachCase
 from boroughs.support.rules.data import load_synth_into_db
 from tests.support.outreach_factories import council, person, synth_folder
+from tests.web_client import sign_in_as
 
 PW = hash_demo_password()
 
@@ -42,18 +42,10 @@ def client(engine: Engine, session: Session, borough: Path) -> Iterator[tuple[Te
         yield c, session
 
 
-def _csrf(c: TestClient, path: str) -> str:
-    m = re.search(r'name="csrf_token" value="([^"]+)"', c.get(path).text)
-    assert m, path
-    return m.group(1)
-
-
 def login(c: TestClient, who: str) -> str:
-    c.cookies.clear()
-    r = c.post("/sign-in", data={"email": f"{who}@test.example", "password": DEMO_PASSWORD,
-                                 "csrf_token": _csrf(c, "/sign-in"), "next": "/"}, follow_redirects=False)
-    assert r.status_code == 303, r.text[:300]
-    return _csrf(c, "/support/newham/entitlements")
+    token = sign_in_as(c, f"{who}@test.example", then="/support/newham/entitlements")
+    assert token
+    return token
 
 
 def test_refresh_assign_and_record_outcomes_as_the_roles_would(client) -> None:

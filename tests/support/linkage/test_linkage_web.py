@@ -12,7 +12,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
 from boroughs.app import create_app
-from boroughs.core.auth import DEMO_PASSWORD
 from boroughs.core.db import session_scope
 from boroughs.core.demo import seed_core
 from boroughs.core.models import AuditEvent, Organisation
@@ -21,6 +20,7 @@ from boroughs.support.records.ingest import import_dataset
 from boroughs.support.records.models import ResidentRecord, ReviewDecision
 from boroughs.support.records.schemas import SCHEMAS
 from boroughs.support.synth.population import synthesise
+from tests.web_client import csrf_token, sign_in_as
 
 
 @pytest.fixture(scope="module")
@@ -45,17 +45,8 @@ def client(engine: Engine, borough: Path) -> Iterator[tuple[TestClient, int]]:
         yield c, oid
 
 
-def _csrf(c: TestClient, path: str) -> str:
-    m = re.search(r'name="csrf_token" value="([^"]+)"', c.get(path).text)
-    assert m, path
-    return m.group(1)
-
-
 def _login(c: TestClient, email: str) -> None:
-    c.cookies.clear()
-    r = c.post("/sign-in", data={"email": email, "password": DEMO_PASSWORD, "csrf_token": _csrf(c, "/sign-in"),
-                                 "next": "/"}, follow_redirects=False)
-    assert r.status_code == 303, r.text[:300]
+    sign_in_as(c, email)
 
 
 def _biggest_resident(engine: Engine) -> int:
@@ -149,7 +140,7 @@ def _review_accept_reject_and_split(engine: Engine, client: tuple[TestClient, in
     with session_scope(engine) as s:
         item = review_queue(s, oid, limit=1)[0]
         a, b = item.pair.record_a_id, item.pair.record_b_id
-    token = _csrf(c, "/support/newham/review")
+    token = csrf_token(c, "/support/newham/review")
     r = c.post("/support/newham/review", data={"csrf_token": token, "record_a": a, "record_b": b,
                                                "decision": "reject", "reason": "different dates of birth"},
                follow_redirects=False)
@@ -165,7 +156,7 @@ def _review_accept_reject_and_split(engine: Engine, client: tuple[TestClient, in
     page = c.get(f"/support/newham/residents/{rid}?purpose=review")
     assert "Split selected records" in page.text
     ids = re.findall(r'name="record_ids" type="checkbox" value="(\d+)"', page.text)
-    token = _csrf(c, f"/support/newham/residents/{rid}?purpose=review")
+    token = csrf_token(c, f"/support/newham/residents/{rid}?purpose=review")
     r = c.post(f"/support/newham/residents/{rid}/split", data={"csrf_token": token, "record_ids": [ids[0]]},
                follow_redirects=False)
     assert r.status_code == 303

@@ -3,7 +3,6 @@ and audited reads (issue 6)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 import pytest
@@ -12,11 +11,12 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from boroughs.app import create_app
-from boroughs.core.auth import DEMO_PASSWORD, hash_demo_password
+from boroughs.core.auth import hash_demo_password
 from boroughs.core.models import AuditEvent, Role
 from boroughs.support.outreach.models import OutreachCase
 from boroughs.support.records.models import Resident
 from tests.support.outreach_factories import council, person
+from tests.web_client import sign_in_as
 
 PW = hash_demo_password()
 
@@ -44,18 +44,10 @@ def client(engine: Engine, session: Session) -> Iterator[tuple[TestClient, dict,
         yield c, ids, session
 
 
-def _csrf(c: TestClient, path: str) -> str:
-    m = re.search(r'name="csrf_token" value="([^"]+)"', c.get(path).text)
-    assert m, path
-    return m.group(1)
-
-
 def login(c: TestClient, who: str) -> str:
-    c.cookies.clear()
-    r = c.post("/sign-in", data={"email": f"{who}@test.example", "password": DEMO_PASSWORD,
-                                 "csrf_token": _csrf(c, "/sign-in"), "next": "/"}, follow_redirects=False)
-    assert r.status_code == 303, r.text[:300]
-    return _csrf(c, "/support/newham/rules")
+    token = sign_in_as(c, f"{who}@test.example", then="/support/newham/rules")
+    assert token
+    return token
 
 
 def test_manager_assigns_and_officer_records_contact(client):

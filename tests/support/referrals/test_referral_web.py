@@ -12,12 +12,12 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from boroughs.app import create_app
-from boroughs.core.auth import DEMO_PASSWORD
 from boroughs.core.models import AuditEvent
 from boroughs.support.governance import service as governance
 from boroughs.support.governance.models import Agreement
 from boroughs.support.referrals import service as referral
 from boroughs.support.referrals.models import Referral
+from tests.web_client import sign_in_as
 
 from ..referral_factories import World, world
 
@@ -30,18 +30,10 @@ def app_world(engine: Engine, session: Session) -> Iterator[tuple[TestClient, Wo
         yield c, w, session
 
 
-def _csrf(client: TestClient, path: str = "/sign-in") -> str:
-    m = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text)
-    assert m, path
-    return m.group(1)
-
-
-def login(client: TestClient, email: str) -> str:
-    client.cookies.clear()
-    r = client.post("/sign-in", data={"email": email, "password": DEMO_PASSWORD, "csrf_token": _csrf(client),
-                                      "next": "/"}, follow_redirects=False)
-    assert r.status_code == 303, r.text[:300]
-    return _csrf(client, "/support/directory")
+def login(c: TestClient, email: str) -> str:
+    token = sign_in_as(c, email, then="/support/directory")
+    assert token
+    return token
 
 
 def test_officer_refers_to_two_services_and_sees_both_responses(app_world) -> None:  # type: ignore[no-untyped-def]
