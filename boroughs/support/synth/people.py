@@ -126,7 +126,7 @@ class SynthResult:
         return sum(self.records.values())
 
 
-def _weighted(rng: random.Random, items: tuple[tuple[str, float], ...]) -> str:
+def weighted(rng: random.Random, items: tuple[tuple[str, float], ...]) -> str:
     r = rng.random() * sum(w for _, w in items)
     for name, w in items:
         r -= w
@@ -174,7 +174,7 @@ def load_lsoas(borough: str, data_dir: Path | None = None) -> pd.DataFrame:
     return frame.sort_values("lsoa21_code").reset_index(drop=True)
 
 
-class _Places:
+class Places:
     """Streets, postcodes and UPRNs for the LSOAs of one borough."""
 
     def __init__(self, rng: random.Random, lsoas: pd.DataFrame, borough: str) -> None:
@@ -225,7 +225,7 @@ class _Places:
 _NI_LETTERS = "ABCD"
 
 
-class _PeopleMaker:
+class PeopleMaker:
     def __init__(self, rng: random.Random, as_of: dt.date) -> None:
         self.rng = rng
         self.as_of = as_of

@@ -37,14 +37,14 @@ from boroughs.support.synth.people import (
     SYNTHETIC,
     VCS_PARTNERS,
     Household,
+    PeopleMaker,
     Person,
+    Places,
     SynthResult,
-    _PeopleMaker,
-    _Places,
-    _weighted,
     load_lsoas,
+    weighted,
 )
-from boroughs.support.synth.variation import PROFILES, _person_fields
+from boroughs.support.synth.variation import PROFILES, person_fields
 
 # --------------------------------------------------------------------------------------------------------
 
@@ -95,13 +95,13 @@ def synthesise(
         raise ValueError("--residents must be at least 1")
     rng = random.Random(seed)
     lsoas = load_lsoas(borough, data_dir)
-    places = _Places(rng, lsoas, borough)
+    places = Places(rng, lsoas, borough)
     eth_by_lsoa = {
         row.lsoa21_code: tuple((g, float(getattr(row, g) or 0) + 0.01) for g in nm.CENSUS_GROUPS)
         for row in lsoas.itertuples()
     }
     dis_by_lsoa = dict(zip(lsoas["lsoa21_code"], lsoas["disabled_rate"].astype(float), strict=True))
-    maker = _PeopleMaker(rng, as_of)
+    maker = PeopleMaker(rng, as_of)
     out.mkdir(parents=True, exist_ok=True)
     w = _Writer(out)
     w.seed = seed
@@ -114,16 +114,16 @@ def synthesise(
         hh_n += 1
         hid = f"H{hh_n:07d}"
         addr = places.address()
-        group = _weighted(rng, eth_by_lsoa[addr.lsoa21_code])
+        group = weighted(rng, eth_by_lsoa[addr.lsoa21_code])
         if group == "Mixed":
             a, b = _mixed_pair(rng)
             first_c, comm = nm.community(a), nm.community(b)
         else:
-            comm = nm.community(_weighted(rng, nm.GROUP_COMMUNITIES[group]))
+            comm = nm.community(weighted(rng, nm.GROUP_COMMUNITIES[group]))
             first_c = comm
-        size = min(residents - len(people), int(_weighted(rng, (("1", 30), ("2", 30), ("3", 16), ("4", 14),
+        size = min(residents - len(people), int(weighted(rng, (("1", 30), ("2", 30), ("3", 16), ("4", 14),
                                                                  ("5", 7), ("6", 3)))))
-        tenure = _weighted(rng, (("council", 22), ("private_rent", 30), ("owner", 48)))
+        tenure = weighted(rng, (("council", 22), ("private_rent", 30), ("owner", 48)))
         moved = rng.random() < 0.2
         prev = places.address() if moved else None
         hh = Household(hid, addr, prev, tenure, band=rng.choice("ABBCCCDDEF"))
@@ -159,7 +159,7 @@ def synthesise(
                                                maker.dob_for_age(child_age, child_age), group, dis_rate,
                                                first_c, taken=tuple(m.first_name for m in hh.members)))
             else:  # a lodger or housemate, unrelated
-                other = nm.community(_weighted(rng, nm.GROUP_COMMUNITIES["White" if rng.random() < 0.5 else group
+                other = nm.community(weighted(rng, nm.GROUP_COMMUNITIES["White" if rng.random() < 0.5 else group
                                                                            if group != "Mixed" else "White"]))
                 hh.members.append(maker.person(hid, other, rng.choice(other.surnames), rng.choice(("female", "male")),
                                                maker.dob_for_age(18, 60), group, dis_rate))
@@ -216,7 +216,7 @@ def _records_for_household(rng: random.Random, w: _Writer, hh: Household, as_of:
     ctr_status = "ended" if hh.ctr_ends else ("awarded" if ctr_weekly else "none")
     for p in liable:
         rid = w.add("council_tax", p, {
-            **_person_fields(rng, p, hh.address, PROFILES["council_tax"], old=False),
+            **person_fields(rng, p, hh.address, PROFILES["council_tax"], old=False),
             "account_ref": account, "band": hh.band,
             "liable_from": (as_of - dt.timedelta(days=rng.randint(40, 4000))).isoformat(),
             "ctr_status": ctr_status, "single_person_discount": "yes" if len(adults) == 1 else "no",
@@ -230,7 +230,7 @@ def _records_for_household(rng: random.Random, w: _Writer, hh: Household, as_of:
         old_account = f"CTA{rng.randrange(10**8):08d}"
         for p in liable:
             rid = w.add("council_tax", p, {
-                **_person_fields(rng, p, hh.previous_address, PROFILES["council_tax"], old=True),
+                **person_fields(rng, p, hh.previous_address, PROFILES["council_tax"], old=True),
                 "account_ref": old_account, "band": rng.choice("BCD"),
                 "liable_from": (as_of - dt.timedelta(days=rng.randint(800, 4000))).isoformat(),
                 "ctr_status": "none", "single_person_discount": "no",
@@ -244,7 +244,7 @@ def _records_for_household(rng: random.Random, w: _Writer, hh: Household, as_of:
         tenancy = f"TEN{rng.randrange(10**7):07d}"
         for p in liable:
             rid = w.add("rent", p, {
-                **_person_fields(rng, p, hh.address, PROFILES["rent"], old=False),
+                **person_fields(rng, p, hh.address, PROFILES["rent"], old=False),
                 "tenancy_ref": tenancy,
                 "tenancy_start": (as_of - dt.timedelta(days=rng.randint(200, 9000))).isoformat(),
                 "bedrooms": str(max(1, min(5, len(hh.members) - 1))),
@@ -258,7 +258,7 @@ def _records_for_household(rng: random.Random, w: _Writer, hh: Household, as_of:
             claim = f"CLM{rng.randrange(10**7):07d}"
             for p in liable:
                 rid = w.add("hb_ctr", p, {
-                    **_person_fields(rng, p, hh.previous_address or hh.address, PROFILES["hb_ctr"], old=True),
+                    **person_fields(rng, p, hh.previous_address or hh.address, PROFILES["hb_ctr"], old=True),
                     "claim_ref": claim, "claim_status": "ended", "household_size": str(len(hh.members)),
                     "children": str(len(children)),
                 })
@@ -275,7 +275,7 @@ def _records_for_household(rng: random.Random, w: _Writer, hh: Household, as_of:
             income = float(str(means[0]["state_pension_weekly"])) + float(str(means[0]["other_income_weekly"]))
         for p in liable:
             rid = w.add("hb_ctr", p, {
-                **_person_fields(rng, p, hh.address, PROFILES["hb_ctr"], old=False),
+                **person_fields(rng, p, hh.address, PROFILES["hb_ctr"], old=False),
                 "claim_ref": claim, "claim_status": status, "household_size": str(len(hh.members)),
                 "children": str(len(children)), **(means[0] if means else {}),
             })
@@ -291,7 +291,7 @@ def _records_for_household(rng: random.Random, w: _Writer, hh: Household, as_of:
             if _age(child, as_of) < 4:
                 continue
             rid = w.add("fsm", parent, {
-                **_person_fields(rng, parent, hh.address, PROFILES["fsm"], old=False),
+                **person_fields(rng, parent, hh.address, PROFILES["fsm"], old=False),
                 "child_first_name": child.first_name, "child_dob": child.dob.isoformat(),
                 "school": rng.choice(SCHOOLS),
                 "eligible_from": (as_of - dt.timedelta(days=rng.randint(30, 1500))).isoformat(),
@@ -307,7 +307,7 @@ def _records_for_household(rng: random.Random, w: _Writer, hh: Household, as_of:
             for _ in range(rng.choice((1, 1, 2, 2, 3, 4, 6, 8))):
                 old = hh.previous_address is not None and rng.random() < 0.3
                 w.add("asc_contact", p, {
-                    **_person_fields(rng, p, hh.previous_address if old and hh.previous_address else hh.address,
+                    **person_fields(rng, p, hh.previous_address if old and hh.previous_address else hh.address,
                                      PROFILES["asc_contact"], old=old),
                     "contact_date": (as_of - dt.timedelta(days=rng.randint(0, 700))).isoformat(),
                     "reason": rng.choice(("falls", "carer breakdown", "self-neglect", "safeguarding",
@@ -322,7 +322,7 @@ def _records_for_household(rng: random.Random, w: _Writer, hh: Household, as_of:
         p = adults[0]
         for _ in range(rng.choice((1, 1, 2))):
             w.add("homelessness", p, {
-                **_person_fields(rng, p, hh.address, PROFILES["homelessness"], old=False),
+                **person_fields(rng, p, hh.address, PROFILES["homelessness"], old=False),
                 "approach_date": (as_of - dt.timedelta(days=rng.randint(0, 365))).isoformat(),
                 "reason": rng.choice(("end of private tenancy", "family or friends no longer able to accommodate",
                                       "domestic abuse", "rent arrears", "relationship breakdown", "other")),
@@ -335,7 +335,7 @@ def _records_for_household(rng: random.Random, w: _Writer, hh: Household, as_of:
         for _ in range(rng.choice((1, 1, 2, 3, 4))):
             on = as_of - dt.timedelta(days=rng.randint(0, 300))
             w.add("vcs_concern", p, {
-                **_person_fields(rng, p, hh.address, PROFILES["vcs_concern"], old=False),
+                **person_fields(rng, p, hh.address, PROFILES["vcs_concern"], old=False),
                 "raised_on": on.isoformat(), "raised_by": rng.choice(VCS_PARTNERS),
                 "category": rng.choice(("food insecurity", "food insecurity", "fuel poverty", "debt", "isolation",
                                         "housing", "mental health", "digital exclusion")),

@@ -67,7 +67,7 @@ def _corrupt_dob(rng: random.Random, dob: dt.date) -> str:
     return f"{dob.year:04d}-{dob.month:02d}-01"  # first of the month as a placeholder
 
 
-def _person_fields(rng: random.Random, p: Person, addr: Address, profile: _Profile, *, old: bool) -> dict[str, str]:
+def person_fields(rng: random.Random, p: Person, addr: Address, profile: _Profile, *, old: bool) -> dict[str, str]:
     first = p.first_name
     last = p.former_last_name if (old and p.former_last_name) else p.last_name
     if rng.random() < profile.nickname:

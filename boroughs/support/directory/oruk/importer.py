@@ -33,7 +33,7 @@ from boroughs.support.directory.models import (
     DirTaxonomy,
     DirTerm,
 )
-from boroughs.support.directory.oruk.schema import STATUSES, UUID_NS, _v1_item_validator, spec_dir, validator
+from boroughs.support.directory.oruk.schema import STATUSES, UUID_NS, spec_dir, v1_item_validator, validator
 
 # ---------------------------------------------------------------------------------------------- import
 
@@ -350,7 +350,7 @@ def _schema_faults(errors: Iterator[Any], clean: _Cleaner, handled: set[str]) ->
 def _import_v1(db: Session, data: Any, source: str) -> ImportReport:
     items = _items_of(data, ("content", "contents"))
     report = ImportReport(source, "1.0", read=len(items))
-    check = _v1_item_validator(str(spec_dir()))
+    check = v1_item_validator(str(spec_dir()))
     up = _Upserter(db, source)
     audience_tax = None
     for n, item in enumerate(items, 1):

@@ -70,7 +70,7 @@ def validation_errors(doc: Any, name: str, limit: int = 50) -> list[str]:
 
 
 @lru_cache
-def _v1_item_validator(root: str) -> Draft7Validator:
+def v1_item_validator(root: str) -> Draft7Validator:
     schema = json.loads((Path(root) / "1.0" / "schema" / "service_list.json").read_text())
     return Draft7Validator(schema["properties"]["content"]["items"], format_checker=FormatChecker())
 
