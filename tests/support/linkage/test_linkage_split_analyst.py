@@ -11,7 +11,8 @@ from sqlalchemy import Engine, select
 from boroughs.core.db import session_scope
 from boroughs.core.models import AuditEvent
 from boroughs.support.records.models import ResidentRecord
-from tests.support.linkage.test_linkage_web import _biggest_resident, _csrf, _login, borough, client
+from tests.support.linkage.test_linkage_web import _biggest_resident, _login, borough, client
+from tests.web_client import csrf_token
 
 assert borough and client  # the module's fixtures, shared with the resident-page tests
 
@@ -31,7 +32,7 @@ def test_an_analyst_splits_a_resident_from_the_review_page(engine: Engine, clien
     assert page.status_code == 200
     ids = re.findall(r'name="record_ids" type="checkbox" value="(\d+)"', page.text)
     assert len(ids) >= 2
-    token = _csrf(c, f"/support/newham/review/split/{rid}")
+    token = csrf_token(c, f"/support/newham/review/split/{rid}")
     none = c.post(f"/support/newham/residents/{rid}/split", data={"csrf_token": token, "from": "review"})
     assert none.status_code == 422 and "Select the records that belong to a different person" in none.text
     r = c.post(f"/support/newham/residents/{rid}/split",
