@@ -1,8 +1,9 @@
 """The take-up campaign: estimates kept per resident, worked as outreach cases, with outcomes recorded.
 
 ``refresh`` runs the estimator over the council's linked residents, keeps one ``EntitlementEstimate`` per
-resident likely or possibly missing out, and opens an outreach case for each (rule id
-``pension-credit-take-up``), so managers assign and officers work them like every other outreach case.
+resident and benefit likely or possibly missing out (Pension Credit; Housing Benefit and Council Tax
+Reduction below what the rules give), and opens one outreach case per resident (rule id
+``benefit-take-up``), so managers assign and officers work them like every other outreach case.
 ``record_outcome`` closes the loop ("claim made", "awarded £…", "not eligible", …); ``accuracy`` measures
 the estimator against those outcomes over time.
 """
@@ -20,13 +21,13 @@ from boroughs.core import audit
 from boroughs.core.db import utcnow
 from boroughs.core.errors import NotFound, ValidationFailed
 from boroughs.core.models import User
-from boroughs.support.entitlements import service
+from boroughs.support.entitlements import estimator, service
 from boroughs.support.entitlements.models import EntitlementEstimate, EntitlementOutcome
 from boroughs.support.outreach import atrs
 from boroughs.support.outreach import service as outreach
 
-RULE_ID = "pension-credit-take-up"
-BENEFITS = {"pension_credit": "Pension Credit"}
+RULE_ID = "benefit-take-up"
+BENEFITS = estimator.BENEFIT_NAMES
 OUTCOMES = {
     "claim_made": "Claim made (waiting for the DWP's decision)",
     "awarded": "Awarded",
@@ -41,7 +42,7 @@ PAGE_SIZE = 25
 
 @dataclass(frozen=True)
 class RefreshResult:
-    current: int
+    current: int  # households (residents) in the campaign now; the others count estimates
     new: int
     dropped: int
     cases_opened: int
@@ -89,7 +90,7 @@ def refresh(db: Session, organisation_id: int, user: User | None, as_of: dt.date
     audit.record(db, "support.entitlements.refresh", actor=user, organisation_id=organisation_id,
                  object_type="organisation", object_id=organisation_id, purpose="benefit take-up outreach",
                  detail={"current": len(seen), "new": new, "dropped": dropped, "cases_opened": opened})
-    return RefreshResult(len(seen), new, dropped, opened)
+    return RefreshResult(len({resident for resident, _ in seen}), new, dropped, opened)
 
 
 def _has_outcome(db: Session, est: EntitlementEstimate) -> bool:
@@ -168,7 +169,7 @@ def record_outcome(db: Session, est: EntitlementEstimate, user: User | None, *, 
         if amount is None or not 0 < amount < 10_000:
             raise ValidationFailed("Enter the weekly amount awarded, in pounds, for example 42.50.")
     case = outreach.find_case(db, est.case_id)
-    if case is not None and case.status != "closed" and outcome != "claim_made":
+    if case is not None and case.status != "closed" and outcome != "claim_made" and not _others_open(db, est):
         outreach.close_case(db, case, user, CLOSING[outcome])
     row = EntitlementOutcome(organisation_id=est.organisation_id, estimate_id=est.id, resident_id=est.resident_id,
                              outcome=outcome, estimated_weekly=est.weekly_amount, awarded_weekly=amount,
@@ -179,6 +180,22 @@ def record_outcome(db: Session, est: EntitlementEstimate, user: User | None, *, 
                  object_type="resident", object_id=est.resident_id, purpose="benefit take-up outreach",
                  detail={"estimate": est.id, "outcome": outcome, "awarded_weekly": amount})
     return row
+
+
+def _others_open(db: Session, est: EntitlementEstimate) -> bool:
+    """Whether the case has another current estimate (another benefit) with no outcome yet."""
+    others = db.scalars(select(EntitlementEstimate).where(
+        EntitlementEstimate.case_id == est.case_id, EntitlementEstimate.id != est.id,
+        EntitlementEstimate.current.is_(True)))
+    return any(not _has_outcome(db, o) for o in others)
+
+
+def others_of(db: Session, est: EntitlementEstimate) -> list[EntitlementEstimate]:
+    """The resident's other current estimates (other benefits), largest first."""
+    return list(db.scalars(select(EntitlementEstimate).where(
+        EntitlementEstimate.organisation_id == est.organisation_id, EntitlementEstimate.resident_id == est.resident_id,
+        EntitlementEstimate.id != est.id, EntitlementEstimate.current.is_(True))
+        .order_by(EntitlementEstimate.annual_amount.desc())))
 
 
 @dataclass(frozen=True)
@@ -216,13 +233,24 @@ class WardSummary:
 
 
 def summary(db: Session, organisation_id: int) -> tuple[int, float, list[WardSummary]]:
-    """Households likely or possibly missing out, their estimated annual value, and the same by ward."""
-    q = (select(EntitlementEstimate.ward_name, func.count(), func.sum(EntitlementEstimate.annual_amount))
+    """Households likely or possibly missing out (each counted once, whatever the benefits), their estimated
+    annual value, and the same by ward."""
+    q = (select(EntitlementEstimate.ward_name, func.count(func.distinct(EntitlementEstimate.resident_id)),
+                func.sum(EntitlementEstimate.annual_amount))
          .where(EntitlementEstimate.organisation_id == organisation_id, EntitlementEstimate.current.is_(True))
          .group_by(EntitlementEstimate.ward_name))
     wards = [WardSummary(w or "Ward not known", int(n), float(total or 0)) for w, n, total in db.execute(q)]
     wards.sort(key=lambda w: (-w.annual, w.ward))
     return sum(w.households for w in wards), round(sum(w.annual for w in wards), 2), wards
+
+
+def by_benefit(db: Session, organisation_id: int) -> list[tuple[str, int, float]]:
+    """(benefit name, households, estimated annual value) for each benefit, in the order of BENEFITS."""
+    q = (select(EntitlementEstimate.benefit, func.count(), func.sum(EntitlementEstimate.annual_amount))
+         .where(EntitlementEstimate.organisation_id == organisation_id, EntitlementEstimate.current.is_(True))
+         .group_by(EntitlementEstimate.benefit))
+    found = {b: (int(n), round(float(t or 0), 2)) for b, n, t in db.execute(q)}
+    return [(name, *found[key]) for key, name in BENEFITS.items() if key in found]
 
 
 def fairness(db: Session, organisation_id: int, as_of: dt.date | None = None) -> dict[str, Any]:
@@ -280,16 +308,22 @@ def atrs_entries(db: Session, organisation_id: int) -> dict[str, Any]:
                    for col, items in fair.get("tables", {}).items() for it in items if it["highlight"]]
     return {
         "model": {
-            "id": "pension-credit-take-up", "title": "Likely missing out on Pension Credit",
+            "id": RULE_ID, "title": "Likely missing out on Pension Credit, Housing Benefit or "
+                                                     "Council Tax Reduction",
             "logic": ("Guarantee credit = the appropriate amount (standard minimum guarantee and additions) less "
                       "income counted (earnings above the disregard, £1 a week per £500 of savings over "
                       "£10,000); savings credit for those who reached State Pension age before 6 April 2016. "
-                      f"Rates {rates.year} from versioned files naming their sources."),
+                      "Pension-age Housing Benefit and Council Tax Reduction = the eligible rent or council tax "
+                      "less 65% or 20% of income above the applicable amount (nothing over £16,000 of savings), "
+                      "or the maximum where guarantee credit is paid or estimated due; listed where the award in "
+                      f"payment is £1 a week or more lower. Rates {rates.year} from versioned files naming their "
+                      "sources."),
             "purpose": "Benefit take-up outreach: a reason to contact a resident, never a claim decision.",
         },
         "inputs": ("Live pension-age Housing Benefit / Council Tax Reduction claims (hb_ctr): couple, State "
                    "Pension, other counted income, earnings, savings, severe disability and carer premiums, "
-                   "whether Pension Credit is paid; the resident's date of birth."),
+                   "whether Pension Credit is paid, eligible rent and council tax, the awards in payment; the "
+                   "resident's date of birth."),
         "state": (f"{households:,} households currently estimated as likely or possibly missing out "
                   f"(about £{annual:,.0f} a year); {acc.decided:,} decided outcomes recorded"
                   + (f", {acc.precision:.0%} of which found a real entitlement." if acc.precision is not None else ".")),

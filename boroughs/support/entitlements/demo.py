@@ -32,7 +32,7 @@ def seed_demo_entitlements(db: Session) -> dict[str, int]:
         rows, _ = campaign.worklist(db, org.id)
         if officer is None or manager is None:
             continue
-        cases = [r.case_id for r in rows[:8] if r.case_id]
+        cases = list(dict.fromkeys(r.case_id for r in rows[:8] if r.case_id))  # a household can have two rows
         outreach.bulk_assign(db, org.id, cases, officer.id, manager)
         for r, (outcome, share) in zip(rows, DEMO_OUTCOMES, strict=False):
             est = campaign.get_estimate(db, org.id, r.estimate_id)

@@ -38,6 +38,14 @@ CHECK_CLAIM = "possible — check whether already claimed"
 NOT_ELIGIBLE = "not eligible"
 CLAIMING = "already claiming"
 MINIMUM_WEEKLY = 0.01  # a penny or more a week counts as an entitlement to reach out about
+# Housing Benefit and Council Tax Reduction are already assessed by the council: an award is "below what the
+# rules give" only when the gap is a pound a week or more, so rounding in the council's system is not a lead.
+MINIMUM_GAIN_WEEKLY = 1.00
+HOUSING_BENEFIT = "housing_benefit"
+COUNCIL_TAX_REDUCTION = "council_tax_reduction"
+BENEFIT_NAMES = {"pension_credit": "Pension Credit", HOUSING_BENEFIT: "Housing Benefit",
+                 COUNCIL_TAX_REDUCTION: "Council Tax Reduction"}
+NOT_LISTED = "not listed"
 
 
 def _round_pennies(x: np.ndarray) -> np.ndarray:
@@ -127,3 +135,100 @@ def explain(row: pd.Series, est: pd.Series, rates: PensionCreditRates) -> str:
     if unknown:
         text += " Unknown: " + "; ".join(unknown) + "."
     return text + " An estimate to start a conversation, not a decision: the DWP decides claims."
+
+
+def housing_support(units: pd.DataFrame, pc: pd.DataFrame, rates: PensionCreditRates) -> pd.DataFrame:
+    """Pension-age Housing Benefit and Council Tax Reduction a week, against the awards in payment.
+
+    ``pc`` is :func:`estimate`'s result for the same units. The means test (Housing Benefit (SPC)
+    Regulations 2006; England's national pensioner Council Tax Reduction scheme) uses:
+
+    - the **applicable amount**: the personal allowance (higher where anyone on the claim reached State
+      Pension age before 1 April 2021) plus the severe disability and carer premiums;
+    - **income** as Pension Credit counts it (earnings above the disregard, £1 a week per £500 of savings over
+      £10,000), plus savings credit where Pension Credit is paid (savings credit counts for Housing Benefit);
+    - **guarantee credit passports** to the maximum: where it is paid, or estimated due (the outreach would
+      help the household claim it), all income and capital are disregarded;
+    - otherwise nothing above the **capital limit** (£16,000), and the maximum (eligible rent; the council
+      tax share) less the **taper** (65%; 20%) of income above the applicable amount.
+
+    Extra columns of ``units``: ``allowance_before`` (bool), ``eligible_rent_weekly``,
+    ``eligible_council_tax_weekly``, ``hb_award_weekly``, ``ctr_award_weekly`` (missing where not recorded)
+    and ``receives_guarantee_credit`` (bool).
+    """
+    h = rates.housing
+    if h is None:
+        raise ValueError(f"the {rates.year} rates file has no housing_support_pensioner section")
+    idx = units.index
+
+    def col(name: str, default: float = np.nan) -> np.ndarray:
+        return pd.to_numeric(units.get(name, pd.Series(default, index=idx)), errors="coerce").to_numpy(float)
+
+    couple = units["couple"].fillna(False).to_numpy(bool)
+    before = units.get("allowance_before", pd.Series(True, index=idx)).fillna(True).to_numpy(bool)
+    sda = col("severe_disability", 0.0)
+    carers = col("carers", 0.0)
+    allowance = np.where(before, np.where(couple, h.allowance_before_couple, h.allowance_before_single),
+                         np.where(couple, h.allowance_from_couple, h.allowance_from_single))
+    applicable = allowance + np.nan_to_num(sda) * rates.severe_disability_each + np.nan_to_num(carers) * rates.carer_each
+    receives_pc = units.get("receives_pension_credit", pd.Series(False, index=idx)).map(
+        lambda v: v is True or v == 1).to_numpy(bool)
+    income = pc["income_counted"].to_numpy(float) + np.where(receives_pc, pc["savings_credit"].to_numpy(float), 0.0)
+    excess = np.maximum(0.0, income - applicable)
+    gc_paid = units.get("receives_guarantee_credit", pd.Series(False, index=idx)).fillna(False).to_numpy(bool)
+    passport = h.passport & (gc_paid | (pc["guarantee_credit"].to_numpy(float) >= MINIMUM_WEEKLY))
+    capital = col("capital")
+    over_limit = np.nan_to_num(capital, nan=0.0) > h.capital_limit
+    rent, ct = col("eligible_rent_weekly"), col("eligible_council_tax_weekly")
+    ct_max = ct * h.ctr_maximum_share
+
+    def award(maximum: np.ndarray, taper: float) -> np.ndarray:
+        tapered = np.where(over_limit, 0.0, np.maximum(0.0, maximum - taper * excess))
+        return _round_pennies(np.where(passport, maximum, tapered))  # NaN where the maximum is not recorded
+
+    out = pd.DataFrame({"applicable_amount": _round_pennies(applicable), "hb_income": _round_pennies(income),
+                        "passport": passport, "over_capital_limit": over_limit & ~passport,
+                        "hb_estimate": award(rent, h.hb_taper), "ctr_estimate": award(ct_max, h.ctr_taper),
+                        "hb_award": col("hb_award_weekly"), "ctr_award": col("ctr_award_weekly")}, index=idx)
+    # With savings not recorded, a nil award in payment is most often savings over the limit: such a unit is
+    # worth a check, not counted, unless guarantee credit is paid (which makes savings irrelevant).
+    sure = ~np.isnan(capital) | gc_paid
+    for short in ("hb", "ctr"):
+        gain = _round_pennies(out[f"{short}_estimate"] - out[f"{short}_award"])  # NaN when either is unknown
+        below = np.nan_to_num(gain, nan=0.0) >= MINIMUM_GAIN_WEEKLY
+        out[f"{short}_gain"] = gain
+        out[f"{short}_missing_out"] = below & sure
+        out[f"{short}_worth_checking"] = below & ~sure
+        out[f"{short}_likelihood"] = np.where(sure, LIKELY, CHECK_CAPITAL)
+    return out
+
+
+def explain_housing(benefit: str, row: pd.Series, est: pd.Series, rates: PensionCreditRates) -> str:
+    """Why the Housing Benefit or Council Tax Reduction in payment looks lower than the rules give."""
+    h = rates.housing
+    assert h is not None
+    short, name, what, taper = (("hb", "Housing Benefit", "eligible rent", h.hb_taper)
+                                if benefit == HOUSING_BENEFIT else
+                                ("ctr", "Council Tax Reduction", "council tax", h.ctr_taper))
+    maximum = row.get("eligible_rent_weekly") if short == "hb" else row.get("eligible_council_tax_weekly")
+    who = "a couple" if row.get("couple") else "a single person"
+    text = f"{name} {rates.year} for {who}: the {what} is £{float(maximum):.2f} a week"
+    if est["passport"]:
+        text += ("; guarantee credit (paid, or estimated due) gives the maximum, whatever the income and savings"
+                 if not row.get("receives_guarantee_credit") else "; guarantee credit is paid, which gives the maximum")
+    else:
+        text += (f"; the applicable amount is £{est['applicable_amount']:.2f} and income counted "
+                 f"£{est['hb_income']:.2f}, so {taper:.0%} of £{max(0.0, est['hb_income'] - est['applicable_amount']):.2f}"
+                 " is taken off")
+    text += (f"; so about £{est[f'{short}_estimate']:.2f} a week, against £{est[f'{short}_award']:.2f} in payment"
+             f" (about £{est[f'{short}_gain']:.2f} a week more).")
+    notes = []
+    if pd.isna(row.get("capital")) and not est["passport"]:
+        notes.append("savings are not recorded (estimated as if under £10,000)")
+    allowance = "personal_allowance_before_2021" if row.get("allowance_before", True) else "personal_allowance_from_2021"
+    if not est["passport"] and f"{allowance}.{'couple' if row.get('couple') else 'single'}" in h.derived:
+        notes.append("the personal allowance used is derived from the Pension Credit rates, not yet checked against "
+                     "the year's published table")
+    if notes:
+        text += " Unknown: " + "; ".join(notes) + "."
+    return text + " An estimate to start a conversation, not a decision: the council reassesses the claim."

@@ -21,6 +21,29 @@ SPA_FILE = Path(__file__).parent / "state_pension_age.yaml"
 
 
 @dataclass(frozen=True)
+class HousingSupportRates:
+    """Pension-age Housing Benefit and England's national pensioner Council Tax Reduction scheme.
+
+    Both use one applicable amount: the personal allowance (by whether anyone on the claim reached State
+    Pension age before ``cutoff``) plus the severe disability and carer premiums (the same amounts as Pension
+    Credit's additions). ``derived`` names the figures worked out by the circular's rule rather than read from
+    a published table, so an explanation can say so.
+    """
+
+    allowance_before_single: float
+    allowance_before_couple: float
+    allowance_from_single: float
+    allowance_from_couple: float
+    cutoff: dt.date
+    hb_taper: float
+    ctr_taper: float
+    ctr_maximum_share: float
+    capital_limit: float
+    passport: bool
+    derived: frozenset[str]
+
+
+@dataclass(frozen=True)
 class PensionCreditRates:
     year: str
     applies_from: dt.date
@@ -43,24 +66,59 @@ class PensionCreditRates:
     sc_min_age: int | None
     sources: dict[str, dict[str, str]]
     historical: bool = False
+    housing: HousingSupportRates | None = None
 
     def source_of(self, key: str) -> str:
         s = self.sources[key]
         return f"{s['title']} ({s['url']})"
 
 
-def _figure(block: dict[str, Any], path: Path, key: str, *names: str) -> list[Any]:
+def _figure(block: dict[str, Any], path: Path, key: str, *names: str, section: str = "pension_credit") -> list[Any]:
     item = block.get(key)
     if not isinstance(item, dict):
-        raise DataError(path, f"pension_credit.{key} is missing")
+        raise DataError(path, f"{section}.{key} is missing")
     if "source" not in item:
-        raise DataError(path, f"pension_credit.{key} names no source")
+        raise DataError(path, f"{section}.{key} names no source")
     out = []
     for n in names:
         if n not in item:
-            raise DataError(path, f"pension_credit.{key}.{n} is missing")
+            raise DataError(path, f"{section}.{key}.{n} is missing")
         out.append(item[n])
     return out
+
+
+def _housing(raw: dict[str, Any], path: Path, sources: dict[str, Any]) -> HousingSupportRates | None:
+    block = raw.get("housing_support_pensioner")
+    if block is None:
+        return None
+    section = "housing_support_pensioner"
+    derived: set[str] = set()
+    for key, item in block.items():
+        cited = item.get("source") if isinstance(item, dict) else None
+        if cited not in sources:
+            raise DataError(path, f"{section}.{key} cites {cited!r}, which is not under sources")
+        if sources[item["source"]].get("derived"):
+            derived.update(f"{key}.{n}" for n in item if n not in ("source", "derived"))
+        derived.update(f"{key}.{n}" for n in item.get("derived", ()))
+
+    def fig(key: str, *names: str) -> list[Any]:
+        return _figure(block, path, key, *names, section=section)
+
+    before = fig("personal_allowance_before_2021", "single", "couple")
+    after = fig("personal_allowance_from_2021", "single", "couple")
+    if fig("premiums", "same_as")[0] != "pension_credit":
+        raise DataError(path, f"{section}.premiums: only 'same_as: pension_credit' is understood")
+    return HousingSupportRates(
+        allowance_before_single=float(before[0]), allowance_before_couple=float(before[1]),
+        allowance_from_single=float(after[0]), allowance_from_couple=float(after[1]),
+        cutoff=fig("allowance_cutoff", "reached_state_pension_age_before")[0],
+        hb_taper=float(fig("housing_benefit_taper", "value")[0]),
+        ctr_taper=float(fig("council_tax_reduction_taper", "value")[0]),
+        ctr_maximum_share=float(fig("council_tax_reduction_maximum_share", "value")[0]),
+        capital_limit=float(fig("capital_limit", "value")[0]),
+        passport=bool(fig("guarantee_credit_passport", "value")[0]),
+        derived=frozenset(derived),
+    )
 
 
 def load_file(path: Path) -> PensionCreditRates:
@@ -91,6 +149,7 @@ def load_file(path: Path) -> PensionCreditRates:
         sc_spa_before=elig.get("reached_state_pension_age_before"), sc_min_age=elig.get("minimum_age"),
         sources={k: {"title": str(v["title"]), "url": str(v["url"])} for k, v in sources.items()},
         historical=bool(raw.get("historical", False)),
+        housing=_housing(raw, path, sources),
     )
 
 

@@ -39,7 +39,8 @@ def _ctx(org: Organisation, user: User, **extra: Any) -> dict[str, Any]:
 @router.get("/support/{slug}/entitlements")
 def summary_page(request: Request, slug: str, db: Session = Depends(get_db),
                  user: User = Depends(require_user)) -> Response:
-    """Benefit take-up: households likely missing out on Pension Credit, how much and where."""
+    """Benefit take-up: households likely missing out on Pension Credit, Housing Benefit or Council Tax
+    Reduction, how much and where."""
     import datetime as dt
 
     org = _council(db, slug, user, "support.entitlements.view")
@@ -47,6 +48,7 @@ def summary_page(request: Request, slug: str, db: Session = Depends(get_db),
     rates = for_date(dt.date.today())
     return render(request, "support/entitlements/summary.html", _ctx(
         org, user, households=households, annual=annual, wards=wards, accuracy=campaign.accuracy(db, org.id),
+        per_benefit=campaign.by_benefit(db, org.id),
         rates=rates, fair=campaign.fairness(db, org.id), refreshed=request.query_params.get("refreshed")))
 
 
@@ -103,7 +105,8 @@ def by_case(slug: str, cid: int, db: Session = Depends(get_db), user: User = Dep
 
     org = _council(db, slug, user, "support.outreach.view")
     est = db.scalar(select(EntitlementEstimate).where(EntitlementEstimate.organisation_id == org.id,
-                                                      EntitlementEstimate.case_id == cid))
+                                                      EntitlementEstimate.case_id == cid)
+                    .order_by(EntitlementEstimate.annual_amount.desc()).limit(1))
     if est is None:
         raise NotFound("This outreach case has no take-up estimate.")
     return RedirectResponse(f"/support/{org.slug}/entitlements/cases/{est.id}", status_code=303)
@@ -126,7 +129,7 @@ def case_page(request: Request, slug: str, eid: int, db: Session = Depends(get_d
         permissions.can(user, "support.outreach.assign", org.id) or (case is not None and case.assigned_to_id == user.id))
     return render(request, "support/entitlements/case.html", _ctx(
         org, user, est=est, resident=resident, case=case, outcomes=campaign.outcomes_of(db, est.id),
-        choices=campaign.OUTCOMES, may_record=may_record, errors={}, values={}))
+        others=campaign.others_of(db, est), choices=campaign.OUTCOMES, may_record=may_record, errors={}, values={}))
 
 
 @router.post("/support/{slug}/entitlements/cases/{eid}/outcome")
@@ -149,6 +152,7 @@ def record_outcome(request: Request, slug: str, eid: int, form: FormData = Depen
         field = "awarded_weekly" if values["outcome"] == "awarded" else "outcome"
         return render(request, "support/entitlements/case.html", _ctx(
             org, user, est=est, resident=db.get(Resident, est.resident_id), case=case,
-            outcomes=campaign.outcomes_of(db, est.id), choices=campaign.OUTCOMES, may_record=True,
+            outcomes=campaign.outcomes_of(db, est.id), others=campaign.others_of(db, est), choices=campaign.OUTCOMES,
+            may_record=True,
             errors={field: str(exc)}, values=values), status_code=422)
     return RedirectResponse(f"/support/{org.slug}/entitlements/cases/{est.id}?recorded=1", status_code=303)

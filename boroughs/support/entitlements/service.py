@@ -1,9 +1,12 @@
 """Who is likely missing out: the estimator run over a council's linked residents.
 
 Benefit units come from the council's live pension-age Housing Benefit / Council Tax Reduction claims
-(``hb_ctr`` records, schema 1.1), whose means test already recorded income, savings and premiums. One unit a
-claim (a single person or a couple); its resident is the claimant's. Residents who objected to profiling
-are left out before anything is estimated.
+(``hb_ctr`` records, schema 1.1 and 1.2), whose means test already recorded income, savings, premiums, the
+eligible rent and council tax and the awards in payment. One unit a claim (a single person or a couple); its
+resident is the claimant's. Each unit can be listed for up to three benefits: Pension Credit not claimed,
+and Housing Benefit or Council Tax Reduction below what the rules give (often because guarantee credit,
+once claimed, gives the maximum of both). Residents who objected to profiling are left out before anything
+is estimated.
 """
 
 from __future__ import annotations
@@ -20,40 +23,55 @@ from sqlalchemy.orm import Session
 from boroughs.core import audit
 from boroughs.core.csv_safety import safe_cell
 from boroughs.support.entitlements import estimator
+from boroughs.support.entitlements.estimator import NOT_LISTED
 from boroughs.support.entitlements.rates import PensionCreditRates, for_date, state_pension_age_date
 from boroughs.support.records.models import ResidentRecord, SourceRecord
 from boroughs.support.rules.service import opted_out_ids
 
 BENEFIT = "pension_credit"
+BENEFITS = (BENEFIT, estimator.HOUSING_BENEFIT, estimator.COUNCIL_TAX_REDUCTION)
+ASSESSMENT_FIELDS = ("claim_ref", "couple", "pension_credit", "state_pension_weekly", "other_income_weekly",
+                     "earnings_weekly", "capital", "severe_disability_premium", "carer_premium",
+                     "eligible_rent_weekly", "eligible_council_tax_weekly", "hb_in_payment_weekly",
+                     "ctr_in_payment_weekly")
 CSV_COLUMNS = ("resident_id", "benefit", "likelihood", "weekly_amount", "annual_amount", "explanation", "rates_year")
 PC_RECEIPT = {"none": False, "guarantee credit": True, "savings credit": True, "both": True}
+GC_RECEIPT = {"none": False, "guarantee credit": True, "savings credit": False, "both": True}
 
 
 def _num(series: pd.Series) -> pd.Series:
-    return pd.to_numeric(series.replace("", np.nan), errors="coerce")
+    return pd.to_numeric(series, errors="coerce")  # blank (not recorded) becomes NaN
 
 
 def units_from_claims(claims: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
-    """Benefit units from hb_ctr rows (``claim_ref``, ``dob``, ``resident_id`` and the 1.1 assessment fields).
+    """Benefit units from hb_ctr rows (``claim_ref``, ``dob``, ``resident_id`` and the assessment fields;
+    a field the records lack counts as not recorded).
 
     Rows of one claim (claimant and partner) become one unit; a claim with anyone under State Pension age
-    is not a Pension Credit unit and is dropped.
+    is not a pension-age unit and is dropped.
     """
     if claims.empty:
         return pd.DataFrame(columns=["resident_id", "couple", "income_weekly"])
     df = claims.copy()
+    for col in ASSESSMENT_FIELDS:
+        if col not in df:
+            df[col] = ""
     df["dob"] = pd.to_datetime(df["dob"], errors="coerce")
     df = df[df["dob"].notna()]
     spa = df["dob"].dt.date.map(state_pension_age_date)
     df["over_spa"] = spa <= as_of
     df["spa_before_2016"] = spa < dt.date(2016, 4, 6)
+    df["spa_before_2021"] = spa < dt.date(2021, 4, 1)
     grouped = df.groupby("claim_ref", sort=False)
     units = grouped.agg(resident_id=("resident_id", "first"), members=("resident_id", "size"),
                         all_over_spa=("over_spa", "all"), sc_age_all=("spa_before_2016", "all"),
                         couple=("couple", "first"), pension_credit=("pension_credit", "first"),
                         state_pension=("state_pension_weekly", "first"), other=("other_income_weekly", "first"),
                         earnings=("earnings_weekly", "first"), capital=("capital", "first"),
-                        sdp=("severe_disability_premium", "first"), carer=("carer_premium", "first"))
+                        sdp=("severe_disability_premium", "first"), carer=("carer_premium", "first"),
+                        allowance_before=("spa_before_2021", "any"),
+                        rent=("eligible_rent_weekly", "first"), ct=("eligible_council_tax_weekly", "first"),
+                        hb_now=("hb_in_payment_weekly", "first"), ctr_now=("ctr_in_payment_weekly", "first"))
     units = units[units["all_over_spa"]].copy()
     units["couple"] = units["couple"].astype(str).str.lower().isin(("yes", "true", "1"))
     units["income_weekly"] = _num(units["state_pension"]) + _num(units["other"]).fillna(0.0)
@@ -63,18 +81,42 @@ def units_from_claims(claims: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     units["carers"] = _num(units["carer"]).fillna(0).clip(0, 2)
     units["savings_credit_age"] = units["sc_age_all"]
     units["receives_pension_credit"] = units["pension_credit"].map(PC_RECEIPT)
+    units["receives_guarantee_credit"] = units["pension_credit"].map(GC_RECEIPT).eq(True)
+    for short, name in (("rent", "eligible_rent_weekly"), ("ct", "eligible_council_tax_weekly"),
+                        ("hb_now", "hb_award_weekly"), ("ctr_now", "ctr_award_weekly")):
+        units[name] = _num(units[short])
     return units.reset_index()
 
 
 def estimate_units(units: pd.DataFrame, rates: PensionCreditRates) -> pd.DataFrame:
-    """The estimator's columns joined to the units, with an explanation for each unit missing out."""
+    """One row per unit and benefit: the estimator's columns joined to the units, with an explanation for
+    each row listed (missing out, or worth checking)."""
     est = estimator.estimate(units, rates)
-    out = pd.concat([units, est], axis=1)
-    listed = out["missing_out"] | out["worth_checking"]
-    out["explanation"] = ""
-    out.loc[listed, "explanation"] = [estimator.explain(units.loc[i], est.loc[i], rates) for i in out.index[listed]]
+    pc = pd.concat([units, est], axis=1)
+    listed = pc["missing_out"] | pc["worth_checking"]
+    pc["explanation"] = ""
+    pc.loc[listed, "explanation"] = [estimator.explain(units.loc[i], est.loc[i], rates) for i in pc.index[listed]]
+    pc["benefit"] = BENEFIT
+    parts = [pc]
+    if rates.housing is not None:
+        hs = estimator.housing_support(units, est, rates)
+        for benefit, short in ((estimator.HOUSING_BENEFIT, "hb"), (estimator.COUNCIL_TAX_REDUCTION, "ctr")):
+            part = units.copy()
+            part["benefit"] = benefit
+            part["missing_out"] = hs[f"{short}_missing_out"]
+            part["worth_checking"] = hs[f"{short}_worth_checking"]
+            listed_here = part["missing_out"] | part["worth_checking"]
+            part["likelihood"] = np.where(listed_here, hs[f"{short}_likelihood"], NOT_LISTED)
+            part["weekly_amount"] = hs[f"{short}_gain"].fillna(0.0)
+            part["annual_amount"] = estimator._round_pennies(part["weekly_amount"].to_numpy(float) * 52)
+            part["estimated_weekly"] = hs[f"{short}_estimate"]
+            part["explanation"] = ""
+            chosen = part.index[listed_here]
+            part.loc[chosen, "explanation"] = [estimator.explain_housing(benefit, units.loc[i], hs.loc[i], rates)
+                                               for i in chosen]
+            parts.append(part)
+    out = pd.concat(parts, ignore_index=True)
     out["rates_year"] = rates.year
-    out["benefit"] = BENEFIT
     return out
 
 
@@ -90,11 +132,10 @@ def claims_from_db(db: Session, organisation_id: int) -> pd.DataFrame:
         attrs = attrs or {}
         if attrs.get("claim_status") != "live":
             continue
-        records.append({"resident_id": resident_id, "dob": dob, **{k: attrs.get(k) for k in (
-            "claim_ref", "couple", "pension_credit", "state_pension_weekly", "other_income_weekly", "earnings_weekly",
-            "capital", "severe_disability_premium", "carer_premium")}})
+        records.append({"resident_id": resident_id, "dob": dob, **{k: attrs.get(k) for k in ASSESSMENT_FIELDS}})
     frame = pd.DataFrame.from_records(records)
-    for col in ("state_pension_weekly", "other_income_weekly", "earnings_weekly", "capital"):
+    for col in ("state_pension_weekly", "other_income_weekly", "earnings_weekly", "capital", "eligible_rent_weekly",
+                "eligible_council_tax_weekly", "hb_in_payment_weekly", "ctr_in_payment_weekly"):
         if col in frame:
             frame[col] = frame[col].map(lambda v: "" if v is None else v)
     return frame
@@ -146,5 +187,8 @@ def entitlements_command(council: str, out: Path, *, as_of: dt.date | None = Non
                      detail={"units": len(frame), "file": str(path)})
         total = float(frame["annual_amount"].sum()) if len(frame) else 0.0
         name = org.name
-    return (f"{name}: {len(frame):,} households likely or possibly missing out on Pension Credit, about "
+    households = frame["resident_id"].nunique() if len(frame) else 0
+    by = ", ".join(f"{n:,} {estimator.BENEFIT_NAMES[b]}" for b, n in frame["benefit"].value_counts().items()) \
+        if len(frame) else "none"
+    return (f"{name}: {households:,} households likely or possibly missing out ({by}), about "
             f"£{total:,.0f} a year in all. Wrote {path}")

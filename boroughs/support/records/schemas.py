@@ -158,9 +158,9 @@ _add(SourceSchema(
               Measure("weekly_rent", "decimal", "Weekly rent charge (£).")),
 ))
 _add(SourceSchema(
-    "hb_ctr", "Housing benefit and council tax reduction claims", "1.1",
+    "hb_ctr", "Housing benefit and council tax reduction claims", "1.2",
     "One row per claimant or partner on a claim; history gives award changes and household income. The "
-    "assessment fields (1.1) are what the claim's means test recorded; the entitlements estimate reads them.",
+    "assessment fields (1.1, 1.2) are what the claim's means test recorded; the entitlements estimate reads them.",
     (*_person(dob_required=True, ni_required=True),
      Field("claim_ref", "string", "Claim reference.", required=True),
      Field("claim_status", "choice", "Status now.", choices=("live", "suspended", "ended"), required=True),
@@ -176,7 +176,11 @@ _add(SourceSchema(
      Field("capital", "decimal", "Savings and investments declared on the claim (£) (1.1)."),
      Field("severe_disability_premium", "integer", "How many on the claim get the severe disability premium "
            "(0, 1 or 2) (1.1)."),
-     Field("carer_premium", "integer", "How many on the claim get the carer premium (0, 1 or 2) (1.1).")),
+     Field("carer_premium", "integer", "How many on the claim get the carer premium (0, 1 or 2) (1.1)."),
+     Field("eligible_rent_weekly", "decimal", "Eligible rent on the claim (£ a week; blank when none) (1.2)."),
+     Field("eligible_council_tax_weekly", "decimal", "Eligible council tax on the claim (£ a week) (1.2)."),
+     Field("hb_in_payment_weekly", "decimal", "Housing Benefit awarded now (£ a week; 0 when none) (1.2)."),
+     Field("ctr_in_payment_weekly", "decimal", "Council Tax Reduction awarded now (£ a week; 0 when none) (1.2).")),
     measures=(Measure("hb_award_weekly", "decimal", "Housing benefit award (£ a week; 0 when none)."),
               Measure("ctr_award_weekly", "decimal", "Council tax reduction award (£ a week; 0 when none)."),
               Measure("household_income_weekly", "decimal", "Assessed household income (£ a week).")),

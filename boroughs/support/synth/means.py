@@ -8,6 +8,12 @@ reports, so some eligible households do not), and then records what a council's 
 the truth, but with savings left blank on some claims, an income figure not yet uprated on others and
 Pension Credit status missing on a few. The truth is written apart, to ``SYNTHETIC_entitlements_truth.csv``.
 
+The claim also carries its eligible rent and council tax and the Housing Benefit and Council Tax Reduction
+in payment: what the council's own means test gives on the facts it holds, with guarantee credit's passport
+only where guarantee credit is paid. The truth says what the household would get if it claimed everything it
+is owed (guarantee credit, once claimed, gives the maximum of both, whatever the savings), worked out here
+with this module's own arithmetic from the rates file's figures.
+
 Every amount is drawn relative to the rates file's own figures, so no benefit figure is written here. The
 draw uses its own random stream (seeded from the run's seed and the household), so adding it changed none
 of the other synthetic data.
@@ -24,7 +30,9 @@ from boroughs.support.entitlements.rates import PensionCreditRates, for_date, st
 
 TAKE_UP = 0.63  # share of entitled households that claim, close to DWP's published take-up estimate
 TRUTH_COLUMNS = ("claim_ref", "person_id", "household_id", "rates_year", "true_weekly_pension_credit",
-                 "entitled", "claims", "missing_out")
+                 "entitled", "claims", "missing_out", "true_weekly_housing_benefit", "hb_in_payment",
+                 "missing_out_hb", "true_weekly_ctr", "ctr_in_payment", "missing_out_ctr")
+GAIN = 1.00  # a pound a week or more below the truth counts as missing out (as the estimator's rule)
 
 
 @dataclass(frozen=True)
@@ -35,12 +43,21 @@ class Truth:
     rates_year: str
     weekly: float
     claims: bool
+    hb_true: float = 0.0
+    hb_paid: float = 0.0
+    ctr_true: float = 0.0
+    ctr_paid: float = 0.0
 
     def row(self) -> tuple[object, ...]:
         entitled = self.weekly >= 0.01
+
+        def yes(b: bool) -> str:
+            return "yes" if b else "no"
+
         return (self.claim_ref, self.person_id, self.household_id, self.rates_year, f"{self.weekly:.2f}",
-                "yes" if entitled else "no", "yes" if self.claims else "no",
-                "yes" if entitled and not self.claims else "no")
+                yes(entitled), yes(self.claims), yes(entitled and not self.claims),
+                f"{self.hb_true:.2f}", f"{self.hb_paid:.2f}", yes(self.hb_true - self.hb_paid >= GAIN - 1e-9),
+                f"{self.ctr_true:.2f}", f"{self.ctr_paid:.2f}", yes(self.ctr_true - self.ctr_paid >= GAIN - 1e-9))
 
 
 def _true_pension_credit(r: PensionCreditRates, *, couple: bool, income: float, earnings: float, capital: float,
@@ -58,9 +75,46 @@ def _true_pension_credit(r: PensionCreditRates, *, couple: bool, income: float, 
     return round(gc + sc + 1e-9, 2)
 
 
+def _true_housing_support(r: PensionCreditRates, *, couple: bool, before_2021: bool, income: float, earnings: float,
+                          capital: float, sda: int, carers: int, savings_credit: float, guarantee: bool,
+                          rent: float, council_tax: float) -> tuple[float, float]:
+    """(Housing Benefit, Council Tax Reduction) a week under the pensioner means test."""
+    h = r.housing
+    if h is None:
+        return 0.0, 0.0
+    if guarantee:
+        return round(rent, 2), round(council_tax * h.ctr_maximum_share, 2)
+    if capital > h.capital_limit:
+        return 0.0, 0.0
+    disregard = r.earnings_disregard_couple if couple else r.earnings_disregard_single
+    deemed = math.ceil(max(0.0, capital - r.capital_disregard) / r.deemed_per) * r.deemed_weekly
+    counted = income + max(0.0, earnings - disregard) + deemed + savings_credit
+    if before_2021:
+        allowance = h.allowance_before_couple if couple else h.allowance_before_single
+    else:
+        allowance = h.allowance_from_couple if couple else h.allowance_from_single
+    over = max(0.0, counted - (allowance + sda * r.severe_disability_each + carers * r.carer_each))
+    return (round(max(0.0, rent - h.hb_taper * over) + 1e-9, 2),
+            round(max(0.0, council_tax * h.ctr_maximum_share - h.ctr_taper * over) + 1e-9, 2))
+
+
+def _savings_credit_part(r: PensionCreditRates, *, couple: bool, income: float, earnings: float, capital: float,
+                         sda: int, carers: int) -> float:
+    """The savings credit within a total Pension Credit entitlement (0 when no savings credit is due)."""
+    total = _true_pension_credit(r, couple=couple, income=income, earnings=earnings, capital=capital, sda=sda,
+                                 carers=carers, sc_age=True)
+    guarantee = _true_pension_credit(r, couple=couple, income=income, earnings=earnings, capital=capital, sda=sda,
+                                     carers=carers, sc_age=False)
+    return round(total - guarantee, 2)
+
+
 def assessment(seed: int, household_id: str, claim_ref: str, lead_person_id: str, dobs: list[dt.date],
-               disabled: list[bool], lives_alone: bool, as_of: dt.date) -> tuple[dict[str, object], Truth] | None:
-    """Recorded assessment fields for a pension-age claim, and the truth; ``None`` for a working-age claim."""
+               disabled: list[bool], lives_alone: bool, as_of: dt.date, *, tenure: str = "owner",
+               council_rent: float = 0.0, council_tax: float = 0.0) -> tuple[dict[str, object], Truth] | None:
+    """Recorded assessment fields for a pension-age claim, and the truth; ``None`` for a working-age claim.
+
+    ``tenure`` is council, private_rent or owner; ``council_rent`` the weekly rent of a council tenancy (a
+    private tenant's rent is drawn here); ``council_tax`` the home's weekly charge."""
     if not dobs or any(state_pension_age_date(d) > as_of for d in dobs):
         return None
     rng = random.Random(f"entitlements:{seed}:{household_id}")
@@ -84,14 +138,39 @@ def assessment(seed: int, household_id: str, claim_ref: str, lead_person_id: str
         status = "none"
     # What the council's system holds: mostly the truth, with the gaps real systems have.
     stale = rng.random() < 0.08  # income not yet uprated this April: a few per cent lower
+    pc_status_missing = rng.random() < 0.05
+    capital_blank = rng.random() < 0.12
+    private_rent = round(smg * rng.uniform(0.9, 1.6), 2)  # drawn last, so the draws above are as before
+    eligible_rent = {"council": council_rent, "private_rent": private_rent}.get(tenure, 0.0)
+    before_2021 = any(state_pension_age_date(d) < (r.housing.cutoff if r.housing else dt.date.min) for d in dobs)
+    sc_true = (_savings_credit_part(r, couple=couple, income=state_pension + other, earnings=earnings,
+                                    capital=capital, sda=sda, carers=carers) if sc_age else 0.0)
+    gc_true = _true_pension_credit(r, couple=couple, income=state_pension + other, earnings=earnings,
+                                   capital=capital, sda=sda, carers=carers, sc_age=False) >= 0.01
+
+    def support(income: float, guarantee: bool, savings_credit: float) -> tuple[float, float]:
+        return _true_housing_support(r, couple=couple, before_2021=before_2021, income=income, earnings=earnings,
+                                     capital=capital, sda=sda, carers=carers, savings_credit=savings_credit,
+                                     guarantee=guarantee, rent=eligible_rent, council_tax=council_tax)
+
+    # The truth: what the household gets once it claims everything it is owed.
+    hb_true, ctr_true = support(state_pension + other, gc_true, sc_true)
+    # In payment: the council's assessment on the income it holds, with the passport only where paid.
+    paid_gc = claims and status in ("guarantee credit", "both")
+    hb_paid, ctr_paid = support(state_pension * (0.96 if stale else 1) + other, paid_gc, sc_true if claims else 0.0)
     fields: dict[str, object] = {
         "couple": "yes" if couple else "no",
-        "pension_credit": "" if rng.random() < 0.05 else status,
+        "pension_credit": "" if pc_status_missing else status,
         "state_pension_weekly": f"{state_pension * (0.96 if stale else 1):.2f}",
         "other_income_weekly": f"{other:.2f}",
         "earnings_weekly": f"{earnings:.2f}",
-        "capital": "" if rng.random() < 0.12 else f"{capital:.2f}",
+        "capital": "" if capital_blank else f"{capital:.2f}",
         "severe_disability_premium": str(sda),
         "carer_premium": str(carers),
+        "eligible_rent_weekly": f"{eligible_rent:.2f}" if eligible_rent else "",
+        "eligible_council_tax_weekly": f"{council_tax:.2f}",
+        "hb_in_payment_weekly": f"{hb_paid:.2f}",
+        "ctr_in_payment_weekly": f"{ctr_paid:.2f}",
     }
-    return fields, Truth(claim_ref, lead_person_id, household_id, r.year, weekly, claims)
+    return fields, Truth(claim_ref, lead_person_id, household_id, r.year, weekly, claims,
+                         hb_true, hb_paid, ctr_true, ctr_paid)

@@ -214,6 +214,7 @@ def _records_for_household(rng: random.Random, w: _Writer, hh: Household, as_of:
     arrears_path = _arrears_path(rng, drift, instalment)
     ctr_path = [0.0 if (hh.ctr_ends and drift is not None and i >= drift) else ctr_weekly for i in range(MONTHS)]
     ctr_status = "ended" if hh.ctr_ends else ("awarded" if ctr_weekly else "none")
+    ct_history: list[int] = []  # positions of this account's history rows, to carry a pension-age award
     for p in liable:
         rid = w.add("council_tax", p, {
             **person_fields(rng, p, hh.address, PROFILES["council_tax"], old=False),
@@ -222,6 +223,7 @@ def _records_for_household(rng: random.Random, w: _Writer, hh: Household, as_of:
             "ctr_status": ctr_status, "single_person_discount": "yes" if len(adults) == 1 else "no",
         })
         if history:
+            ct_history.extend(range(len(w.history["council_tax"]), len(w.history["council_tax"]) + len(month_ends)))
             for i, d in enumerate(month_ends):
                 balance = max(0.0, instalment * (10 - (d.month + 8) % 12 % 10)) + arrears_path[i]
                 w.history["council_tax"].append((rid, d.isoformat(), _money(balance), _money(arrears_path[i]),
@@ -238,6 +240,7 @@ def _records_for_household(rng: random.Random, w: _Writer, hh: Household, as_of:
             if history:
                 w.history["council_tax"].append((rid, month_ends[0].isoformat(), "0.00", "0.00", "0.00"))
     # ---- rent (council tenants)
+    weekly_rent = 0.0
     if hh.tenure == "council":
         weekly_rent = round(rng.uniform(105, 185), 2)
         rent_arrears = _arrears_path(rng, drift, weekly_rent * 4.33)
@@ -269,10 +272,17 @@ def _records_for_household(rng: random.Random, w: _Writer, hh: Household, as_of:
         unit = liable[:2]  # the claimant and partner
         means = None if status != "live" else entitlement_means.assessment(
             w.seed, hh.household_id, claim, unit[0].person_id, [p.dob for p in unit], [p.disabled for p in unit],
-            len(adults) == 1, as_of)
-        if means is not None:
+            len(adults) == 1, as_of, tenure=hh.tenure, council_rent=weekly_rent,
+            council_tax=round(instalment * 10 / 52, 2))
+        if means is not None:  # a pension-age claim: its awards are its means test's
             w.entitlement_truth.append(means[1].row())
             income = float(str(means[0]["state_pension_weekly"])) + float(str(means[0]["other_income_weekly"]))
+            hb_weekly = float(str(means[0]["hb_in_payment_weekly"]))
+            ctr_weekly = float(str(means[0]["ctr_in_payment_weekly"]))
+            ctr_path = [ctr_weekly] * MONTHS
+            for i in ct_history:
+                row = w.history["council_tax"][i]
+                w.history["council_tax"][i] = (*row[:4], _money(ctr_weekly))
         for p in liable:
             rid = w.add("hb_ctr", p, {
                 **person_fields(rng, p, hh.address, PROFILES["hb_ctr"], old=False),

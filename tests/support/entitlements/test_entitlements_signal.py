@@ -44,12 +44,22 @@ def test_signal_flags_exactly_the_estimates_at_or_above_the_threshold(engine: En
     rs = rules_language.parse_rules(RULE, council="E09000025")
     assert "missing out on Pension Credit of at least £5.00 a week" in rs.rules[0].describe()
     ev = rl.evaluate(rs, frames, as_of=AS_OF)
-    want = set(expected.loc[expected["missing_out"] & (expected["weekly_amount"] >= 5), "resident_id"].astype(int))
+    pc = expected[expected["benefit"] == "pension_credit"]
+    want = set(pc.loc[pc["missing_out"] & (pc["weekly_amount"] >= 5), "resident_id"].astype(int))
     assert want, "the synthetic borough should have residents missing out"
     assert set(ev.flags["resident_id"].astype(int)) == want
     row = ev.flags.iloc[0]
-    weekly = float(expected.set_index("resident_id").loc[int(row.resident_id), "weekly_amount"])
+    weekly = float(pc.set_index("resident_id").loc[int(row.resident_id), "weekly_amount"])
     assert f"£{weekly:,.2f} a week of Pension Credit" in row.explanation
+    # the Housing Benefit and Council Tax Reduction signal: the two shortfalls of a claim added up
+    housing = rules_language.parse_rules(RULE.replace("pension_credit_missing_weekly", "housing_support_missing_weekly")
+                                         .replace("at_least: 5", "at_least: 20"), council="E09000025")
+    assert "Housing Benefit and Council Tax Reduction likely below" in housing.rules[0].describe()
+    hs = expected[expected["benefit"].isin(["housing_benefit", "council_tax_reduction"]) & expected["missing_out"]]
+    sums = hs.groupby("resident_id")["weekly_amount"].sum()
+    want_hs = {int(r) for r, v in sums.items() if v >= 20}
+    assert want_hs, "the synthetic borough should have residents whose housing support falls short"
+    assert set(rl.evaluate(housing, frames, as_of=AS_OF).flags["resident_id"].astype(int)) == want_hs
 
 
 def test_rules_refuse_an_impossible_signal_bound() -> None:
