@@ -22,6 +22,7 @@ from boroughs.core.models import Organisation, User
 from boroughs.support.entitlements import campaign
 from boroughs.support.entitlements import permissions as entitlement_permissions
 from boroughs.support.entitlements.rates import for_date
+from boroughs.support.entitlements.schemes import working_age_scheme
 from boroughs.support.outreach import service as outreach
 from boroughs.support.web.pages import council_for as _council
 from boroughs.support.web.pages import page_context
@@ -48,7 +49,7 @@ def summary_page(request: Request, slug: str, db: Session = Depends(get_db),
     rates = for_date(dt.date.today())
     return render(request, "support/entitlements/summary.html", _ctx(
         org, user, households=households, annual=annual, wards=wards, accuracy=campaign.accuracy(db, org.id),
-        per_benefit=campaign.by_benefit(db, org.id),
+        per_benefit=campaign.by_benefit(db, org.id), working_age=working_age_scheme(org.ons_code, dt.date.today()),
         rates=rates, fair=campaign.fairness(db, org.id), refreshed=request.query_params.get("refreshed")))
 
 

@@ -161,3 +161,27 @@ def test_explanations_give_the_facts_and_say_what_is_derived() -> None:
     passported = _unit(income_weekly=180.0)
     hsp = housing_support(passported, estimate(passported, r), r).iloc[0]
     assert "guarantee credit" in explain_housing(HOUSING_BENEFIT, passported.iloc[0], hsp, r)
+
+
+def test_each_councils_working_age_scheme_is_data_with_sources(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from boroughs.support.entitlements import schemes
+
+    newham = schemes.working_age_scheme("E09000025", dt.date(2026, 12, 1))
+    hackney = schemes.working_age_scheme("E09000012", dt.date(2026, 12, 1))
+    assert newham is not None and hackney is not None
+    # Newham's 2026 scheme (newham.gov.uk, "Council Tax Reduction Scheme 2026"): 70%, 25% taper, £6,000
+    assert (newham.maximum_share, newham.taper, newham.capital_limit) == (0.70, 0.25, 6000)
+    # Hackney: up to 90% for working-age residents (Hackney Council, 2025-26 onwards), £16,000, 20% taper
+    assert (hackney.maximum_share, hackney.taper, hackney.capital_limit) == (0.90, 0.2, 16000)
+    assert all("https://www." in src for s in (newham, hackney) for src in s.sources)
+    assert "up to 70% of the bill" in newham.describe() and "£250 over £6,000" in hackney.describe()
+    assert schemes.working_age_scheme("E09000025", dt.date(2026, 3, 31)) is None  # before the scheme applies
+    assert schemes.working_age_scheme("E09000001", dt.date(2026, 12, 1)) is None  # no file: none assumed
+    bad = tmp_path / "E09000025.yaml"
+    bad.write_text((schemes.COUNCILS_DIR / "E09000025.yaml").read_text().replace("taper: {value: 0.25, source: scheme}",
+                                                                               "taper: {value: 0.25, source: blog}"))
+    with pytest.raises(DataError) as err:
+        schemes.load_file(bad)
+    assert "E09000025.yaml" in str(err.value) and "taper" in str(err.value) and "blog" in str(err.value)

@@ -58,6 +58,7 @@ def test_refresh_assign_and_record_outcomes_as_the_roles_would(client) -> None:
     assert n and n > 0
     summary = c.get("/support/newham/entitlements").text
     assert f"{n:,}" in summary and "By ward" in summary
+    assert "own scheme for working-age residents" in summary and "up to 70% of the bill" in summary  # Newham's
     assert c.get("/support/newham/entitlements/campaign").status_code == 403  # names residents: not for analysts
     # a second refresh finds the same households and opens no second case
     cases_before = s.scalar(select(func.count()).select_from(OutreachCase))
