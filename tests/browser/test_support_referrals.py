@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from boroughs.core.db import session_scope
@@ -70,13 +71,13 @@ def test_refer_two_services_decline_and_outcome(page: Any, live_server: Any, sig
 
     # consent is the lawful basis for Digital Buddies: record it first
     page.goto(f"{url}/support/residents/{rid}/consents")
-    assert page.get_by_text("Synthetic data").first.is_visible()
+    expect(page.get_by_text("Synthetic data").first).to_be_visible()
     assert_accessible(page)
     page.get_by_label("What the resident agreed to, in the words used").fill(
         "Hackney Digital Buddies may phone me about a device and help getting online")
     page.get_by_label("By phone").check()
     page.get_by_role("button", name="Record consent").click()
-    assert page.get_by_text("In force").is_visible()
+    expect(page.get_by_text("In force")).to_be_visible()
     _shot(page, "consent")
 
     # from the outreach case: services ranked for the assessed needs
@@ -89,12 +90,12 @@ def test_refer_two_services_decline_and_outcome(page: Any, live_server: Any, sig
     page.get_by_label("Free device and data (demo)", exact=False).check()
     page.get_by_label("Reason for referral", exact=False).fill("Short of food since benefits stopped; no device.")
     page.get_by_role("button", name="Check what will be shared").click()
-    assert page.get_by_role("heading", name="Check what will be shared").is_visible()
-    assert page.get_by_text("Not shared:").first.is_visible()
+    expect(page.get_by_role("heading", name="Check what will be shared")).to_be_visible()
+    expect(page.get_by_text("Not shared:").first).to_be_visible()
     assert_accessible(page)
     _shot(page, "preview")
     page.get_by_role("button", name="Send 2 referrals").click()
-    assert page.get_by_text("Referrals sent").is_visible()
+    expect(page.get_by_text("Referrals sent")).to_be_visible()
     assert_accessible(page)
 
     # Digital Buddies declines with a reason (a reason is required)
@@ -107,26 +108,26 @@ def test_refer_two_services_decline_and_outcome(page: Any, live_server: Any, sig
     assert page.get_by_text("Amara").is_visible() and not page.get_by_text(LAST).is_visible()  # surname not agreed
     assert_accessible(page)
     page.get_by_role("button", name="Decline referral").click()
-    assert page.get_by_text("Enter the reason you are declining").first.is_visible()
+    expect(page.get_by_text("Enter the reason you are declining").first).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Reason for declining").fill("No devices left until next month; try the library scheme.")
     page.get_by_role("button", name="Decline referral").click()
-    assert page.get_by_text("Referral declined").is_visible()
+    expect(page.get_by_text("Referral declined")).to_be_visible()
 
     # Eastside accepts, records contact and an outcome
     _switch(page, sign_in, "caseworker@eastside-food.demo.boroughs.test")
     page.goto(f"{url}/support/vcs/referrals")
     page.locator("table a").first.click()
-    assert page.get_by_text(LAST).is_visible()  # the food agreement allows the surname and address
+    expect(page.get_by_text(LAST)).to_be_visible()  # the food agreement allows the surname and address
     assert_accessible(page)
     page.get_by_role("button", name="Accept referral").click()
-    assert page.get_by_text("Referral accepted").is_visible()
+    expect(page.get_by_text("Referral accepted")).to_be_visible()
     page.get_by_label("How you contacted the resident").fill("Phoned; parcel delivered the next morning.")
     page.get_by_role("button", name="Record contact").click()
     page.get_by_label("Help given").check()
     page.get_by_label("Note for the council (optional)").fill("Also signposted to fuel vouchers.")
     page.get_by_role("button", name="Record outcome").click()
-    assert page.get_by_text("Outcome recorded").first.is_visible()
+    expect(page.get_by_text("Outcome recorded").first).to_be_visible()
     assert_accessible(page)
     _shot(page, "vcs-referral")
 
@@ -134,19 +135,19 @@ def test_refer_two_services_decline_and_outcome(page: Any, live_server: Any, sig
     _switch(page, sign_in, "officer@newham.demo.boroughs.test")
     page.goto(f"{url}/support/referrals")
     assert page.get_by_text("Declined").first.is_visible() and page.get_by_text("Outcome recorded").first.is_visible()
-    assert page.get_by_text("Updated").first.is_visible()
+    expect(page.get_by_text("Updated").first).to_be_visible()
     assert_accessible(page)
     _shot(page, "officer-list")
     page.get_by_role("row").filter(has_text="Free device").get_by_role("link").first.click()
-    assert page.get_by_text("No devices left until next month").first.is_visible()
+    expect(page.get_by_text("No devices left until next month").first).to_be_visible()
     assert_accessible(page)
     page.goto(f"{url}/support/referrals")
     page.get_by_role("row").filter(has_text="Emergency food").get_by_role("link").first.click()
-    assert page.get_by_text("Help given").first.is_visible()
+    expect(page.get_by_text("Help given").first).to_be_visible()
     assert_accessible(page)
     _shot(page, "officer-detail")
     page.goto(f"{url}/support/residents/{rid}/shares")
-    assert page.get_by_text("Hackney Digital Buddies (demo)").first.is_visible()
+    expect(page.get_by_text("Hackney Digital Buddies (demo)").first).to_be_visible()
     assert_accessible(page)
 
 
@@ -155,7 +156,7 @@ def test_directory_agreement_and_report_pages_are_accessible(page: Any, live_ser
                                                               referral_demo: dict[str, int]) -> None:
     url = live_server.url
     page.goto(f"{url}/support/directory")
-    assert page.get_by_role("heading", name="Service directory").is_visible()
+    expect(page.get_by_role("heading", name="Service directory")).to_be_visible()
     assert_accessible(page)
     _shot(page, "directory")
     page.get_by_role("link", name="Emergency food parcels (demo)").click()
@@ -169,12 +170,12 @@ def test_directory_agreement_and_report_pages_are_accessible(page: Any, live_ser
     page.get_by_label("Yes").check()
     page.get_by_label("How many new referrals you can take this week").fill("12")
     page.get_by_role("button", name="Save referral status").click()
-    assert page.get_by_text("Referral status updated").is_visible()
+    expect(page.get_by_text("Referral status updated")).to_be_visible()
     page.get_by_role("button", name="Change the listing").click()
     assert_accessible(page)
     page.get_by_label("Who it is for").fill("Newham residents with a prepayment meter, energy debt or fuel poverty.")
     page.get_by_role("button", name="Send for review").click()
-    assert page.get_by_text("sent to council staff for review").is_visible()
+    expect(page.get_by_text("sent to council staff for review")).to_be_visible()
     page.goto(f"{url}/support/referrals/report")
     assert_accessible(page)
     _shot(page, "report")
@@ -187,13 +188,13 @@ def test_directory_agreement_and_report_pages_are_accessible(page: Any, live_ser
     page.goto(f"{url}/support/agreements")
     assert_accessible(page)
     page.get_by_role("link", name="DSA-DEMO-2026-02").click()
-    assert page.get_by_text("Article 6(1)(a) consent").is_visible()
+    expect(page.get_by_text("Article 6(1)(a) consent")).to_be_visible()
     assert_accessible(page)
     _shot(page, "agreement")
     page.goto(f"{url}/support/agreements/new")
     assert_accessible(page)
     page.get_by_role("button", name="Save agreement").click()
-    assert page.get_by_text("There is a problem").first.is_visible()
+    expect(page.get_by_text("There is a problem").first).to_be_visible()
     assert_accessible(page)
     page.goto(f"{url}/support/referrals/report")
     assert_accessible(page)
