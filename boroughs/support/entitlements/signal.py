@@ -44,36 +44,25 @@ def missing_weekly(hb_ctr: pd.DataFrame | None, residents: pd.DataFrame, as_of: 
     return zero.add(values, fill_value=0.0).reindex(residents.index).fillna(0.0).rename(field)
 
 
-def _describe(bounds: tuple[tuple[str, float], ...]) -> str:
-    b = " and ".join(f"{OP_WORDS[op]} £{v:,.2f}" for op, v in bounds)
-    return f"likely missing out on Pension Credit of {b} a week"
+def _signal(field: str, benefits: tuple[str, ...], describe: str, explain: str) -> ResidentSignal:
+    """A signal over ``benefits``; ``describe`` and ``explain`` are templates with ``{amount}``."""
+
+    def _describe(bounds: tuple[tuple[str, float], ...]) -> str:
+        return describe.format(amount=" and ".join(f"{OP_WORDS[op]} £{v:,.2f}" for op, v in bounds))
+
+    def _explain(weekly: float) -> str:
+        return explain.format(amount=f"£{weekly:,.2f}")
+
+    def _compute(records: Mapping[str, pd.DataFrame], residents: pd.DataFrame, as_of: dt.date) -> pd.Series:
+        return missing_weekly(records.get("hb_ctr"), residents, as_of, benefits, field)
+
+    return register_signal(ResidentSignal(field, _compute, _describe, _explain))
 
 
-def _explain(weekly: float) -> str:
-    return (f"Likely missing out on about £{weekly:,.2f} a week of Pension Credit (estimated from the "
-            f"housing benefit claim's means test)")
-
-
-def _compute(records: Mapping[str, pd.DataFrame], residents: pd.DataFrame, as_of: dt.date) -> pd.Series:
-    return missing_weekly(records.get("hb_ctr"), residents, as_of)
-
-
-SIGNAL = register_signal(ResidentSignal(FIELD, _compute, _describe, _explain))
-
-
-def _describe_housing(bounds: tuple[tuple[str, float], ...]) -> str:
-    b = " and ".join(f"{OP_WORDS[op]} £{v:,.2f}" for op, v in bounds)
-    return f"Housing Benefit and Council Tax Reduction likely below what the rules give by {b} a week"
-
-
-def _explain_housing(weekly: float) -> str:
-    return (f"Housing Benefit and Council Tax Reduction look about £{weekly:,.2f} a week below what the rules give "
-            f"(estimated from the claim's means test)")
-
-
-def _compute_housing(records: Mapping[str, pd.DataFrame], residents: pd.DataFrame, as_of: dt.date) -> pd.Series:
-    return missing_weekly(records.get("hb_ctr"), residents, as_of, ("housing_benefit", "council_tax_reduction"),
-                          HOUSING_FIELD)
-
-
-HOUSING_SIGNAL = register_signal(ResidentSignal(HOUSING_FIELD, _compute_housing, _describe_housing, _explain_housing))
+SIGNAL = _signal(FIELD, ("pension_credit",), "likely missing out on Pension Credit of {amount} a week",
+                 "Likely missing out on about {amount} a week of Pension Credit (estimated from the housing benefit "
+                 "claim's means test)")
+HOUSING_SIGNAL = _signal(HOUSING_FIELD, ("housing_benefit", "council_tax_reduction"),
+                         "Housing Benefit and Council Tax Reduction likely below what the rules give by {amount} a week",
+                         "Housing Benefit and Council Tax Reduction look about {amount} a week below what the rules "
+                         "give (estimated from the claim's means test)")
