@@ -214,8 +214,9 @@ def explain_housing(benefit: str, row: pd.Series, est: pd.Series, rates: Pension
     who = "a couple" if row.get("couple") else "a single person"
     text = f"{name} {rates.year} for {who}: the {what} is £{float(maximum):.2f} a week"
     if est["passport"]:
-        text += ("; guarantee credit (paid, or estimated due) gives the maximum, whatever the income and savings"
-                 if not row.get("receives_guarantee_credit") else "; guarantee credit is paid, which gives the maximum")
+        text += ("; guarantee credit is paid, which gives the maximum" if row.get("receives_guarantee_credit") else
+                 "; Pension Credit's guarantee credit looks due (see that estimate) and, once claimed, gives the "
+                 "maximum whatever the income and savings")
     else:
         text += (f"; the applicable amount is £{est['applicable_amount']:.2f} and income counted "
                  f"£{est['hb_income']:.2f}, so {taper:.0%} of £{max(0.0, est['hb_income'] - est['applicable_amount']):.2f}"
