@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.requests import Request as StarletteRequest
@@ -24,7 +25,7 @@ from boroughs.inclusion.map.loading import get_index
 from boroughs.inclusion.map.profile import borough_summary, profile
 from boroughs.inclusion.map.search import search
 from boroughs.inclusion.map.table import selection
-from boroughs.inclusion.web.responses import cached_response, json_response
+from boroughs.inclusion.web.responses import cached_response, encode, entry_response, json_response
 
 router = APIRouter(prefix="/api/v1/inclusion", tags=["inclusion map"])
 
@@ -111,15 +112,56 @@ def area_profile(code: str, request: Request, w: str | None = WEIGHTS) -> Respon
     return _profile_response(request, code, w)
 
 
+# Profiles at the published weights are encoded for every area when the server starts (issue 13:
+# ``preload_profiles``), so the profile API only looks its answer up; under other weights they are made on
+# request and the last few thousand kept.
+PROFILE_LEVEL = 6
+MAX_WEIGHTED_PROFILES = 2000
+Entry = tuple[bytes, bytes, str]
+
+
+def _profile_store(index: MapIndex, name: str) -> dict[Any, Entry]:
+    store: dict[Any, Entry] | None = index.cache.get(name)
+    if store is None:
+        store = index.cache.setdefault(name, {})
+    return store
+
+
+def _encode_profile(index: MapIndex, code: str, weights: dict[str, float]) -> Entry:
+    return encode(payloads.dumps(payloads.json_safe(profile(index, code, weights))), PROFILE_LEVEL)
+
+
+def preload_profiles(index: MapIndex) -> None:
+    """Encode every area's profile at the published weights (a few seconds, once per index)."""
+    store = _profile_store(index, "_profiles")
+    weights = index.default_weights
+    for code in index.frame["code"]:
+        if code not in store:
+            store[code] = _encode_profile(index, code, weights)
+
+
+def _profile_key(index: MapIndex, code: str, w: str | None) -> tuple[dict[Any, Entry], Any]:
+    code = code.strip().upper()
+    index.row(code)  # NotFound for an unknown code
+    if not w or index.is_default(index.parse_weights(w)):
+        return _profile_store(index, "_profiles"), code
+    return _profile_store(index, "_profiles_weighted"), (code, w)
+
+
+def _profile_entry(index: MapIndex, code: str, w: str | None) -> Entry:
+    store, key = _profile_key(index, code, w)
+    entry = store.get(key)
+    if entry is None:
+        weights = index.parse_weights(w)
+        entry = _encode_profile(index, key if isinstance(key, str) else key[0], weights)
+        if store is not index.cache.get("_profiles") and len(store) >= MAX_WEIGHTED_PROFILES:
+            store.clear()
+        store[key] = entry
+    return entry
+
+
 def _profile_response(request: Request, code: str, w: str | None) -> Response:
-    index = _index()
-    weights = index.parse_weights(w)
-    key = f"profile:{code}:{'' if index.is_default(weights) else w}"
-    if key not in index.cache and len([k for k in index.cache if k.startswith("profile:")]) > 6000:
-        for k in [k for k in index.cache if k.startswith("profile:")]:
-            index.cache.pop(k, None)
-    return cached_response(request, index, key,
-                           lambda: payloads.dumps(payloads.json_safe(profile(index, code, weights))), level=6)
+    return entry_response(request, _profile_entry(_index(), code, w))
 
 
 @router.get("/boroughs/{code}", summary="A borough's summary: figures, most at-risk areas, comparison with London")
@@ -234,7 +276,13 @@ async def _fast_values(request: StarletteRequest) -> Response:
 
 
 async def _fast_profile(request: StarletteRequest) -> Response:
-    return _profile_response(request, request.path_params["code"], request.query_params.get("w"))
+    code, w = request.path_params["code"], request.query_params.get("w")
+    index = _index()
+    store, key = _profile_key(index, code, w)
+    entry = store.get(key)
+    if entry is None:  # not made yet (other weights, or no preloading): off the event loop
+        entry = await run_in_threadpool(_profile_entry, index, code, w)
+    return entry_response(request, entry)
 
 
 async def _fast(request: StarletteRequest, handler: Any) -> Response:
