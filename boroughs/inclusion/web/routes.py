@@ -1,5 +1,5 @@
 """The inclusion area's web routes, as its ``AREA`` declares them: ``router`` (the JSON API, provision and the
-map's pages), ``NAV`` and ``PRELOAD``."""
+map's pages), ``NAV``, ``PRELOAD`` and ``WARM``."""
 
 from __future__ import annotations
 
@@ -46,3 +46,4 @@ def _values(index: Any, layer_id: str) -> bytes:
 
 
 PRELOAD = (preload_map,)
+WARM = ("/map",)  # asked for once at start-up, after PRELOAD (boroughs.web.app)
