@@ -7,8 +7,12 @@ Weights travel as ``w=need_id:weight,...`` (a missing need keeps its published w
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import io
 import json
+import os
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -18,6 +22,7 @@ from pydantic import BaseModel
 from starlette.requests import Request as StarletteRequest
 from starlette.routing import Route
 
+from boroughs.config import get_settings
 from boroughs.core.errors import NotFound
 from boroughs.inclusion.map import payloads
 from boroughs.inclusion.map.index import MapIndex
@@ -131,13 +136,44 @@ def _encode_profile(index: MapIndex, code: str, weights: dict[str, float]) -> En
     return encode(payloads.dumps(payloads.json_safe(profile(index, code, weights))), PROFILE_LEVEL)
 
 
+def _profiles_file(index: MapIndex) -> Path:
+    """Where the profiles are kept between starts: ``OUT/map/``, named after the index's files and the code
+    that makes a profile (a new build or a new version makes them again)."""
+    from boroughs.inclusion.build import explain
+    from boroughs.inclusion.map import profile as profile_module
+
+    digest = hashlib.sha1(index.version.encode())
+    digest.update(str(Path(get_settings().data_dir).resolve()).encode())
+    for module in (profile_module, explain, payloads):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    return index.out_dir / "map" / f"profiles-{digest.hexdigest()[:16]}.json.gz"
+
+
 def preload_profiles(index: MapIndex) -> None:
-    """Encode every area's profile at the published weights (a few seconds, once per index)."""
+    """Encode every area's profile at the published weights: read from ``OUT/map/`` when an earlier start
+    kept them (about a second), else made (ten to fifteen seconds on 2 CPUs) and kept there."""
     store = _profile_store(index, "_profiles")
+    codes = [str(c) for c in index.frame["code"]]
+    path = _profiles_file(index)
+    try:
+        kept = json.loads(gzip.decompress(path.read_bytes()))
+    except (OSError, ValueError, EOFError):
+        kept = None
+    if isinstance(kept, dict) and set(kept) == set(codes):
+        for code in codes:
+            store.setdefault(code, encode(str(kept[code]).encode("utf-8"), PROFILE_LEVEL))
+        return
     weights = index.default_weights
-    for code in index.frame["code"]:
+    for code in codes:
         if code not in store:
             store[code] = _encode_profile(index, code, weights)
+    try:  # a cache only: a read-only output folder means making them again at the next start
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(gzip.compress(payloads.dumps({c: store[c][0].decode("utf-8") for c in codes}), 6))
+        tmp.replace(path)
+    except OSError:
+        pass
 
 
 def _profile_key(index: MapIndex, code: str, w: str | None) -> tuple[dict[Any, Entry], Any]:
@@ -247,7 +283,6 @@ def _filename(borough: str | None, ward: str | None) -> str:
 def _geometries(index: MapIndex) -> dict[str, Any]:
     found = index.cache.get("_geometries")
     if found is None:
-        from boroughs.config import get_settings
         from boroughs.core import geography
 
         doc = geography.read_geojson(geography.LSOA21, get_settings().data_dir)
