@@ -699,6 +699,7 @@
     var marks = window.__mapTimings = {};
     var mark = function (name) { marks[name] = Math.round(performance.now()); };
     mark("script");
+    if (maplibregl.prewarm) maplibregl.prewarm();  // its worker starts (and parses its code) meanwhile
     var json = function (url) {
       return fetch(url).then(function (r) { if (!r.ok) throw new Error(url.split("/").pop() + " " + r.status); return r.json(); });
     };
