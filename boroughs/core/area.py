@@ -13,7 +13,7 @@ the app and the CLI with it; ``docs/developing.md`` explains both)::
         name="housing",
         title="Housing: repairs and their priority.",
         package="housing",
-        routes="housing.routes",        # an APIRouter ``router``; optional NAV and PRELOAD
+        routes="housing.routes",        # an APIRouter ``router``; optional NAV, PRELOAD and WARM
         cli="housing.cli:app",          # a Typer app, mounted as ``boroughs housing``
         demo="housing.demo:seed_demo",  # optional: its part of ``boroughs demo seed``
     )
@@ -34,8 +34,9 @@ class Area:
     """What an area contributes. Only ``name``, ``title`` and ``package`` are required.
 
     - ``routes``: a module with an ``APIRouter`` named ``router`` and, optionally, ``NAV`` (service
-      navigation entries: ``{"text", "href", "needs"}``) and ``PRELOAD`` (callables of a session factory,
-      run in a worker thread while the server starts);
+      navigation entries: ``{"text", "href", "needs"}``), ``PRELOAD`` (callables of a session factory,
+      run in a worker thread while the server starts) and ``WARM`` (paths asked for once, in-process,
+      after ``PRELOAD``: the first visitor does not pay for the route set-up and template compilation);
     - ``cli``: ``"module:attribute"`` of a Typer app, mounted as ``boroughs <name>``;
     - ``demo``: ``"module:function"``, a function of a database session that loads the area's part of the
       demo deployment and returns a summary (what it loaded, printed by ``boroughs demo seed``);

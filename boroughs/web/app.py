@@ -60,13 +60,25 @@ def _busy_response(request: Request) -> Response:
 
 @asynccontextmanager
 async def _preloading(app: FastAPI) -> AsyncIterator[None]:
-    """Issue 13: warm what the first visit needs (in a worker thread: never block the event loop)."""
+    """Issue 13: warm what the first visit needs (in a worker thread: never block the event loop), then
+    ask for each area's ``WARM`` pages once, in-process: the first request otherwise pays for FastAPI's
+    route set-up, the templates' compilation and the database's first connection (over a second)."""
     for module in app.state.area_routes:
         for job in getattr(module, "PRELOAD", ()):
             try:
                 await anyio.to_thread.run_sync(job, app.state.sessions)
             except Exception:  # a failed warm-up only means the first request does the work
                 log.exception("preloading %s failed", getattr(job, "__name__", job))
+    paths = [path for module in app.state.area_routes for path in getattr(module, "WARM", ())]
+    if paths:
+        import httpx
+
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1") as client:
+            for path in paths:
+                try:
+                    await client.get(path)
+                except Exception:
+                    log.exception("warming %s failed", path)
     yield
 
 

@@ -52,10 +52,14 @@ def reason_lists(
             "comparison": "higher than" if value > median else "lower than" if value < median else "the same as",
         }
 
-    ok = [i for i in contrib.index if np.isfinite(float(values[i])) and np.isfinite(float(contrib[i]))]
-    c = contrib[ok].astype(float)
-    up = [item(i) for i in c[c > 0].sort_values(ascending=False).index[:top]]
-    down = [item(i) for i in c[c < 0].sort_values(ascending=True).index[:top]]
+    # plain NumPy over the area's row (the map's profile API explains every area at start-up)
+    ids = np.asarray(contrib.index, dtype=object)
+    c = contrib.to_numpy(dtype=float)
+    v = values.reindex(contrib.index).to_numpy(dtype=float)
+    ok = np.isfinite(v) & np.isfinite(c)
+    s = pd.Series(c[ok], index=ids[ok])  # pandas' sort: ties keep the order they always had
+    up = [item(i) for i in s[s > 0].sort_values(ascending=False).index[:top]]
+    down = [item(i) for i in s[s < 0].sort_values(ascending=True).index[:top]]
     return up, down
 
 

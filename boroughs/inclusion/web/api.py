@@ -7,16 +7,22 @@ Weights travel as ``w=need_id:weight,...`` (a missing need keeps its published w
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import io
 import json
+import os
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.requests import Request as StarletteRequest
 from starlette.routing import Route
 
+from boroughs.config import get_settings
 from boroughs.core.errors import NotFound
 from boroughs.inclusion.map import payloads
 from boroughs.inclusion.map.index import MapIndex
@@ -24,7 +30,7 @@ from boroughs.inclusion.map.loading import get_index
 from boroughs.inclusion.map.profile import borough_summary, profile
 from boroughs.inclusion.map.search import search
 from boroughs.inclusion.map.table import selection
-from boroughs.inclusion.web.responses import cached_response, json_response
+from boroughs.inclusion.web.responses import cached_response, encode, entry_response, json_response
 
 router = APIRouter(prefix="/api/v1/inclusion", tags=["inclusion map"])
 
@@ -111,15 +117,87 @@ def area_profile(code: str, request: Request, w: str | None = WEIGHTS) -> Respon
     return _profile_response(request, code, w)
 
 
+# Profiles at the published weights are encoded for every area when the server starts (issue 13:
+# ``preload_profiles``), so the profile API only looks its answer up; under other weights they are made on
+# request and the last few thousand kept.
+PROFILE_LEVEL = 6
+MAX_WEIGHTED_PROFILES = 2000
+Entry = tuple[bytes, bytes, str]
+
+
+def _profile_store(index: MapIndex, name: str) -> dict[Any, Entry]:
+    store: dict[Any, Entry] | None = index.cache.get(name)
+    if store is None:
+        store = index.cache.setdefault(name, {})
+    return store
+
+
+def _encode_profile(index: MapIndex, code: str, weights: dict[str, float]) -> Entry:
+    return encode(payloads.dumps(payloads.json_safe(profile(index, code, weights))), PROFILE_LEVEL)
+
+
+def _profiles_file(index: MapIndex) -> Path:
+    """Where the profiles are kept between starts: ``OUT/map/``, named after the index's files and the code
+    that makes a profile (a new build or a new version makes them again)."""
+    from boroughs.inclusion.build import explain
+    from boroughs.inclusion.map import profile as profile_module
+
+    digest = hashlib.sha1(index.version.encode())
+    digest.update(str(Path(get_settings().data_dir).resolve()).encode())
+    for module in (profile_module, explain, payloads):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    return index.out_dir / "map" / f"profiles-{digest.hexdigest()[:16]}.json.gz"
+
+
+def preload_profiles(index: MapIndex) -> None:
+    """Encode every area's profile at the published weights: read from ``OUT/map/`` when an earlier start
+    kept them (about a second), else made (ten to fifteen seconds on 2 CPUs) and kept there."""
+    store = _profile_store(index, "_profiles")
+    codes = [str(c) for c in index.frame["code"]]
+    path = _profiles_file(index)
+    try:
+        kept = json.loads(gzip.decompress(path.read_bytes()))
+    except (OSError, ValueError, EOFError):
+        kept = None
+    if isinstance(kept, dict) and set(kept) == set(codes):
+        for code in codes:
+            store.setdefault(code, encode(str(kept[code]).encode("utf-8"), PROFILE_LEVEL))
+        return
+    weights = index.default_weights
+    for code in codes:
+        if code not in store:
+            store[code] = _encode_profile(index, code, weights)
+    try:  # a cache only: a read-only output folder means making them again at the next start
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(gzip.compress(payloads.dumps({c: store[c][0].decode("utf-8") for c in codes}), 6))
+        tmp.replace(path)
+    except OSError:
+        pass
+
+
+def _profile_key(index: MapIndex, code: str, w: str | None) -> tuple[dict[Any, Entry], Any]:
+    code = code.strip().upper()
+    index.row(code)  # NotFound for an unknown code
+    if not w or index.is_default(index.parse_weights(w)):
+        return _profile_store(index, "_profiles"), code
+    return _profile_store(index, "_profiles_weighted"), (code, w)
+
+
+def _profile_entry(index: MapIndex, code: str, w: str | None) -> Entry:
+    store, key = _profile_key(index, code, w)
+    entry = store.get(key)
+    if entry is None:
+        weights = index.parse_weights(w)
+        entry = _encode_profile(index, key if isinstance(key, str) else key[0], weights)
+        if store is not index.cache.get("_profiles") and len(store) >= MAX_WEIGHTED_PROFILES:
+            store.clear()
+        store[key] = entry
+    return entry
+
+
 def _profile_response(request: Request, code: str, w: str | None) -> Response:
-    index = _index()
-    weights = index.parse_weights(w)
-    key = f"profile:{code}:{'' if index.is_default(weights) else w}"
-    if key not in index.cache and len([k for k in index.cache if k.startswith("profile:")]) > 6000:
-        for k in [k for k in index.cache if k.startswith("profile:")]:
-            index.cache.pop(k, None)
-    return cached_response(request, index, key,
-                           lambda: payloads.dumps(payloads.json_safe(profile(index, code, weights))), level=6)
+    return entry_response(request, _profile_entry(_index(), code, w))
 
 
 @router.get("/boroughs/{code}", summary="A borough's summary: figures, most at-risk areas, comparison with London")
@@ -205,7 +283,6 @@ def _filename(borough: str | None, ward: str | None) -> str:
 def _geometries(index: MapIndex) -> dict[str, Any]:
     found = index.cache.get("_geometries")
     if found is None:
-        from boroughs.config import get_settings
         from boroughs.core import geography
 
         doc = geography.read_geojson(geography.LSOA21, get_settings().data_dir)
@@ -234,7 +311,13 @@ async def _fast_values(request: StarletteRequest) -> Response:
 
 
 async def _fast_profile(request: StarletteRequest) -> Response:
-    return _profile_response(request, request.path_params["code"], request.query_params.get("w"))
+    code, w = request.path_params["code"], request.query_params.get("w")
+    index = _index()
+    store, key = _profile_key(index, code, w)
+    entry = store.get(key)
+    if entry is None:  # not made yet (other weights, or no preloading): off the event loop
+        entry = await run_in_threadpool(_profile_entry, index, code, w)
+    return entry_response(request, entry)
 
 
 async def _fast(request: StarletteRequest, handler: Any) -> Response:

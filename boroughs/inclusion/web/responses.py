@@ -22,8 +22,7 @@ def cache_entry(index: MapIndex, key: str, build: Callable[[], bytes], level: in
     """``(body, gzipped body, ETag)`` under ``key`` in the index's cache, built and compressed once."""
     entry: tuple[bytes, bytes, str] | None = index.cache.get(key)
     if entry is None:
-        body = build()
-        entry = (body, gzip.compress(body, level), etag(body))
+        entry = encode(build(), level)
         index.cache[key] = entry
     return entry
 
@@ -31,7 +30,18 @@ def cache_entry(index: MapIndex, key: str, build: Callable[[], bytes], level: in
 def cached_response(request: Request, index: MapIndex, key: str, build: Callable[[], bytes],
                     media_type: str = "application/json", level: int = 9) -> Response:
     """A response for bytes that only change with the index: gzipped once, with an ETag and a 304 path."""
-    body, zipped, tag = cache_entry(index, key, build, level)
+    return entry_response(request, cache_entry(index, key, build, level), media_type)
+
+
+def encode(body: bytes, level: int = 9) -> tuple[bytes, bytes, str]:
+    """``(body, gzipped body, ETag)``: what :func:`entry_response` answers with."""
+    return body, gzip.compress(body, level), etag(body)
+
+
+def entry_response(request: Request, entry: tuple[bytes, bytes, str],
+                   media_type: str = "application/json") -> Response:
+    """The answer for an encoded ``(body, gzipped body, ETag)``: ``304``, gzipped or plain."""
+    body, zipped, tag = entry
     headers = {"ETag": tag, "Cache-Control": "public, max-age=300, must-revalidate", "Vary": "Accept-Encoding"}
     if tag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)

@@ -1,5 +1,5 @@
 """The inclusion area's web routes, as its ``AREA`` declares them: ``router`` (the JSON API, provision and the
-map's pages), ``NAV`` and ``PRELOAD``."""
+map's pages), ``NAV``, ``PRELOAD`` and ``WARM``."""
 
 from __future__ import annotations
 
@@ -24,16 +24,26 @@ env.globals["pdf_unavailable"] = pdf.pdf_unavailable  # briefings say how to ena
 
 
 def preload_map(sessions: Any) -> None:
-    """Issue 13: load the index and encode what ``/map`` fetches first (map data, boundaries, the provision
-    and the gap layer), so the first visit after start-up is as fast as later ones (``BOROUGHS_MAP_PRELOAD``)."""
+    """Issue 13: load the index and encode what ``/map`` fetches (map data, boundaries, the provision and
+    the gap layer, every layer's values and every area's profile at the published weights), so the first
+    visit after start-up is as fast as later ones and the API only looks its answers up
+    (``BOROUGHS_MAP_PRELOAD``)."""
     if not index_available():
         return
     index = get_index()
     cache_entry(index, "map-data", lambda: payloads.dumps(payloads.first_view(index)))
     for kind in ("lsoa21", "borough", "ward"):
         cache_entry(index, f"topo:{kind}", partial(payloads.topology, index, kind))
+    for layer in index.layers:  # every layer's values, and every area's profile: the API only looks up
+        cache_entry(index, f"values:{layer.id}", partial(_values, index, layer.id))
+    api.preload_profiles(index)
     with sessions() as db:
         gap_table(db, index)
 
 
+def _values(index: Any, layer_id: str) -> bytes:
+    return payloads.dumps(payloads.layer_values(index, layer_id))
+
+
 PRELOAD = (preload_map,)
+WARM = ("/map",)  # asked for once at start-up, after PRELOAD (boroughs.web.app)

@@ -560,6 +560,7 @@
     out.width = src.width; out.height = src.height + (legendRows + 3) * line + pad;
     var ctx = out.getContext("2d");
     ctx.fillStyle = "#ffffff"; ctx.fillRect(0, 0, out.width, out.height);
+    ctx.fillStyle = "#f3f2f1"; ctx.fillRect(0, 0, src.width, src.height);  // the map's (CSS) background
     ctx.drawImage(src, 0, 0);
     ctx.fillStyle = "#0b0c0c"; ctx.font = "bold " + 18 * ratio + "px arial";
     var y = src.height + line;
@@ -588,34 +589,36 @@
   // ---- start ----------------------------------------------------------------------------------
   var londonBox = null;
 
-  function style() {
-    var sources = {}, layers = [{ id: "background", type: "background", paint: { "background-color": "#f3f2f1" } }];
-    if (config.basemap_url) {
+  function style(boroughFeatures) {
+    // The whole first view in one style: the map loads its sources and layers at once, with no second
+    // round of addSource/addLayer. No background layer: the container's own (CSS) background shows
+    // through the transparent canvas, which saves a shader program and a full-screen fill a frame.
+    var attribution = "Contains ONS, MHCLG and OS data © Crown copyright and database right (OGL v3)";
+    var hasBase = !!config.basemap_url, sources = {}, layers = [];
+    if (hasBase) {
       sources.basemap = { type: "raster", tiles: [config.basemap_url], tileSize: 256, attribution: config.basemap_attribution || "" };
       layers.push({ id: "basemap", type: "raster", source: "basemap" });
     }
-    // No transitions: each would keep the (software-rendered, in some browsers) map redrawing.
-    return { version: 8, sources: sources, layers: layers, transition: { duration: 0, delay: 0 } };
-  }
-
-  function addLayers(topoBorough) {
-    var attribution = "Contains ONS, MHCLG and OS data © Crown copyright and database right (OGL v3)";
-    map.addSource("lsoa", { type: "geojson", data: { type: "FeatureCollection", features: geo }, attribution: attribution, tolerance: 0.25, buffer: 32, maxzoom: 14 });
-    var hasBase = !!config.basemap_url;
-    map.addLayer({ id: "lsoa-fill", type: "fill", source: "lsoa", paint: {
+    sources.lsoa = { type: "geojson", data: { type: "FeatureCollection", features: geo }, attribution: attribution, tolerance: 0.25, buffer: 32, maxzoom: 14 };
+    // fill-antialias off: neighbouring areas share their edges exactly (TopoJSON), so the fill needs no
+    // anti-aliasing outline (a second shader program, and every area's outline drawn each frame).
+    layers.push({ id: "lsoa-fill", type: "fill", source: "lsoa", paint: {
+      "fill-antialias": false,
       "fill-color": fillExpression(state.palette),
       "fill-opacity": ["case", ["boolean", ["feature-state", "out"], false], 0.2, hasBase ? 0.75 : 0.9],
     } });
-    map.addLayer({ id: "lsoa-line", type: "line", source: "lsoa", minzoom: 11, paint: { "line-color": "#ffffff", "line-width": 0.4, "line-opacity": 0.7 } });
-    map.addSource("borough", { type: "geojson", data: { type: "FeatureCollection", features: topoBorough } });
-    map.addLayer({ id: "borough-line", type: "line", source: "borough", paint: { "line-color": "#0b0c0c", "line-width": 1.4 } });
+    layers.push({ id: "lsoa-line", type: "line", source: "lsoa", minzoom: 11, paint: { "line-color": "#ffffff", "line-width": 0.4, "line-opacity": 0.7 } });
+    sources.borough = { type: "geojson", data: { type: "FeatureCollection", features: boroughFeatures } };
+    layers.push({ id: "borough-line", type: "line", source: "borough", paint: { "line-color": "#0b0c0c", "line-width": 1.4 } });
     // Only the few outlined areas (selected, hovered, a found ward) are in this source: outlining all 4,994
     // and hiding most would cost the first draw dearly.
-    map.addSource("focus", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
-    map.addLayer({ id: "focus-line", type: "line", source: "focus", paint: {
+    sources.focus = { type: "geojson", data: { type: "FeatureCollection", features: [] } };
+    layers.push({ id: "focus-line", type: "line", source: "focus", paint: {
       "line-color": ["match", ["get", "kind"], "sel", "#d4351c", "#0b0c0c"],
       "line-width": ["match", ["get", "kind"], "sel", 4, "hl", 2.5, 2],
     } });
+    // No transitions: each would keep the (software-rendered, in some browsers) map redrawing.
+    return { version: 8, sources: sources, layers: layers, transition: { duration: 0, delay: 0 } };
   }
 
   function loadWards() {
@@ -690,29 +693,18 @@
   }
 
   function start() {
-    // Fetches begin at once (the page also preloads them); the map and its WebGL context start meanwhile.
+    // The fetches begin at once (the page also preloads them). The map is made once its data is decoded,
+    // with the whole first view in its style: its worker starts tiling straight away, and no frame is
+    // drawn (in software WebGL, each costs the page a full composite) before there is something to show.
     var marks = window.__mapTimings = {};
     var mark = function (name) { marks[name] = Math.round(performance.now()); };
     mark("script");
+    if (maplibregl.prewarm) maplibregl.prewarm();  // its worker starts (and parses its code) meanwhile
     var json = function (url) {
       return fetch(url).then(function (r) { if (!r.ok) throw new Error(url.split("/").pop() + " " + r.status); return r.json(); });
     };
     var loaded = Promise.all([json(API + "/map-data"), json(API + "/boundaries/lsoa21.topojson"),
       json(API + "/boundaries/borough.topojson")]);
-    var box = config.london_bbox;
-    var options = {
-      container: "map", style: style(), attributionControl: { compact: false },
-      bounds: [[box[0], box[1]], [box[2], box[3]]], fitBoundsOptions: { padding: 10 },
-      canvasContextAttributes: { preserveDrawingBuffer: false, antialias: false }, dragRotate: false, pitchWithRotate: false, maxZoom: 17,
-      fadeDuration: 0, renderWorldCopies: false,
-    };
-    var early = readView();
-    if (early) { options.center = early.center; options.zoom = early.zoom; delete options.bounds; }
-    map = new maplibregl.Map(options);
-    map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
-    marks.frames = 0;
-    map.on("render", function () { if (!ready) marks.frames++; });
-    var styleReady = new Promise(function (resolve) { map.on("load", resolve); });
     loaded.then(function (res) {
       mark("fetched");
       data = res[0];
@@ -730,36 +722,51 @@
       state.scores = ev[0];
       state.ranks = ev[1];
       mark("decoded");
-      return Promise.all([ensureLayer(state.layer), styleReady]).then(function () {
-        mark("styled");
+      return ensureLayer(state.layer).then(function () {
         // The first colours travel as a property, so the first draw needs no feature-state calls.
         recolour(true);
         geo.forEach(function (f, i) { f.properties.c = state.classes[i]; });
-        addLayers(boroughFeatures);
-        data.boroughs.forEach(function (b) { label(b.name, b.label, "map-label--borough").addTo(map); });
-        if (state.borough) setBorough(state.borough, !view);
-        if (state.area) select(state.area, !view);
-        wireEvents();
-        updateWardLabels();
-        map.once("idle", function () {
-          mark("idle");
-          ready = true;
-          window.__mapIdleMs = performance.now();
-          document.body.dataset.mapReady = "1";
-          document.dispatchEvent(new CustomEvent("boroughs:map-ready"));
-          status.textContent = "The map shows " + data.count.toLocaleString("en-GB") + " areas: " + layerInfo[state.layer].name + ".";
-          loadWards();
-          writeUrl();
-        });
+        makeMap(view, boroughFeatures, mark);
       });
     }).catch(function (err) {
       status.textContent = "The map could not load (" + err.message + "). The table view has the same data.";
     });
   }
 
-  function readView() {
-    var at = (new URLSearchParams(location.search).get("at") || "").split(",").map(parseFloat);
-    return at.length === 3 && at.every(isFinite) ? { center: [at[0], at[1]], zoom: at[2] } : null;
+  function makeMap(view, boroughFeatures, mark) {
+    var marks = window.__mapTimings;
+    var box = config.london_bbox;
+    var options = {
+      container: "map", style: style(boroughFeatures), attributionControl: { compact: false },
+      bounds: [[box[0], box[1]], [box[2], box[3]]], fitBoundsOptions: { padding: 10 },
+      canvasContextAttributes: { preserveDrawingBuffer: false, antialias: false }, dragRotate: false, pitchWithRotate: false, maxZoom: 17,
+      fadeDuration: 0, renderWorldCopies: false,
+    };
+    if (view) { options.center = view.center; options.zoom = view.zoom; delete options.bounds; }
+    map = new maplibregl.Map(options);
+    map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
+    marks.frames = 0;
+    map.on("render", function () { if (!ready) marks.frames++; });
+    map.once("load", function () {
+      mark("styled");
+      if (state.borough) setBorough(state.borough, !view);
+      if (state.area) select(state.area, !view);
+      wireEvents();
+      map.once("idle", function () {
+        mark("idle");
+        ready = true;
+        window.__mapIdleMs = performance.now();
+        // The borough names are HTML over the canvas (not part of the map's drawing): placed now, with the
+        // first complete frame, rather than moved and repainted on each frame of the first draw.
+        data.boroughs.forEach(function (b) { label(b.name, b.label, "map-label--borough").addTo(map); });
+        updateWardLabels();
+        document.body.dataset.mapReady = "1";
+        document.dispatchEvent(new CustomEvent("boroughs:map-ready"));
+        status.textContent = "The map shows " + data.count.toLocaleString("en-GB") + " areas: " + layerInfo[state.layer].name + ".";
+        loadWards();
+        writeUrl();
+      });
+    });
   }
 
   window.boroughsMap = {
