@@ -260,7 +260,8 @@ def entitlements(
     out: Path = typer.Option(..., "--out", help="Folder to write entitlements.csv to."),
     as_of: str | None = typer.Option(None, "--as-of", help="Estimate with the rates in force on this date (YYYY-MM-DD); default: today."),
 ) -> None:
-    """Write OUT/entitlements.csv: residents likely missing out on Pension Credit, with amounts and reasons."""
+    """Write OUT/entitlements.csv: residents likely missing out on Pension Credit, Housing Benefit or Council Tax
+    Reduction, with amounts and reasons."""
     from boroughs.support.entitlements.service import entitlements_command
 
     try:
