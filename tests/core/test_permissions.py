@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from boroughs.core import permissions
 from boroughs.core.models import Role
+from tests.workflow_checks import M, U
 
 TESTS = Path(__file__).resolve().parent.parent
 
@@ -48,19 +48,6 @@ EXPECTED = _expected()
 OWN, FOREIGN = 1, 2
 
 
-@dataclass
-class FakeMembership:
-    organisation_id: int
-    role: str
-
-
-@dataclass
-class FakeUser:
-    id: int
-    memberships: list[FakeMembership] = field(default_factory=list)
-    is_active: bool = True
-
-
 def test_every_registered_action_has_an_expectation():
     missing = sorted(set(permissions.ACTIONS) - set(EXPECTED))
     assert not missing, f"add these actions to a tests/<area>/permission_matrix*.py: {missing}"
@@ -74,7 +61,7 @@ CASES = [(a, r) for a in sorted(permissions.ACTIONS) for r in Role]
 @pytest.mark.parametrize(("action", "role"), CASES, ids=[f"{a}-{r.value}" for a, r in CASES])
 def test_matrix(action: str, role: Role) -> None:
     rule = permissions.ACTIONS[action]
-    user = FakeUser(1, [FakeMembership(OWN, role.value)])
+    user = U(1, [M(OWN, role.value)])
     assert action in EXPECTED, f"no expectation for {action}: add it to tests/<area>/permission_matrix*.py"
     allowed_own = role in EXPECTED[action]
     assert permissions.can(user, action, OWN) is allowed_own, f"{role.value} on own {action}"
@@ -90,17 +77,17 @@ def test_matrix(action: str, role: Role) -> None:
 def test_signed_out_and_inactive_users(action: str) -> None:
     public = permissions.ACTIONS[action].scope == "public"
     assert permissions.can(None, action, OWN) is public
-    everything = FakeUser(2, [FakeMembership(OWN, r.value) for r in Role], is_active=False)
+    everything = U(2, [M(OWN, r.value) for r in Role], is_active=False)
     assert permissions.can(everything, action, OWN) is public
 
 
 def test_unknown_action_is_an_error():
     with pytest.raises(KeyError, match="unknown action"):
-        permissions.can(FakeUser(1), "no.such.action")
+        permissions.can(U(1), "no.such.action")
 
 
 def test_require_names_what_was_refused():
     from boroughs.core.errors import PermissionDenied
 
     with pytest.raises(PermissionDenied, match="read the audit trail"):
-        permissions.require(FakeUser(1, [FakeMembership(OWN, Role.COUNCIL_OFFICER.value)]), "audit.view")
+        permissions.require(U(1, [M(OWN, Role.COUNCIL_OFFICER.value)]), "audit.view")

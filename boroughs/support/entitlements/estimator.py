@@ -48,7 +48,7 @@ BENEFIT_NAMES = {"pension_credit": "Pension Credit", HOUSING_BENEFIT: "Housing B
 NOT_LISTED = "not listed"
 
 
-def _round_pennies(x: np.ndarray) -> np.ndarray:
+def round_pennies(x: np.ndarray) -> np.ndarray:
     """Round half up to the penny, as the Regulations do (not NumPy's round-half-to-even)."""
     return np.floor(np.asarray(x, dtype=float) * 100 + 0.5 + 1e-9) / 100
 
@@ -83,14 +83,14 @@ def estimate(units: pd.DataFrame, rates: PensionCreditRates) -> pd.DataFrame:
     savings = np.where(sc_age, savings, 0.0)
 
     out = pd.DataFrame({
-        "appropriate_amount": _round_pennies(appropriate),
-        "income_counted": _round_pennies(income),
+        "appropriate_amount": round_pennies(appropriate),
+        "income_counted": round_pennies(income),
         "deemed_income": deemed,
-        "guarantee_credit": _round_pennies(guarantee),
-        "savings_credit": _round_pennies(savings),
+        "guarantee_credit": round_pennies(guarantee),
+        "savings_credit": round_pennies(savings),
     }, index=units.index)
-    out["weekly_amount"] = _round_pennies(out["guarantee_credit"] + out["savings_credit"])
-    out["annual_amount"] = _round_pennies(out["weekly_amount"] * 52)
+    out["weekly_amount"] = round_pennies(out["guarantee_credit"] + out["savings_credit"])
+    out["annual_amount"] = round_pennies(out["weekly_amount"] * 52)
     income_known = ~np.isnan(other)
     claiming = units.get("receives_pension_credit", pd.Series(np.nan, index=units.index))
     claim_known = claiming.notna().to_numpy(bool)
@@ -184,9 +184,9 @@ def housing_support(units: pd.DataFrame, pc: pd.DataFrame, rates: PensionCreditR
 
     def award(maximum: np.ndarray, taper: float) -> np.ndarray:
         tapered = np.where(over_limit, 0.0, np.maximum(0.0, maximum - taper * excess))
-        return _round_pennies(np.where(passport, maximum, tapered))  # NaN where the maximum is not recorded
+        return round_pennies(np.where(passport, maximum, tapered))  # NaN where the maximum is not recorded
 
-    out = pd.DataFrame({"applicable_amount": _round_pennies(applicable), "hb_income": _round_pennies(income),
+    out = pd.DataFrame({"applicable_amount": round_pennies(applicable), "hb_income": round_pennies(income),
                         "passport": passport, "over_capital_limit": over_limit & ~passport,
                         "hb_estimate": award(rent, h.hb_taper), "ctr_estimate": award(ct_max, h.ctr_taper),
                         "hb_award": col("hb_award_weekly"), "ctr_award": col("ctr_award_weekly")}, index=idx)
@@ -194,7 +194,7 @@ def housing_support(units: pd.DataFrame, pc: pd.DataFrame, rates: PensionCreditR
     # worth a check, not counted, unless guarantee credit is paid (which makes savings irrelevant).
     sure = ~np.isnan(capital) | gc_paid
     for short in ("hb", "ctr"):
-        gain = _round_pennies(out[f"{short}_estimate"] - out[f"{short}_award"])  # NaN when either is unknown
+        gain = round_pennies(out[f"{short}_estimate"] - out[f"{short}_award"])  # NaN when either is unknown
         below = np.nan_to_num(gain, nan=0.0) >= MINIMUM_GAIN_WEEKLY
         out[f"{short}_gain"] = gain
         out[f"{short}_missing_out"] = below & sure

@@ -108,7 +108,7 @@ def estimate_units(units: pd.DataFrame, rates: PensionCreditRates) -> pd.DataFra
             listed_here = part["missing_out"] | part["worth_checking"]
             part["likelihood"] = np.where(listed_here, hs[f"{short}_likelihood"], NOT_LISTED)
             part["weekly_amount"] = hs[f"{short}_gain"].fillna(0.0)
-            part["annual_amount"] = estimator._round_pennies(part["weekly_amount"].to_numpy(float) * 52)
+            part["annual_amount"] = estimator.round_pennies(part["weekly_amount"].to_numpy(float) * 52)
             part["estimated_weekly"] = hs[f"{short}_estimate"]
             part["explanation"] = ""
             chosen = part.index[listed_here]
