@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,7 @@ def test_summary_campaign_and_outcome(seeded, page, sign_in, assert_accessible):
     page.wait_for_load_state()
     expect(page.get_by_text("There is a problem")).to_be_visible()
     assert_accessible(page)
-    page.get_by_label("If awarded: the weekly amount (£)").fill("12.34")
+    page.get_by_label(re.compile(r"If awarded")).fill("12.34")
     page.get_by_role("button", name="Record outcome").click()
     page.wait_for_load_state()
     expect(page.get_by_text("Outcome recorded.")).to_be_visible()

@@ -109,7 +109,6 @@ def estimate_units(units: pd.DataFrame, rates: PensionCreditRates) -> pd.DataFra
             part["likelihood"] = np.where(listed_here, hs[f"{short}_likelihood"], NOT_LISTED)
             part["weekly_amount"] = hs[f"{short}_gain"].fillna(0.0)
             part["annual_amount"] = estimator.round_pennies(part["weekly_amount"].to_numpy(float) * 52)
-            part["estimated_weekly"] = hs[f"{short}_estimate"]
             part["explanation"] = ""
             chosen = part.index[listed_here]
             part.loc[chosen, "explanation"] = [estimator.explain_housing(benefit, units.loc[i], hs.loc[i], rates)
