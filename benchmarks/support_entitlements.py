@@ -58,8 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = out[out["benefit"] == benefit]
         missing = set(truth.loc[truth[truth_col] == "yes", "person_id"])
         print(f"{BENEFIT_NAMES[benefit]}: truly missing out {len(missing):,}")
-        signal = ("likely, or possible but check capital" if benefit == "pension_credit" else "likely")
-        cases = [(f'"likely missing out" (the signal: {signal})', rows[rows["missing_out"]])]
+        cases = [('"likely missing out" (the signal: likely, or possible but check capital)', rows[rows["missing_out"]])]
         if benefit == "pension_credit":
             cases.append(('"likely" alone', rows[rows["missing_out"] & (rows["likelihood"] == LIKELY)]))
         also = "not known whether already claimed" if benefit == "pension_credit" else "savings not recorded"

@@ -76,8 +76,9 @@ def test_restore_asks_before_replacing_the_database(engine: Engine, tmp_path: Pa
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
     dest = tmp_path / "b.backup"
-    assert runner.invoke(app, ["admin", "backup", str(dest)]).exit_code == 0
+    r = runner.invoke(app, ["admin", "backup", str(dest)])
+    assert r.exit_code == 0, r.output
     _add_org(engine, "still-here")
     r = runner.invoke(app, ["admin", "restore", str(dest)], input="n\n")
-    assert r.exit_code == 1 and "Nothing was restored" in r.output
+    assert r.exit_code == 1 and "Nothing was restored" in r.output, r.output
     assert _orgs(engine) == ["still-here"]

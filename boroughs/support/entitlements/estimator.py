@@ -191,15 +191,16 @@ def housing_support(units: pd.DataFrame, pc: pd.DataFrame, rates: PensionCreditR
                         "hb_estimate": award(rent, h.hb_taper), "ctr_estimate": award(ct_max, h.ctr_taper),
                         "hb_award": col("hb_award_weekly"), "ctr_award": col("ctr_award_weekly")}, index=idx)
     # With savings not recorded, a nil award in payment is most often savings over the limit: such a unit is
-    # worth a check, not counted, unless guarantee credit is paid (which makes savings irrelevant).
-    sure = ~np.isnan(capital) | gc_paid
+    # worth a check, not counted, unless guarantee credit is paid or looks due (its passport makes savings
+    # irrelevant here; Pension Credit's own estimate, which counts such units, carries the savings question).
+    sure = ~np.isnan(capital) | passport
     for short in ("hb", "ctr"):
         gain = round_pennies(out[f"{short}_estimate"] - out[f"{short}_award"])  # NaN when either is unknown
         below = np.nan_to_num(gain, nan=0.0) >= MINIMUM_GAIN_WEEKLY
         out[f"{short}_gain"] = gain
         out[f"{short}_missing_out"] = below & sure
         out[f"{short}_worth_checking"] = below & ~sure
-        out[f"{short}_likelihood"] = np.where(sure, LIKELY, CHECK_CAPITAL)
+        out[f"{short}_likelihood"] = np.where(np.isnan(capital) & ~gc_paid, CHECK_CAPITAL, LIKELY)
     return out
 
 
@@ -224,8 +225,9 @@ def explain_housing(benefit: str, row: pd.Series, est: pd.Series, rates: Pension
     text += (f"; so about £{est[f'{short}_estimate']:.2f} a week, against £{est[f'{short}_award']:.2f} in payment"
              f" (about £{est[f'{short}_gain']:.2f} a week more).")
     notes = []
-    if pd.isna(row.get("capital")) and not est["passport"]:
-        notes.append("savings are not recorded (estimated as if under £10,000)")
+    if pd.isna(row.get("capital")) and not row.get("receives_guarantee_credit"):
+        notes.append("savings are not recorded (estimated as if under £10,000)" if not est["passport"] else
+                     "savings are not recorded, and guarantee credit is due only if they are modest")
     allowance = "personal_allowance_before_2021" if row.get("allowance_before", True) else "personal_allowance_from_2021"
     if not est["passport"] and f"{allowance}.{'couple' if row.get('couple') else 'single'}" in h.derived:
         notes.append("the personal allowance used is derived from the Pension Credit rates, not yet checked against "

@@ -189,7 +189,8 @@ def agreement_references(db: Session, ids: Iterable[int]) -> dict[int, str]:
     wanted = set(ids)
     if not wanted:
         return {}
-    return dict(db.execute(select(Agreement.id, Agreement.reference).where(Agreement.id.in_(wanted))).tuples().all())
+    rows = db.execute(select(Agreement.id, Agreement.reference).where(Agreement.id.in_(wanted)))
+    return {agreement_id: reference for agreement_id, reference in rows}
 
 
 def agreements_for(db: Session, org_ids: Iterable[int]) -> list[Agreement]:

@@ -134,9 +134,20 @@ def test_savings_credit_counts_as_income_only_where_paid() -> None:
 
 def test_unknown_savings_make_a_unit_worth_checking_not_counted() -> None:
     r = R.for_year("2025-26")
-    hs = _hs(r, income_weekly=250.0, capital=math.nan)
+    hs = _hs(r, income_weekly=250.0, capital=math.nan)  # above the guarantee: savings decide it
     assert not hs["hb_missing_out"] and hs["hb_worth_checking"] and hs["hb_likelihood"] == CHECK_CAPITAL
     assert _hs(r, income_weekly=250.0, capital=math.nan, receives_guarantee_credit=True)["hb_missing_out"]
+
+
+def test_with_guarantee_credit_looking_due_unknown_savings_still_count_as_pension_credit_does() -> None:
+    r = R.for_year("2025-26")
+    units = _unit(income_weekly=r.smg_single - 20, capital=math.nan)
+    pc = estimate(units, r)
+    hs = housing_support(units, pc, r).iloc[0]
+    pc = pc.iloc[0]
+    assert pc["missing_out"] and pc["likelihood"] == CHECK_CAPITAL  # Pension Credit counts it, asking about savings
+    assert hs["passport"] and hs["hb_missing_out"] and not hs["hb_worth_checking"]
+    assert hs["hb_likelihood"] == CHECK_CAPITAL  # counted, and still flagged for the savings question
 
 
 def test_nothing_is_estimated_without_the_rent_or_the_award() -> None:
