@@ -32,7 +32,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from boroughs.support.entitlements.estimator import BENEFIT_NAMES, LIKELY
     from boroughs.support.entitlements.rates import for_date
-    from boroughs.support.entitlements.service import estimate_units, units_from_claims
+    from boroughs.support.entitlements.service import estimate_claims, units_from_claims
+    from boroughs.support.entitlements.working_age import units_from_claims as working_age_units
     from boroughs.support.rules.data import frames_from_synth
     from boroughs.support.synth.people import DEFAULT_AS_OF
 
@@ -45,23 +46,30 @@ def main(argv: list[str] | None = None) -> int:
     times, out = [], None
     for _ in range(args.repeat):
         t = time.perf_counter()
-        units = units_from_claims(live, DEFAULT_AS_OF)
-        out = estimate_units(units, rates)
+        out = estimate_claims(live, DEFAULT_AS_OF, frames.council)
         times.append(time.perf_counter() - t)
     assert out is not None
     truth = pd.read_csv(folder / "SYNTHETIC_entitlements_truth.csv", dtype=str)
     print(f"residents with records: {len(frames.residents):,}; live claims: {live['claim_ref'].nunique():,}; "
-          f"pension-age benefit units: {len(units):,}")
+          f"pension-age benefit units: {len(units_from_claims(live, DEFAULT_AS_OF)):,}; working-age units on "
+          f"Universal Credit: {len(working_age_units(live, DEFAULT_AS_OF)):,} (council {frames.council})")
     ok = True
-    for benefit, truth_col in (("pension_credit", "missing_out"), ("housing_benefit", "missing_out_hb"),
-                               ("council_tax_reduction", "missing_out_ctr")):
+    working = set(working_age_units(live, DEFAULT_AS_OF)["claim_ref"])
+    ctr = ("council_tax_reduction", "missing_out_ctr")
+    for benefit, truth_col, part in (("pension_credit", "missing_out", ""), ("housing_benefit", "missing_out_hb", ""),
+                                     (*ctr, ""), (*ctr, "pension age"), (*ctr, "working age")):
         rows = out[out["benefit"] == benefit]
-        missing = set(truth.loc[truth[truth_col] == "yes", "person_id"])
-        print(f"{BENEFIT_NAMES[benefit]}: truly missing out {len(missing):,}")
+        wanted = truth
+        if part:  # Council Tax Reduction by age: the national pensioner scheme, or the council's own
+            rows = rows[rows["claim_ref"].isin(working) == (part == "working age")]
+            wanted = truth[truth["claim_ref"].isin(working) == (part == "working age")]
+        missing = set(wanted.loc[wanted[truth_col] == "yes", "person_id"])
+        print(f"{BENEFIT_NAMES[benefit]}{f' ({part})' if part else ''}: truly missing out {len(missing):,}")
         cases = [('"likely missing out" (the signal: likely, or possible but check capital)', rows[rows["missing_out"]])]
         if benefit == "pension_credit":
             cases.append(('"likely" alone', rows[rows["missing_out"] & (rows["likelihood"] == LIKELY)]))
-        also = "not known whether already claimed" if benefit == "pension_credit" else "savings not recorded"
+        also = {"pension_credit": "not known whether already claimed"}.get(
+            benefit, "savings not recorded" if part != "working age" else "savings not recorded, or other adults at home")
         cases.insert(1, (f"the whole worklist (also: {also})", rows[rows["missing_out"] | rows["worth_checking"]]))
         for label, chosen in cases:
             listed = set(chosen["resident_id"])

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from boroughs.core import audit
 from boroughs.core.db import utcnow
 from boroughs.core.errors import NotFound, ValidationFailed
-from boroughs.core.models import User
+from boroughs.core.models import Organisation, User
 from boroughs.support.entitlements import estimator, service
 from boroughs.support.entitlements.models import EntitlementEstimate, EntitlementOutcome
 from boroughs.support.outreach import atrs
@@ -257,11 +257,10 @@ def fairness(db: Session, organisation_id: int, as_of: dt.date | None = None) ->
     """Who the estimate counts as likely missing out, by group, among the council's pension-age claimants.
 
     The same disparity table as the early-warning fairness monitor: a group listed at 1.5 times (or 1/1.5)
-    the rate of all pension-age claimants is highlighted; groups under ten people get no ratio.
+    the rate of all claimants estimated is highlighted; groups under ten people get no ratio.
     """
     import pandas as pd
 
-    from boroughs.support.entitlements.rates import for_date
     from boroughs.support.outreach.fairness import MIN_GROUP, disparity_table
     from boroughs.support.records.models import Resident
     from boroughs.support.rules import engine as rl
@@ -273,10 +272,10 @@ def fairness(db: Session, organisation_id: int, as_of: dt.date | None = None) ->
         return {"residents": 0, "listed": 0, "tables": {}, "min_group": MIN_GROUP, "threshold": 1.5}
     objected = claims.loc[claims["resident_id"].isin(opted_out_ids(db, organisation_id)), "claim_ref"]
     claims = claims[~claims["claim_ref"].isin(set(objected))]
-    units = service.units_from_claims(claims, when)
-    if units.empty:
+    council = db.scalar(select(Organisation.ons_code).where(Organisation.id == organisation_id))
+    est = service.estimate_claims(claims, when, council)
+    if est.empty:
         return {"residents": 0, "listed": 0, "tables": {}, "min_group": MIN_GROUP, "threshold": 1.5}
-    est = service.estimate_units(units, for_date(when))
     ids = [int(x) for x in est["resident_id"]]
     people = db.execute(select(Resident.id, Resident.dob, Resident.sex, Resident.ethnicity, Resident.disability)
                         .where(Resident.id.in_(ids))).all()

@@ -2,8 +2,8 @@
 
 Every London borough sets its own scheme for working-age residents; pensioners are under England's national
 scheme (the rates files). A file lists the scheme's figures from the date each applies, each naming its source.
-The summary page shows the scheme in force; the estimate does not yet work out working-age amounts (the
-records a council holds on working-age claims do not carry the means test's facts).
+The summary page shows the scheme in force, and :mod:`.working_age` estimates the working-age reduction
+with it.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import yaml
 from boroughs.core.errors import DataError
 
 COUNCILS_DIR = Path(__file__).parent / "councils"
-REQUIRED = ("maximum_share", "taper", "capital_limit")
+REQUIRED = ("maximum_share", "taper", "capital_limit", "non_dependant_deduction_highest")
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class WorkingAgeScheme:
     maximum_share: float
     taper: float
     capital_limit: float
+    non_dependant_deduction_highest: float  # a week, for one non-dependant on the highest income band
     tariff_from: float | None
     tariff_per: float | None
     sources: tuple[str, ...]  # "title (url)" of every source the figures cite
@@ -64,6 +65,7 @@ def load_file(path: Path) -> list[WorkingAgeScheme]:
             council=path.stem, name=str(raw.get("name", path.stem)), applies_from=s["applies_from"],
             maximum_share=float(s["maximum_share"]["value"]), taper=float(s["taper"]["value"]),
             capital_limit=float(s["capital_limit"]["value"]),
+            non_dependant_deduction_highest=float(s["non_dependant_deduction_highest"]["value"]),
             tariff_from=float(tariff["from"]) if tariff else None, tariff_per=float(tariff["per"]) if tariff else None,
             sources=tuple(f"{sources[c]['title']} ({sources[c]['url']})" for c in dict.fromkeys(cited))))
     return out

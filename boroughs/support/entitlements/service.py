@@ -1,12 +1,13 @@
 """Who is likely missing out: the estimator run over a council's linked residents.
 
-Benefit units come from the council's live pension-age Housing Benefit / Council Tax Reduction claims
-(``hb_ctr`` records, schema 1.1 and 1.2), whose means test already recorded income, savings, premiums, the
-eligible rent and council tax and the awards in payment. One unit a claim (a single person or a couple); its
-resident is the claimant's. Each unit can be listed for up to three benefits: Pension Credit not claimed,
-and Housing Benefit or Council Tax Reduction below what the rules give (often because guarantee credit,
-once claimed, gives the maximum of both). Residents who objected to profiling are left out before anything
-is estimated.
+Benefit units come from the council's live Housing Benefit / Council Tax Reduction claims (``hb_ctr``
+records, schema 1.1–1.3), whose means test already recorded income, savings, premiums, the eligible rent and
+council tax and the awards in payment. One unit a claim (a single person or a couple); its resident is the
+claimant's. A pension-age unit can be listed for up to three benefits: Pension Credit not claimed, and
+Housing Benefit or Council Tax Reduction below what the rules give (often because guarantee credit, once
+claimed, gives the maximum of both). A working-age unit on Universal Credit can be listed for Council Tax
+Reduction below what the council's own scheme gives (:mod:`.working_age`), where the project holds the
+scheme. Residents who objected to profiling are left out before anything is estimated.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from sqlalchemy.orm import Session
 
 from boroughs.core import audit
 from boroughs.core.csv_safety import safe_cell
-from boroughs.support.entitlements import estimator
+from boroughs.core.models import Organisation
+from boroughs.support.entitlements import estimator, working_age
 from boroughs.support.entitlements.estimator import NOT_LISTED
 from boroughs.support.entitlements.rates import PensionCreditRates, for_date, state_pension_age_date
+from boroughs.support.entitlements.schemes import working_age_scheme
 from boroughs.support.records.models import ResidentRecord, SourceRecord
 from boroughs.support.rules.service import opted_out_ids
 
@@ -33,7 +36,8 @@ BENEFITS = (BENEFIT, estimator.HOUSING_BENEFIT, estimator.COUNCIL_TAX_REDUCTION)
 ASSESSMENT_FIELDS = ("claim_ref", "couple", "pension_credit", "state_pension_weekly", "other_income_weekly",
                      "earnings_weekly", "capital", "severe_disability_premium", "carer_premium",
                      "eligible_rent_weekly", "eligible_council_tax_weekly", "hb_in_payment_weekly",
-                     "ctr_in_payment_weekly")
+                     "ctr_in_payment_weekly", "uc_maximum_monthly", "uc_income_monthly", "uc_award_monthly",
+                     "household_size", "children")
 CSV_COLUMNS = ("resident_id", "benefit", "likelihood", "weekly_amount", "annual_amount", "explanation", "rates_year")
 PC_RECEIPT = {"none": False, "guarantee credit": True, "savings credit": True, "both": True}
 GC_RECEIPT = {"none": False, "guarantee credit": True, "savings credit": False, "both": True}
@@ -119,6 +123,38 @@ def estimate_units(units: pd.DataFrame, rates: PensionCreditRates) -> pd.DataFra
     return out
 
 
+def estimate_working_age(units: pd.DataFrame, council: str | None, as_of: dt.date, rates_year: str) -> pd.DataFrame:
+    """Working-age Council Tax Reduction rows (benefit ``council_tax_reduction``) under the council's scheme;
+    none where the project holds no scheme for the council."""
+    scheme = working_age_scheme(council, as_of)
+    if scheme is None or units.empty:
+        return pd.DataFrame()
+    est = working_age.estimate(units, scheme)
+    part = pd.concat([units, est.drop(columns=["likelihood"])], axis=1)
+    listed = part["missing_out"] | part["worth_checking"]
+    part["benefit"] = estimator.COUNCIL_TAX_REDUCTION
+    part["likelihood"] = np.where(listed, est["likelihood"], NOT_LISTED)
+    part["weekly_amount"] = est["ctr_gain"].fillna(0.0)
+    part["annual_amount"] = estimator.round_pennies(part["weekly_amount"].to_numpy(float) * 52)
+    part["explanation"] = ""
+    part.loc[listed, "explanation"] = [working_age.explain(units.loc[i], est.loc[i], scheme)
+                                       for i in part.index[listed]]
+    part["rates_year"] = rates_year
+    return part
+
+
+def estimate_claims(claims: pd.DataFrame, as_of: dt.date, council: str | None) -> pd.DataFrame:
+    """Every live claim's rows (pension-age and working-age), from hb_ctr rows with the resident's ``dob``."""
+    rates = for_date(as_of)
+    units = units_from_claims(claims, as_of)
+    parts = [estimate_units(units, rates)] if not units.empty else []
+    parts.append(estimate_working_age(working_age.units_from_claims(claims, as_of), council, as_of, rates.year))
+    parts = [p for p in parts if not p.empty]
+    if not parts:
+        return pd.DataFrame(columns=[*CSV_COLUMNS, "claim_ref", "missing_out", "worth_checking"])
+    return pd.concat(parts, ignore_index=True)
+
+
 def claims_from_db(db: Session, organisation_id: int) -> pd.DataFrame:
     """Live hb_ctr records of the council with their resident, as one row per claimant or partner."""
     rows = db.execute(
@@ -134,7 +170,8 @@ def claims_from_db(db: Session, organisation_id: int) -> pd.DataFrame:
         records.append({"resident_id": resident_id, "dob": dob, **{k: attrs.get(k) for k in ASSESSMENT_FIELDS}})
     frame = pd.DataFrame.from_records(records)
     for col in ("state_pension_weekly", "other_income_weekly", "earnings_weekly", "capital", "eligible_rent_weekly",
-                "eligible_council_tax_weekly", "hb_in_payment_weekly", "ctr_in_payment_weekly"):
+                "eligible_council_tax_weekly", "hb_in_payment_weekly", "ctr_in_payment_weekly",
+                "uc_maximum_monthly", "uc_income_monthly", "uc_award_monthly"):
         if col in frame:
             frame[col] = frame[col].map(lambda v: "" if v is None else v)
     return frame
@@ -145,15 +182,12 @@ def missing_out(db: Session, organisation_id: int, as_of: dt.date | None = None)
     whose records do not say whether Pension Credit is already paid: "possible — check whether already
     claimed")."""
     when = as_of or dt.date.today()
-    rates = for_date(when)
     claims = claims_from_db(db, organisation_id)
     if not claims.empty:  # a claim is left out whole when anyone on it objected to profiling
         objected = claims.loc[claims["resident_id"].isin(opted_out_ids(db, organisation_id)), "claim_ref"]
         claims = claims[~claims["claim_ref"].isin(set(objected))]
-    units = units_from_claims(claims, when)
-    if units.empty:
-        return pd.DataFrame(columns=[*CSV_COLUMNS, "missing_out"])
-    out = estimate_units(units, rates)
+    council = db.scalar(select(Organisation.ons_code).where(Organisation.id == organisation_id))
+    out = estimate_claims(claims, when, council)
     listed = out[out["missing_out"] | out["worth_checking"]]
     return listed.sort_values("annual_amount", ascending=False, kind="stable")
 

@@ -4,7 +4,9 @@ A rule condition ``resident: {field: pension_credit_missing_weekly, at_least: 10
 whose live pension-age claim suggests about £10 a week or more of Pension Credit is not being claimed;
 ``housing_support_missing_weekly`` is the Housing Benefit and Council Tax Reduction together that the claim's
 awards fall short of the rules by. The values are worked out from the same records the rules read (the
-``hb_ctr`` records and the resident's date of birth), with the rates in force on the evaluation date.
+``hb_ctr`` records and the resident's date of birth), with the rates in force on the evaluation date; a
+working-age claim's Council Tax Reduction counts where the council's own scheme is held (the residents
+frame's ``attrs["council"]``, set by the rules engine, names the council).
 """
 
 from __future__ import annotations
@@ -23,8 +25,7 @@ HOUSING_FIELD = "housing_support_missing_weekly"
 def missing_weekly(hb_ctr: pd.DataFrame | None, residents: pd.DataFrame, as_of: dt.date,
                    benefits: tuple[str, ...] = ("pension_credit",), field: str = FIELD) -> pd.Series:
     """Weekly amount estimated missed on ``benefits``, by resident (0 where none is estimated)."""
-    from boroughs.support.entitlements.rates import for_date
-    from boroughs.support.entitlements.service import estimate_units, units_from_claims
+    from boroughs.support.entitlements.service import estimate_claims
 
     zero = pd.Series(0.0, index=residents.index, name=field)
     if hb_ctr is None or hb_ctr.empty or "claim_ref" not in hb_ctr:
@@ -34,10 +35,7 @@ def missing_weekly(hb_ctr: pd.DataFrame | None, residents: pd.DataFrame, as_of: 
     if claims.empty:
         return zero
     claims["dob"] = residents["dob"].reindex(claims["resident_id"].to_numpy()).to_numpy()
-    units = units_from_claims(claims, as_of)
-    if units.empty:
-        return zero
-    est = estimate_units(units, for_date(as_of))
+    est = estimate_claims(claims, as_of, residents.attrs.get("council"))
     est = est[est["missing_out"] & est["benefit"].isin(benefits)]
     # one unit per claim: a resident's amount is its claim's (summed over the benefits asked for)
     values = est.groupby(["resident_id", "claim_ref"])["weekly_amount"].sum().groupby(level=0).max()

@@ -158,9 +158,9 @@ _add(SourceSchema(
               Measure("weekly_rent", "decimal", "Weekly rent charge (£).")),
 ))
 _add(SourceSchema(
-    "hb_ctr", "Housing benefit and council tax reduction claims", "1.2",
+    "hb_ctr", "Housing benefit and council tax reduction claims", "1.3",
     "One row per claimant or partner on a claim; history gives award changes and household income. The "
-    "assessment fields (1.1, 1.2) are what the claim's means test recorded; the entitlements estimate reads them.",
+    "assessment fields (1.1–1.3) are what the claim's means test recorded; the entitlements estimate reads them.",
     (*_person(dob_required=True, ni_required=True),
      Field("claim_ref", "string", "Claim reference.", required=True),
      Field("claim_status", "choice", "Status now.", choices=("live", "suspended", "ended"), required=True),
@@ -180,7 +180,12 @@ _add(SourceSchema(
      Field("eligible_rent_weekly", "decimal", "Eligible rent on the claim (£ a week; blank when none) (1.2)."),
      Field("eligible_council_tax_weekly", "decimal", "Eligible council tax on the claim (£ a week) (1.2)."),
      Field("hb_in_payment_weekly", "decimal", "Housing Benefit awarded now (£ a week; 0 when none) (1.2)."),
-     Field("ctr_in_payment_weekly", "decimal", "Council Tax Reduction awarded now (£ a week; 0 when none) (1.2).")),
+     Field("ctr_in_payment_weekly", "decimal", "Council Tax Reduction awarded now (£ a week; 0 when none) (1.2)."),
+     Field("uc_maximum_monthly", "decimal", "Universal Credit maximum amount of a working-age claim, from the "
+           "DWP's latest Universal Credit data (£ a month; blank when not on Universal Credit) (1.3)."),
+     Field("uc_income_monthly", "decimal", "Earned and unearned income Universal Credit counted, before the "
+           "work allowance (£ a month) (1.3)."),
+     Field("uc_award_monthly", "decimal", "Universal Credit award (£ a month) (1.3).")),
     measures=(Measure("hb_award_weekly", "decimal", "Housing benefit award (£ a week; 0 when none)."),
               Measure("ctr_award_weekly", "decimal", "Council tax reduction award (£ a week; 0 when none)."),
               Measure("household_income_weekly", "decimal", "Assessed household income (£ a week).")),

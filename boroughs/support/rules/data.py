@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import json
 from pathlib import Path
 from typing import Any
 
@@ -114,7 +115,10 @@ def frames_from_synth(folder: Path, *, clusters: Path | None = None, data_dir: P
                 latest = max(latest, long["event_date"].max().date())
     parts = [p for p in history_parts if len(p)]
     history = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=HISTORY_COLUMNS)
-    return Frames(as_of or (latest if latest.year > 1900 else dt.date.today()), residents, records, history)
+    manifest = folder / "SYNTHETIC_manifest.json"
+    council = json.loads(manifest.read_text()).get("borough") if manifest.is_file() else None
+    return Frames(as_of or (latest if latest.year > 1900 else dt.date.today()), residents, records, history,
+                  council=council)
 
 
 def _add_wards(residents: pd.DataFrame, lookup: pd.DataFrame | None) -> pd.DataFrame:
@@ -190,7 +194,10 @@ def frames_from_db(db: Session, organisation_id: int, *, as_of: dt.date | None =
         len(p) for p in history_parts) else pd.DataFrame(columns=HISTORY_COLUMNS)
     if len(history):
         history["event_date"] = pd.to_datetime(history["event_date"])
-    return Frames(as_of or latest, residents, records, history)
+    from boroughs.core.models import Organisation
+
+    council = db.scalar(select(Organisation.ons_code).where(Organisation.id == organisation_id))
+    return Frames(as_of or latest, residents, records, history, council=council)
 
 
 def load_synth_into_db(db: Session, organisation_id: int, folder: Path, *, limit_people: int | None = None) -> int:

@@ -51,6 +51,7 @@ class Frames:
     residents: pd.DataFrame
     records: dict[str, pd.DataFrame]
     history: pd.DataFrame
+    council: str | None = None  # the council's ONS code, for signals that depend on its own schemes
     _series: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict, repr=False)
 
     _slices: dict[tuple[str, str], np.ndarray] = field(default_factory=dict, repr=False)
@@ -252,6 +253,8 @@ def _condition_facts(c: Condition, f: Frames, as_of: pd.Timestamp, allowed: pd.I
             m = _ops_mask(age, c.bounds)
             out = pd.DataFrame({"value": age[m], "dob": dob[m]})
         elif c.field in SIGNALS:
+            res = res.copy()
+            res.attrs["council"] = f.council
             values = SIGNALS[c.field].compute(f.records, res, as_of.date())
             m = _ops_mask(values, c.bounds) & (values > 0)
             out = pd.DataFrame({"value": values[m]})

@@ -14,6 +14,10 @@ only where guarantee credit is paid. The truth says what the household would get
 is owed (guarantee credit, once claimed, gives the maximum of both, whatever the savings), worked out here
 with this module's own arithmetic from the rates file's figures.
 
+A working-age claim of a council whose scheme the project holds (``working_age_assessment``) carries the
+Universal Credit figures the DWP shares with the council and the reduction the council's scheme gives on
+them, mostly right, but on some claims not yet caught up with a fall in earnings.
+
 Every amount is drawn relative to the rates file's own figures, so no benefit figure is written here. The
 draw uses its own random stream (seeded from the run's seed and the household), so adding it changed none
 of the other synthetic data.
@@ -27,6 +31,8 @@ import random
 from dataclasses import dataclass
 
 from boroughs.support.entitlements.rates import PensionCreditRates, for_date, state_pension_age_date
+from boroughs.support.entitlements.schemes import WorkingAgeScheme
+from boroughs.support.entitlements.working_age import MONTHS_PER_WEEK
 
 TAKE_UP = 0.63  # share of entitled households that claim, close to DWP's published take-up estimate
 TRUTH_COLUMNS = ("claim_ref", "person_id", "household_id", "rates_year", "true_weekly_pension_credit",
@@ -174,3 +180,57 @@ def assessment(seed: int, household_id: str, claim_ref: str, lead_person_id: str
     }
     return fields, Truth(claim_ref, lead_person_id, household_id, r.year, weekly, claims,
                          hb_true, hb_paid, ctr_true, ctr_paid)
+
+
+def working_age_assessment(seed: int, household_id: str, claim_ref: str, lead_person_id: str, couple: bool,
+                           children: int, other_adults: int, as_of: dt.date, *, scheme: WorkingAgeScheme,
+                           tenure: str = "owner", rent: float = 0.0,
+                           council_tax: float = 0.0) -> tuple[dict[str, object], Truth]:
+    """Recorded Universal Credit figures of a working-age claim, its reduction in payment, and the truth
+    (``rent``: a council tenancy's weekly rent; a private tenant's is drawn here).
+
+    The Universal Credit figures are drawn relative to the rates file's standard minimum guarantee (a scale,
+    not Universal Credit's calculation), and are what the DWP's latest data says. The council's award is its
+    scheme's means test (``scheme``, the council's own file) on those figures, except on some claims where it
+    was worked out on last month's, when earnings were higher, and has not caught up. Where other adults live
+    in the home, some of them working, the award and the truth carry a non-dependant deduction the records do
+    not show."""
+    rng = random.Random(f"entitlements-wa:{seed}:{household_id}")
+    r = for_date(as_of)
+    scale = r.smg_single * 52 / 12  # a month of the single guarantee: the draws' unit
+    uc_max = scale * (rng.uniform(0.75, 0.95) if couple else rng.uniform(0.45, 0.6)) + scale * 0.35 * children
+    if tenure == "private_rent":
+        rent = r.smg_single * rng.uniform(0.7, 1.4)
+    if tenure != "owner":
+        uc_max += rent * 52 / 12
+    earns = rng.random() < 0.45
+    income = scale * rng.uniform(0.1, 1.1) if earns else (scale * rng.uniform(0.02, 0.2) if rng.random() < 0.2 else 0.0)
+    taper = rng.uniform(0.5, 0.6)
+
+    def award_for(counted: float) -> float:
+        return max(0.0, uc_max - taper * max(0.0, counted - scale * 0.3))
+
+    capital = round(min(15000.0, rng.expovariate(1 / 2500)), 2) if rng.random() < 0.7 else 0.0
+    deduction = round(sum(scheme.non_dependant_deduction_highest * rng.uniform(0.33, 1.0)
+                          for _ in range(other_adults) if rng.random() < 0.5), 2)  # those who work
+    stale = earns and rng.random() < 0.15
+    capital_blank = rng.random() < 0.12
+
+    def reduction(counted: float) -> float:
+        if capital > scheme.capital_limit:
+            return 0.0
+        over = max(0.0, (counted + award_for(counted) - uc_max) * MONTHS_PER_WEEK)
+        return round(max(0.0, council_tax * scheme.maximum_share - scheme.taper * over - deduction) + 1e-9, 2)
+
+    true_ctr = reduction(income)
+    paid = reduction(income * rng.uniform(1.2, 1.6)) if stale else true_ctr
+    fields: dict[str, object] = {
+        "couple": "yes" if couple else "no",
+        "capital": "" if capital_blank else f"{capital:.2f}",
+        "eligible_council_tax_weekly": f"{council_tax:.2f}",
+        "ctr_in_payment_weekly": f"{paid:.2f}",
+        "uc_maximum_monthly": f"{uc_max:.2f}",
+        "uc_income_monthly": f"{income:.2f}",
+        "uc_award_monthly": f"{award_for(income):.2f}",
+    }
+    return fields, Truth(claim_ref, lead_person_id, household_id, r.year, 0.0, False, ctr_true=true_ctr, ctr_paid=paid)

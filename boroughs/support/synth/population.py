@@ -26,6 +26,7 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
+from boroughs.support.entitlements.schemes import WorkingAgeScheme, working_age_scheme
 from boroughs.support.records import names as nm
 from boroughs.support.records.schemas import CANONICAL_COLUMNS, CANONICAL_OPTIONAL, SCHEMAS
 from boroughs.support.synth import means as entitlement_means
@@ -59,7 +60,8 @@ class _Writer:
         self.truth: list[tuple[str, str, str, str]] = []
         self.counters: dict[str, int] = dict.fromkeys(SCHEMAS, 0)
         self.seed = 0
-        self.entitlement_truth: list[tuple[object, ...]] = []  # pension-age claims' true Pension Credit
+        self.entitlement_truth: list[tuple[object, ...]] = []  # live claims' true entitlements
+        self.scheme: WorkingAgeScheme | None = None
 
     def next_id(self, dataset: str) -> str:
         self.counters[dataset] += 1
@@ -105,6 +107,7 @@ def synthesise(
     out.mkdir(parents=True, exist_ok=True)
     w = _Writer(out)
     w.seed = seed
+    w.scheme = working_age_scheme(borough, as_of)  # the council's own working-age scheme, where the project holds it
     people: list[Person] = []
     households: list[Household] = []
     month_ends = [_month_end(as_of, MONTHS - 1 - i) for i in range(MONTHS)]
@@ -274,13 +277,19 @@ def _records_for_household(rng: random.Random, w: _Writer, hh: Household, as_of:
             w.seed, hh.household_id, claim, unit[0].person_id, [p.dob for p in unit], [p.disabled for p in unit],
             len(adults) == 1, as_of, tenure=hh.tenure, council_rent=weekly_rent,
             council_tax=round(instalment * 10 / 52, 2))
-        if means is not None:  # a pension-age claim: its awards are its means test's
-            w.entitlement_truth.append(means[1].row())
+        if means is None and status == "live" and w.scheme is not None:  # working age, on Universal Credit
+            means = entitlement_means.working_age_assessment(
+                w.seed, hh.household_id, claim, unit[0].person_id, len(unit) == 2, len(children),
+                len(adults) - len(unit), as_of, scheme=w.scheme, tenure=hh.tenure, rent=weekly_rent,
+                council_tax=round(instalment * 10 / 52, 2))
+        elif means is not None:  # a pension-age claim: its awards are its means test's
             income = float(str(means[0]["state_pension_weekly"])) + float(str(means[0]["other_income_weekly"]))
             hb_weekly = float(str(means[0]["hb_in_payment_weekly"]))
+        if means is not None:
+            w.entitlement_truth.append(means[1].row())
             ctr_weekly = float(str(means[0]["ctr_in_payment_weekly"]))
             ctr_path = [ctr_weekly] * MONTHS
-            for i in ct_history:
+            for i in ct_history:  # the council tax account shows the same reduction
                 row = w.history["council_tax"][i]
                 w.history["council_tax"][i] = (*row[:4], _money(ctr_weekly))
         for p in liable:
