@@ -51,6 +51,7 @@ FIELDS: dict[str, str] = {
     "postcode": "Postcode",
     "needs": "Assessed needs",
     "referral_reason": "Reason for referral (officer's note)",
+    "benefit_estimate": "Benefit take-up estimate (each benefit, its weekly amount and how sure)",
     "disability": "Disability (special category)",
 }
 SPECIAL_CATEGORY = {"disability"}

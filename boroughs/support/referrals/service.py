@@ -18,7 +18,7 @@ import datetime as dt
 import io
 import secrets
 import statistics
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -88,6 +88,11 @@ class ResidentFacts:
         return f"{self.values.get('first_name', '')} {self.values.get('last_name', '')}".strip()
 
 
+# Facts about a resident that other support parts hold, keyed by their ``governance.FIELDS`` name: a part
+# registers a function (db, resident id) -> text or None. Minimisation still decides what is shared.
+FACT_PROVIDERS: dict[str, Callable[[Session, int], str | None]] = {}
+
+
 def resident_facts(db: Session, resident_id: int, *, needs_list: list[str] | None = None,
                    reason: str | None = None) -> ResidentFacts:
     """Everything a referral *could* share about a resident (``governance.FIELDS``), read from the linked
@@ -122,6 +127,8 @@ def resident_facts(db: Session, resident_id: int, *, needs_list: list[str] | Non
         "referral_reason": reason,
         "disability": None if r.disability is None else ("Yes" if r.disability else "No"),
     }
+    for key, provide in FACT_PROVIDERS.items():  # facts other parts hold (e.g. the benefit take-up estimate)
+        values[key] = provide(db, r.id)
     return ResidentFacts(r.id, r.organisation_id, bool(r.synthetic), council.ons_code if council else None, age,
                          values)
 

@@ -58,7 +58,7 @@ def test_each_years_allowances_follow_the_rule_and_say_which_are_derived(year: s
     published = {"2024-25": {"personal_allowance_before_2021.couple", "personal_allowance_from_2021.single",
                              "personal_allowance_from_2021.couple"},
                  "2025-26": {"personal_allowance_before_2021.single", "personal_allowance_before_2021.couple",
-                             "personal_allowance_from_2021.single"},
+                             "personal_allowance_from_2021.single", "personal_allowance_from_2021.couple"},
                  "2026-27": set()}[year]
     assert not (published & h.derived)
     assert {f"personal_allowance_{w}.{n}" for w in ("before_2021", "from_2021") for n in ("single", "couple")} \
@@ -196,3 +196,28 @@ def test_each_councils_working_age_scheme_is_data_with_sources(tmp_path: Path) -
     with pytest.raises(DataError) as err:
         schemes.load_file(bad)
     assert "E09000025.yaml" in str(err.value) and "taper" in str(err.value) and "blog" in str(err.value)
+
+
+def test_published_worked_examples_of_the_guarantee_credit_passport() -> None:
+    """Two published examples, reproduced to the penny with the figures each prints.
+
+    CPAG, Welfare Benefits and Tax Credits Handbook online (askcpag.org.uk, "Step four: calculate your pension
+    credit payment", 2023-24 rates): Galina, single, 70, gets Attendance Allowance and lives alone; standard
+    minimum guarantee £201.05 plus the severe disability addition £76.40 = £277.45; State Pension £156.20; so
+    £121.25 guarantee credit, and "also entitled to maximum pension-age housing benefit".
+    North West Leicestershire District Council, "Examples of how benefit is calculated": a single pensioner on
+    guarantee credit with an eligible rent of £95 a week gets Housing Benefit of £95 a week."""
+    import dataclasses
+
+    cpag = dataclasses.replace(R.for_year("2024-25"), year="2023-24 (CPAG's example)", smg_single=201.05,
+                               severe_disability_each=76.40)
+    galina = _unit(income_weekly=156.20, severe_disability=1, eligible_rent_weekly=120.0,
+                   eligible_council_tax_weekly=25.0)
+    pc = estimate(galina, cpag)
+    assert pc.iloc[0]["appropriate_amount"] == 277.45 and pc.iloc[0]["guarantee_credit"] == 121.25
+    hs = housing_support(galina, pc, cpag).iloc[0]
+    assert hs["passport"] and hs["hb_estimate"] == 120.0 and hs["ctr_estimate"] == 25.0  # the maximum of both
+    r = R.for_year("2025-26")
+    nwl = _hs(r, income_weekly=300.0, receives_guarantee_credit=True, receives_pension_credit=True,
+              eligible_rent_weekly=95.0)
+    assert nwl["passport"] and nwl["hb_estimate"] == 95.00  # whatever the income, once guarantee credit is paid

@@ -166,3 +166,28 @@ def test_the_atrs_record_describes_the_take_up_estimate_from_the_councils_state(
     assert state.startswith(f"{result.current:,} households")
     md = fairness.atrs_markdown(record)
     assert "Likely missing out on Pension Credit" in md and not _re.search(r'[{}]|\["|":', md)
+
+
+def test_a_referral_can_carry_the_estimate_only_where_the_agreement_lists_it(client) -> None:
+    from boroughs.core.models import Organisation, User
+    from boroughs.support.entitlements import campaign
+    from boroughs.support.entitlements.models import EntitlementEstimate
+    from boroughs.support.governance import service as governance
+    from boroughs.support.referrals.service import resident_facts
+
+    c, s = client
+    org = s.scalars(select(Organisation).where(Organisation.slug == "newham")).one()
+    manager = s.scalars(select(User).where(User.email == "manager@test.example")).one()
+    campaign.refresh(s, org.id, manager)
+    est = s.scalars(select(EntitlementEstimate).where(EntitlementEstimate.current.is_(True))
+                    .order_by(EntitlementEstimate.weekly_amount.desc())).first()
+    assert est is not None
+    facts = resident_facts(s, est.resident_id).values
+    assert f"about £{est.weekly_amount:,.2f} a week ({est.likelihood}" in facts["benefit_estimate"]
+    assert "not a decision" in facts["benefit_estimate"]
+    assert "benefit_estimate" in governance.FIELDS
+    est.current = False  # an estimate a refresh no longer finds is not shared
+    for other in s.scalars(select(EntitlementEstimate).where(EntitlementEstimate.resident_id == est.resident_id)):
+        other.current = False
+    s.flush()
+    assert resident_facts(s, est.resident_id).values["benefit_estimate"] is None
