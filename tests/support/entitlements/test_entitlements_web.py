@@ -175,7 +175,7 @@ def test_a_referral_can_carry_the_estimate_only_where_the_agreement_lists_it(cli
     from boroughs.support.governance import service as governance
     from boroughs.support.referrals.service import resident_facts
 
-    c, s = client
+    _, s = client
     org = s.scalars(select(Organisation).where(Organisation.slug == "newham")).one()
     manager = s.scalars(select(User).where(User.email == "manager@test.example")).one()
     campaign.refresh(s, org.id, manager)
