@@ -84,13 +84,24 @@ AGREEMENTS: list[dict[str, Any]] = [
                     "and to promote wellbeing (Localism Act 2011 s.1).",
      "purpose": governance.PurposeSpec(
          "food-fuel-referral", "Refer a resident for emergency food, fuel or energy advice",
-         ("first_name", "last_name", "phone", "address", "postcode", "needs", "referral_reason"), 365)},
+         ("first_name", "last_name", "phone", "address", "postcode", "needs", "referral_reason"), 365,
+         needs=("food", "fuel"))},
     {"reference": "DSA-DEMO-2026-02", "recipients": ["digital-buddies"],
      "title": "Digital inclusion referrals with consent: Newham, Hackney and Hackney Digital Buddies (demo)",
      "art6_basis": "a", "art6_detail": "The resident's consent, recorded by the referring officer.",
      "purpose": governance.PurposeSpec(
          "digital-inclusion-referral", "Refer a resident who wants help getting online",
          ("first_name", "phone", "postcode", "age_band", "needs", "referral_reason"), 180)},
+    {"reference": "DSA-DEMO-2026-03", "recipients": ["eastside-food"],
+     "title": "Help to claim: Newham, Hackney and Eastside Community Food Network's advice service (demo)",
+     "art6_basis": "e",
+     "art6_detail": "Public task: the councils' duty to promote wellbeing (Localism Act 2011 s.1) and their "
+                    "administration of Housing Benefit and Council Tax Reduction.",
+     "purpose": governance.PurposeSpec(
+         "benefit-claim-help", "Refer a resident the benefit take-up estimate lists, who wants help to claim "
+         "Pension Credit, Housing Benefit or Council Tax Reduction",
+         ("first_name", "last_name", "phone", "address", "postcode", "needs", "referral_reason",
+          "benefit_estimate"), 365, needs=("money_debt",))},
 ]
 
 

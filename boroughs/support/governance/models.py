@@ -65,6 +65,8 @@ class AgreementPurpose(Base):
     key: Mapped[str] = mapped_column(String(60))
     description: Mapped[str] = mapped_column(Text)
     fields: Mapped[list[str]] = mapped_column(JSON, default=list)  # the resident fields this purpose may share
+    # the assessed needs (needs taxonomy keys) a referral under this purpose may be for; none listed: any need
+    needs: Mapped[list[str] | None] = mapped_column(JSON, default=list)
     retention_days: Mapped[int] = mapped_column(Integer, default=365)  # after the referral closes
 
     agreement: Mapped[Agreement] = relationship(back_populates="purposes")

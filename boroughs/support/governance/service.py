@@ -123,6 +123,7 @@ class PurposeSpec:
     description: str
     fields: tuple[str, ...]
     retention_days: int = 365
+    needs: tuple[str, ...] = ()  # the needs a referral under the purpose may be for; empty: any
 
 
 def create_agreement(
@@ -155,7 +156,7 @@ def create_agreement(
     a.parties = [AgreementParty(organisation_id=o, role="discloser") for o in disclosers] + [
         AgreementParty(organisation_id=o, role="recipient") for o in recipients]
     a.purposes = [AgreementPurpose(key=p.key, description=p.description, fields=list(p.fields),
-                                   retention_days=p.retention_days) for p in specs]
+                                   retention_days=p.retention_days, needs=list(p.needs)) for p in specs]
     if retention_action not in {"anonymise", "delete"}:
         raise ValidationFailed("Retention action must be 'anonymise' or 'delete'.")
     db.add(a)
@@ -304,9 +305,15 @@ class ShareRefused(ValidationFailed):
 
 def check_share(db: Session, *, council_id: int, recipient_id: int, resident_id: int,
                 agreement_id: int | None = None, purpose_key: str | None = None,
-                on: dt.date | None = None) -> Permit:
-    """The permit under which the council may share with the recipient now, or ``ShareRefused``."""
+                on: dt.date | None = None, needs: Iterable[str] | None = None) -> Permit:
+    """The permit under which the council may share with the recipient now, or ``ShareRefused``.
+
+    ``needs``: the assessed needs the referral is for; a purpose that lists its needs is used only for a
+    referral for one of them (purpose limitation: an agreement to refer for food carries no other referral)."""
     options = live_purposes(db, council_id, recipient_id, on)
+    if needs is not None:
+        wanted = set(needs)
+        options = [(a, p) for a, p in options if not p.needs or wanted & set(p.needs)]
     if agreement_id is not None:
         options = [(a, p) for a, p in options if a.id == agreement_id]
     if purpose_key is not None:

@@ -171,13 +171,14 @@ def draft_referrals(db: Session, user: Any, *, council_id: int, resident_id: int
         if owner is None or not svc.receives_referrals:
             out.append(Draft(svc, 0, None, {}, refused="This service does not take referrals through Boroughs."))
             continue
+        # minimal about needs too: a service hears only of the assessed needs it meets (all, if it meets none)
+        relevant = [n for n in needs_list if n in service_needs(svc)] or list(needs_list)
         try:
-            permit = governance.check_share(db, council_id=council_id, recipient_id=owner, resident_id=resident_id)
+            permit = governance.check_share(db, council_id=council_id, recipient_id=owner, resident_id=resident_id,
+                                            needs=relevant)
         except governance.ShareRefused as exc:
             out.append(Draft(svc, owner, None, {}, refused=str(exc)))
             continue
-        # minimal about needs too: a service hears only of the assessed needs it meets (all, if it meets none)
-        relevant = [n for n in needs_list if n in service_needs(svc)] or list(needs_list)
         labels = needs()
         values = {**facts.values, "needs": [labels.get(n, n) for n in relevant]}
         out.append(Draft(svc, owner, permit, governance.minimise(values, permit), relevant))

@@ -229,3 +229,35 @@ def test_ranking_prefers_needs_locality_and_accepting(session: Session) -> None:
                           council_id=w.orgs["newham"].id)
     device = next(m for m in young if m.service.id == w.services["device"].id)
     assert not device.eligible and device.warnings
+
+
+def test_a_purpose_that_names_its_needs_carries_only_referrals_for_them(session: Session) -> None:
+    """Purpose limitation: the demo's help-to-claim agreement with Eastside (money and debt) never carries a
+    food referral, and the food-and-fuel agreement never a referral for money and debt alone."""
+    w = world(session)
+    food = referral.send_referrals(session, w.users["officer"], council_id=w.orgs["newham"].id,
+                                   resident_id=w.residents["ada"].id, service_ids=[w.services["food"].id],
+                                   needs_list=["food"], reason=None).referrals[0]
+    assert food.purpose_key == "food-fuel-referral" and "benefit_estimate" not in food.shared_fields
+    from boroughs.support.entitlements.models import EntitlementEstimate
+
+    session.add(EntitlementEstimate(organisation_id=w.orgs["newham"].id, resident_id=w.residents["bo"].id,
+                                    benefit="council_tax_reduction", rates_year="2026-27",
+                                    likelihood="likely", weekly_amount=6.25, annual_amount=325.0, explanation="x"))
+    session.flush()
+    money = referral.send_referrals(session, w.users["officer"], council_id=w.orgs["newham"].id,
+                                    resident_id=w.residents["bo"].id, service_ids=[w.services["fuel"].id],
+                                    needs_list=["money_debt"], reason="Wants help to claim").referrals[0]
+    assert money.purpose_key == "benefit-claim-help"
+    assert session.get(Agreement, money.agreement_id).reference == "DSA-DEMO-2026-03"
+    assert money.shared["benefit_estimate"].startswith("Council Tax Reduction: about £6.25 a week (likely")
+    # with the food-and-fuel agreement ended, a food referral to Eastside has no purpose left
+    a = session.scalars(select(Agreement).where(Agreement.reference == "DSA-DEMO-2026-01")).one()
+    governance.terminate_agreement(session, a, w.users["manager"])
+    session.flush()
+    with pytest.raises(ValidationFailed, match="no live data sharing agreement"):
+        governance.check_share(session, council_id=w.orgs["newham"].id, recipient_id=w.orgs["eastside"].id,
+                               resident_id=w.residents["ada"].id, needs=["food"])
+    assert governance.check_share(session, council_id=w.orgs["newham"].id, recipient_id=w.orgs["eastside"].id,
+                                  resident_id=w.residents["ada"].id, needs=["money_debt"]).purpose.key == \
+        "benefit-claim-help"
