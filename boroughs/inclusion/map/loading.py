@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,9 @@ class IndexMissing(NotFound):
 
 _lock = threading.Lock()
 _cached: dict[str, MapIndex] = {}
+# when get_index last compared a folder's files (time.monotonic()), by the folder as configured
+_checked: dict[str, tuple[str, float]] = {}
+RECHECK_SECONDS = 2.0
 
 
 def out_dir() -> Path:
@@ -50,7 +54,8 @@ def _stamp(directory: Path) -> str:
 
 def get_index(directory: Path | None = None, data_dir: Path | None = None) -> MapIndex:
     """The index in ``directory`` (default: the configured output folder), cached until its files change."""
-    directory = Path(directory or out_dir()).resolve()
+    configured = str(directory or out_dir())
+    directory = Path(configured).resolve()
     if not (directory / INDEX_FILE).is_file():
         raise IndexMissing(
             f"No inclusion index has been built in {directory}. Run `boroughs inclusion build --out {directory}` "
@@ -60,20 +65,35 @@ def get_index(directory: Path | None = None, data_dir: Path | None = None) -> Ma
     key = str(directory)
     found = _cached.get(key)
     if found is not None and found.cache.get("_stamp") == stamp:
+        _checked[configured] = (key, time.monotonic())
         return found
     with _lock:
         found = _cached.get(key)
         if found is not None and found.cache.get("_stamp") == stamp:
+            _checked[configured] = (key, time.monotonic())
             return found
         index = load_index(directory, data_dir)
         index.cache["_stamp"] = stamp
         prepare(index)
         _cached[key] = index
+        _checked[configured] = (key, time.monotonic())
         return index
+
+
+def recent_index() -> MapIndex | None:
+    """The configured folder's index if :func:`get_index` checked its files in the last
+    ``RECHECK_SECONDS`` — read from memory alone, so an ``async`` route can use it on the event loop; otherwise
+    ``None`` (call :func:`get_index` off the loop)."""
+    key, at = _checked.get(str(out_dir()), ("", float("-inf")))
+    found = _cached.get(key)
+    if found is None or time.monotonic() - at > RECHECK_SECONDS:
+        return None
+    return found
 
 
 def clear_cache() -> None:
     _cached.clear()
+    _checked.clear()
 
 
 def _read_manifest(directory: Path) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import io
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -26,7 +26,7 @@ from boroughs.config import get_settings
 from boroughs.core.errors import NotFound
 from boroughs.inclusion.map import payloads
 from boroughs.inclusion.map.index import MapIndex
-from boroughs.inclusion.map.loading import get_index
+from boroughs.inclusion.map.loading import get_index, recent_index
 from boroughs.inclusion.map.profile import borough_summary, profile
 from boroughs.inclusion.map.search import search
 from boroughs.inclusion.map.table import selection
@@ -295,28 +295,55 @@ def _geometries(index: MapIndex) -> dict[str, Any]:
 # The hottest endpoints are also served by plain Starlette routes placed before the documented FastAPI
 # routes above (same paths, same functions, same responses). They skip the app-wide sign-in dependency
 # (which needs a database session from the thread pool): these endpoints serve open data to anyone and
-# read nothing about the user. The OpenAPI document still describes them through the routes above.
+# read nothing about the user. The OpenAPI document still describes them through the routes above. They
+# answer on the event loop only from memory (an index whose files were checked a moment ago, and an answer
+# already encoded); anything that may read a file runs in the thread pool.
+
+
+def _inline(key: str) -> MapIndex | None:
+    """The index, when ``key``'s answer is already in memory and the files were checked a moment ago: then an
+    ``async`` route answers on the event loop with no file or database call; otherwise ``None``."""
+    index = recent_index()
+    return index if index is not None and key in index.cache else None
+
+
+async def _off_loop(fn: Any, *args: Any) -> Response:
+    """Run ``fn`` (which may read files) in the thread pool, never on the event loop."""
+    return cast(Response, await run_in_threadpool(fn, *args))
 
 
 async def _fast_map_data(request: StarletteRequest) -> Response:
-    return map_data(request)
+    index = _inline("map-data")
+    if index is not None:
+        return entry_response(request, index.cache["map-data"])
+    return await _off_loop(map_data, request)
 
 
 async def _fast_boundaries(request: StarletteRequest) -> Response:
-    return boundaries(request.path_params["kind"], request)
+    kind = request.path_params["kind"]
+    index = _inline(f"topo:{kind}")
+    if index is not None:
+        return entry_response(request, index.cache[f"topo:{kind}"])
+    return await _off_loop(boundaries, kind, request)
 
 
 async def _fast_values(request: StarletteRequest) -> Response:
-    return layer_values(request.path_params["layer_id"], request)
+    layer_id = request.path_params["layer_id"]
+    index = _inline(f"values:{layer_id}")
+    if index is not None:
+        return entry_response(request, index.cache[f"values:{layer_id}"])
+    return await _off_loop(layer_values, layer_id, request)
 
 
 async def _fast_profile(request: StarletteRequest) -> Response:
     code, w = request.path_params["code"], request.query_params.get("w")
-    index = _index()
-    store, key = _profile_key(index, code, w)
-    entry = store.get(key)
-    if entry is None:  # not made yet (other weights, or no preloading): off the event loop
-        entry = await run_in_threadpool(_profile_entry, index, code, w)
+    index = recent_index()
+    entry = None
+    if index is not None:
+        store, key = _profile_key(index, code, w)
+        entry = store.get(key)
+    if entry is None:  # not made yet, or the files not checked a moment ago: off the event loop
+        entry = await run_in_threadpool(lambda: _profile_entry(_index(), code, w))
     return entry_response(request, entry)
 
 

@@ -38,7 +38,7 @@ def missing_weekly(hb_ctr: pd.DataFrame | None, residents: pd.DataFrame, as_of: 
     est = estimate_claims(claims, as_of, residents.attrs.get("council"))
     est = est[est["missing_out"] & est["benefit"].isin(benefits)]
     # one unit per claim: a resident's amount is its claim's (summed over the benefits asked for)
-    values = est.groupby(["resident_id", "claim_ref"])["weekly_amount"].sum().groupby(level=0).max()
+    values = est.groupby(["resident_id", "claim_ref"])["weekly_amount"].sum().groupby(level=0).max().astype(float)
     return zero.add(values, fill_value=0.0).reindex(residents.index).fillna(0.0).rename(field)
 
 
