@@ -212,10 +212,15 @@ def test_agreement_pages(app_world) -> None:  # type: ignore[no-untyped-def]
         "recipients": [w.orgs["other"].id], "art6_basis": "e", "art9_condition": "g", "start": "2026-01-01",
         "end": "2027-01-01", "review": "2026-07-01", "purpose_key": "p", "purpose_description": "Purpose",
         "fields": ["first_name", "disability"], "retention_days": "30", "retention_action": "delete",
-        "sign": "yes"}, follow_redirects=False)
+        "needs": ["food", "not-a-need"], "sign": "yes"}, follow_redirects=False)
     assert r.status_code == 303
     page = c.get(r.headers["location"])
     assert "Article 9(2)(g)" in page.text and "Disability" in page.text
+    assert "Only for referrals for: food." in page.text  # the unknown need is dropped
+    made = _session.scalars(select(Agreement).where(Agreement.reference == "DSA-TEST-1")).one()
+    assert made.purposes[0].needs == ["food"]
+    assert "For a referral for any need." in c.get("/support/agreements/" + str(
+        _session.scalar(select(Agreement.id).where(Agreement.reference == "DSA-DEMO-2026-02")))).text
     login(c, "caseworker@other.test")
     assert c.get(r.headers["location"]).status_code == 404  # caseworkers do not read agreements
     login(c, "manager@buddies.test")

@@ -19,6 +19,7 @@ from boroughs.core.errors import NotFound, PermissionDenied, ValidationFailed
 from boroughs.core.models import Organisation, OrgKind, User
 from boroughs.support.governance import service as governance
 from boroughs.support.governance.models import Agreement, Consent
+from boroughs.support.records.needs import NEEDS
 from boroughs.support.web.pages import int_or_none as _int
 from boroughs.support.web.pages import organisations_by_id as _orgs
 from boroughs.support.web.pages import resident_for as _resident
@@ -66,7 +67,7 @@ def _agreement_form_ctx(db: Session, councils: set[int], errors: dict[str, str],
                 "review": (today + dt.timedelta(days=365)).isoformat(), "retention_days": "365",
                 "retention_action": "anonymise", "art6_basis": "e"}
     return {"councils": _orgs(db, councils), "vcs": vcs, "errors": errors, "values": {**defaults, **values},
-            "art6": governance.ART6, "art9": governance.ART9, "fields": governance.FIELDS}
+            "art6": governance.ART6, "art9": governance.ART9, "fields": governance.FIELDS, "needs": NEEDS}
 
 
 @router.post("/support/agreements/new", response_model=None)
@@ -82,6 +83,7 @@ def agreement_new_post(request: Request, db: Session = Depends(get_db),
                                                       "council")}
     recipients = [int(str(x)) for x in form.getlist("recipients") if str(x).isdigit()]
     fields = [str(f) for f in form.getlist("fields") if str(f) in governance.FIELDS]
+    purpose_needs = [str(n) for n in form.getlist("needs") if str(n) in NEEDS]  # none ticked: any need
     errors: dict[str, str] = {}
     council = _int(v["council"])
     if council not in councils:
@@ -110,7 +112,7 @@ def agreement_new_post(request: Request, db: Session = Depends(get_db),
         errors["retention_days"] = "Enter the retention period in days"
     if any(f in governance.SPECIAL_CATEGORY for f in fields) and v["art9_condition"] not in governance.ART9:
         errors["art9_condition"] = "Special category data is shared: choose the Article 9 condition"
-    ctx_values = {**v, "recipients": recipients, "fields": fields}
+    ctx_values = {**v, "recipients": recipients, "fields": fields, "needs": purpose_needs}
     if errors:
         return render(request, "support/governance/agreement_new.html", _agreement_form_ctx(db, councils, errors, ctx_values), 422)
     assert council is not None
@@ -120,7 +122,7 @@ def agreement_new_post(request: Request, db: Session = Depends(get_db),
         art9_condition=v["art9_condition"] or None, dea_s35=form.get("dea_s35") == "yes", start=dates["start"],
         end=dates["end"], review=dates["review"], retention_action=v["retention_action"] or "anonymise",
         purposes=[governance.PurposeSpec(v["purpose_key"], v["purpose_description"], tuple(fields),
-                                         int(v["retention_days"]))],
+                                         int(v["retention_days"]), needs=tuple(purpose_needs))],
         sign=form.get("sign") == "yes", actor=user)
     return RedirectResponse(f"/support/agreements/{a.id}", status_code=303)
 
@@ -135,7 +137,8 @@ def agreement_detail(request: Request, aid: int, db: Session = Depends(get_db),
                      for p in a.parties if p.role == "discloser")
     return render(request, "support/governance/agreement_detail.html", {
         "a": a, "orgs": orgs, "state": governance.agreement_state(a), "basis": governance.basis_label(a),
-        "fields": governance.FIELDS, "needs_consent": governance.needs_consent(a), "can_manage": can_manage,
+        "fields": governance.FIELDS, "needs": NEEDS, "needs_consent": governance.needs_consent(a),
+        "can_manage": can_manage,
         "problems": governance.problems(a) if not a.signed else []})
 
 
