@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     # (redirect URI = <public_url>/sign-in/sso/callback); empty: taken from each request.
     public_url: str = ""
     sso_request_minutes: int = 10  # how long a sign-in may stay at the provider before its state expires
+    sso_starts_per_address: int = 30  # single sign-ons one network address may have waiting at once
     sso_http_timeout: float = 10.0  # seconds to wait for the provider's discovery, keys and token endpoints
     # Issue 12: where `boroughs inclusion build` caches parsed inputs (unset: ~/.cache/boroughs/inclusion).
     inclusion_cache_dir: Path | None = None

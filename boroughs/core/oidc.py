@@ -283,18 +283,32 @@ def redirect_uri(request_base: str) -> str:
     return base + "/sign-in/sso/callback"
 
 
-def begin(db: Session, provider: SsoProvider, callback: str, next_path: str = "/") -> tuple[str, str]:
+class SsoThrottled(SsoFailed):
+    """Too many sign-ins started from one network address are waiting at the provider."""
+
+
+def begin(db: Session, provider: SsoProvider, callback: str, next_path: str = "/",
+          ip: str | None = None) -> tuple[str, str]:
     """Start a sign-in: store ``state``, ``nonce`` and the PKCE verifier; return the provider's
-    authorisation address and the ``state`` (which the browser also keeps in a cookie)."""
+    authorisation address and the ``state`` (which the browser also keeps in a cookie).
+
+    One network address may have ``BOROUGHS_SSO_STARTS_PER_ADDRESS`` sign-ins waiting at once (each is a row
+    until the provider sends the browser back or it expires): more raise :class:`SsoThrottled`."""
     if not provider.enabled:
         raise SsoFailed(f"Single sign-on is switched off for {provider.organisation.name}.")
-    doc = discovery(provider)
-    state, nonce, verifier = generate_token(43), generate_token(43), generate_token(64)
+    settings = get_settings()
     now = utcnow()
     db.execute(delete(SsoRequest).where(SsoRequest.expires_at <= now))
+    if ip is not None:
+        waiting = db.scalar(select(func.count()).select_from(SsoRequest).where(SsoRequest.ip == ip)) or 0
+        if waiting >= settings.sso_starts_per_address:
+            raise SsoThrottled("Too many sign-ins have been started from your network. Finish one, or try again in "
+                               f"{settings.sso_request_minutes} minutes.")
+    doc = discovery(provider)
+    state, nonce, verifier = generate_token(43), generate_token(43), generate_token(64)
     db.add(SsoRequest(state_hash=token_hash(state), provider_id=provider.id, nonce=nonce, code_verifier=verifier,
-                      next_path=next_path, created_at=now,
-                      expires_at=now + dt.timedelta(minutes=get_settings().sso_request_minutes)))
+                      next_path=next_path, created_at=now, ip=ip,
+                      expires_at=now + dt.timedelta(minutes=settings.sso_request_minutes)))
     db.flush()
     url = prepare_grant_uri(doc["authorization_endpoint"], provider.client_id, "code", redirect_uri=callback,
                             scope=SCOPES, state=state, nonce=nonce,

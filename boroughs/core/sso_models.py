@@ -51,6 +51,7 @@ class SsoRequest(Base):
     next_path: Mapped[str] = mapped_column(String(500), default="/")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    ip: Mapped[str | None] = mapped_column(String(64), index=True)  # the network address that started it
 
 
 class SsoApproval(Base):

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from boroughs.app import cli as cli_app
@@ -386,3 +386,22 @@ def test_who_may_approve_a_first_sign_in(client, session, org, role, own, allowe
     else:
         assert r.status_code == 403
         assert session.get(SsoApproval, approval.id).status == "pending"
+
+
+def test_one_address_may_have_only_so_many_sign_ins_waiting(client, idp, session, monkeypatch):
+    from boroughs.config import reset_settings
+
+    monkeypatch.setenv("BOROUGHS_SSO_STARTS_PER_ADDRESS", "3")
+    reset_settings()
+    for _ in range(3):
+        assert client.get("/sign-in/sso/test-council", follow_redirects=False).status_code == 303
+    refused = client.get("/sign-in/sso/test-council", follow_redirects=False)
+    assert refused.status_code == 429 and "Too many sign-ins have been started from your network" in refused.text
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(SsoRequest)) == 3  # the refused one stored nothing
+    assert session.scalar(select(func.count()).select_from(AuditEvent)
+                          .where(AuditEvent.action == "sso.sign_in_throttled")) == 1
+    for waiting in session.scalars(select(SsoRequest)):  # once they expire, the address may start again
+        waiting.expires_at = waiting.created_at
+    session.commit()
+    assert client.get("/sign-in/sso/test-council", follow_redirects=False).status_code == 303

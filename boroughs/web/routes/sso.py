@@ -81,7 +81,11 @@ def sso_start(request: Request, slug: str, next: str = "/", db: Session = Depend
     if provider is None or not provider.enabled:
         raise NotFound("This organisation does not sign in with single sign-on. Sign in with your email and password.")
     try:
-        url, state = oidc.begin(db, provider, oidc.redirect_uri(str(request.base_url)), _safe_next(next))
+        url, state = oidc.begin(db, provider, oidc.redirect_uri(str(request.base_url)), _safe_next(next),
+                                ip=client_ip(request))
+    except oidc.SsoThrottled as exc:
+        audit.record(db, "sso.sign_in_throttled", detail={"organisation": org.slug if org else slug})
+        return _refused(request, db, str(exc), 429)
     except oidc.SsoFailed as exc:
         return _refused(request, db, str(exc), 502)
     response = RedirectResponse(url, status_code=303)
