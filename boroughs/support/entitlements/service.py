@@ -63,9 +63,10 @@ def units_from_claims(claims: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     df["dob"] = pd.to_datetime(df["dob"], errors="coerce")
     df = df[df["dob"].notna()]
     spa = df["dob"].dt.date.map(state_pension_age_date)
+    rates = for_date(as_of)  # the dates that matter are the rates file's, not the code's
     df["over_spa"] = spa <= as_of
-    df["spa_before_2016"] = spa < dt.date(2016, 4, 6)
-    df["spa_before_2021"] = spa < dt.date(2021, 4, 1)
+    df["spa_before_2016"] = spa < (rates.sc_spa_before or dt.date.min)
+    df["spa_before_2021"] = spa < (rates.housing.cutoff if rates.housing else dt.date.min)
     grouped = df.groupby("claim_ref", sort=False)
     units = grouped.agg(resident_id=("resident_id", "first"), members=("resident_id", "size"),
                         all_over_spa=("over_spa", "all"), sc_age_all=("spa_before_2016", "all"),

@@ -1,13 +1,19 @@
-"""The inclusion map's API and pages (issue 4): payload sizes, gzip and ETag, profiles, downloads, briefings."""
+"""The inclusion map's API and pages (issue 4): payload sizes, gzip and ETag, profiles, downloads, briefings; and
+the fast path never touching a file on the event loop (issue 11's rule): cold or warm, every file open and stat
+happens in the thread pool."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import gzip
 import io
 import json
+import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -252,3 +258,65 @@ def test_validation_page_and_charts(client: TestClient, map_index_dir: Path) -> 
         assert chart.status_code == 200 and chart.headers["content-type"].startswith("image/svg+xml")
         assert f'src="/map/validation/{name}"' in res.text
     assert client.get("/map/validation/manifest.json").status_code == 404
+
+
+# ---- no file is touched on the event loop
+
+_recording: list[list[str]] = []  # while a test records: what was touched on a thread running an event loop
+
+
+def _on_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _hook(event: str, args: tuple[Any, ...]) -> None:
+    if _recording and event == "open" and _on_loop():
+        _recording[-1].append(f"open {args[0]}")
+
+
+sys.addaudithook(_hook)  # audit hooks cannot be removed; it records only while a test asks it to
+
+
+@pytest.fixture
+def touched(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    seen: list[str] = []
+    real_stat = os.stat
+
+    def stat(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
+        if _recording and _on_loop():
+            seen.append(f"stat {path}")
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", stat)
+    _recording.append(seen)
+    yield seen
+    _recording.pop()
+
+
+def test_cold_and_warm_map_requests_touch_no_file_on_the_event_loop(client: TestClient,
+                                                                    touched: list[str]) -> None:
+    from boroughs.inclusion.map.loading import clear_cache
+
+    clear_cache()  # the first request after this must load the index: in the thread pool
+    code = client.get(API + "/map-data").json()["codes"][0]
+    for _ in range(2):  # cold, then warm
+        for path in ("/map-data", "/boundaries/lsoa21.topojson", "/layers/score/values", f"/areas/{code}"):
+            assert client.get(API + path).status_code == 200, path
+    assert client.get(API + "/boundaries/nowhere.topojson").status_code == 404
+    assert touched == []
+
+
+def test_the_recorder_catches_a_file_read_on_the_event_loop(tmp_path: Path, touched: list[str]) -> None:
+    path = tmp_path / "x.txt"
+    path.write_text("x")
+
+    async def reads_on_the_loop() -> str:
+        path.is_file()
+        return path.read_text()
+
+    assert asyncio.run(reads_on_the_loop()) == "x"
+    assert any(t.startswith("stat ") for t in touched) and any(t.startswith("open ") for t in touched)
