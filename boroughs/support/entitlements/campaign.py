@@ -302,8 +302,8 @@ def atrs_entries(db: Session, organisation_id: int) -> dict[str, Any]:
     households, annual, _ = summary(db, organisation_id)
     acc = accuracy(db, organisation_id)
     fair = fairness(db, organisation_id)
-    highlighted = [f"{fair['labels'][col]} {it['group']}: listed {it['ratio']:.2f} times the rate of all pension-age "
-                   f"claimants ({it['flagged']} of {it['residents']})"
+    highlighted = [f"{fair['labels'][col]} {it['group']}: listed {it['ratio']:.2f} times the rate of all claimants "
+                   f"estimated ({it['flagged']} of {it['residents']})"
                    for col, items in fair.get("tables", {}).items() for it in items if it["highlight"]]
     return {
         "model": {
@@ -314,23 +314,28 @@ def atrs_entries(db: Session, organisation_id: int) -> dict[str, Any]:
                       "£10,000); savings credit for those who reached State Pension age before 6 April 2016. "
                       "Pension-age Housing Benefit and Council Tax Reduction = the eligible rent or council tax "
                       "less 65% or 20% of income above the applicable amount (nothing over £16,000 of savings), "
-                      "or the maximum where guarantee credit is paid or estimated due; listed where the award in "
-                      f"payment is £1 a week or more lower. Rates {rates.year} from versioned files naming their "
-                      "sources."),
+                      "or the maximum where guarantee credit is paid or estimated due. Working-age Council Tax "
+                      "Reduction on Universal Credit = the council's own scheme: its maximum share of the council "
+                      "tax less its taper of Universal Credit income and award above the maximum amount, less the "
+                      "scheme's highest non-dependant deduction for each other adult at home. Listed where the "
+                      f"award in payment is £1 a week or more lower. Rates {rates.year} and the council's scheme "
+                      "from versioned files naming their sources."),
             "purpose": "Benefit take-up outreach: a reason to contact a resident, never a claim decision.",
         },
-        "inputs": ("Live pension-age Housing Benefit / Council Tax Reduction claims (hb_ctr): couple, State "
-                   "Pension, other counted income, earnings, savings, severe disability and carer premiums, "
-                   "whether Pension Credit is paid, eligible rent and council tax, the awards in payment; the "
-                   "resident's date of birth."),
+        "inputs": ("Live Housing Benefit / Council Tax Reduction claims (hb_ctr): couple, State Pension, other "
+                   "counted income, earnings, savings, severe disability and carer premiums, whether Pension "
+                   "Credit is paid, eligible rent and council tax, the awards in payment, the household's size "
+                   "and children, and for working-age claims the DWP's Universal Credit figures (maximum amount, "
+                   "income counted, award); the resident's date of birth."),
         "state": (f"{households:,} households currently estimated as likely or possibly missing out "
                   f"(about £{annual:,.0f} a year); {acc.decided:,} decided outcomes recorded"
                   + (f", {acc.precision:.0%} of which found a real entitlement." if acc.precision is not None else ".")),
-        "fairness": highlighted or [f"No group of pension-age claimants passed the disparity threshold "
+        "fairness": highlighted or [f"No group of claimants estimated passed the disparity threshold "
                                     f"({fair.get('listed', 0):,} of {fair.get('residents', 0):,} listed)."],
-        "sharing": ("Nothing is shared outside the council. A referral for help to claim would share only what a "
-                    "data sharing agreement's purpose allows (contact details and the reason), never the "
-                    "means-test figures."),
+        "sharing": ("Nothing is shared outside the council unless a resident is referred for help to claim: then "
+                    "only what the data sharing agreement's purpose lists, for the needs it names (the demo's "
+                    "help-to-claim purpose: contact details, the reason and the estimate's benefits and weekly "
+                    "amounts), never the means-test figures."),
     }
 
 
