@@ -59,6 +59,11 @@ def test_refresh_assign_and_record_outcomes_as_the_roles_would(client) -> None:
     summary = c.get("/support/newham/entitlements").text
     assert f"{n:,}" in summary and "By ward" in summary
     assert "own scheme for working-age residents" in summary and "up to 70% of the bill" in summary  # Newham's
+    assert "£22.61 a week for each other adult at home" in summary  # the scheme file's highest deduction
+    assert "newham.gov.uk/downloads/file/10753" in summary  # and the scheme's source
+    assert s.scalar(select(func.count()).select_from(EntitlementEstimate)
+                    .where(EntitlementEstimate.benefit == "council_tax_reduction",
+                           EntitlementEstimate.explanation.like("%on Universal Credit%"))), "no working-age estimate"
     assert c.get("/support/newham/entitlements/campaign").status_code == 403  # names residents: not for analysts
     # a second refresh finds the same households and opens no second case
     cases_before = s.scalar(select(func.count()).select_from(OutreachCase))
