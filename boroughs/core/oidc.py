@@ -199,6 +199,12 @@ def enabled_providers(db: Session) -> list[SsoProvider]:
 # ---------------------------------------------------------------- password sign-in switched off
 
 
+def sso_only(db: Session, organisation_id: int) -> SsoProvider | None:
+    """The organisation's identity provider when it has switched password sign-in off (else ``None``)."""
+    p = db.scalar(select(SsoProvider).where(SsoProvider.organisation_id == organisation_id))
+    return p if p is not None and p.enabled and not p.allow_passwords else None
+
+
 def refuse_password_sign_in(db: Session, email: str, user: User | None = None) -> None:
     """Raise ``SignInRefused`` when password sign-in is switched off for this person.
 

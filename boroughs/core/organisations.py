@@ -180,7 +180,9 @@ def find_invitation(db: Session, token: str) -> Invitation:
     return inv
 
 
-def accept_invitation(db: Session, token: str, password: str) -> User:
+def accept_invitation(db: Session, token: str, password: str | None) -> User:
+    """Accept an invitation: the account (with ``password``, or none where the organisation signs in only
+    through single sign-on) and the membership."""
     inv = find_invitation(db, token)
     org = db.get(Organisation, inv.organisation_id)
     assert org is not None

@@ -405,3 +405,37 @@ def test_one_address_may_have_only_so_many_sign_ins_waiting(client, idp, session
         waiting.expires_at = waiting.created_at
     session.commit()
     assert client.get("/sign-in/sso/test-council", follow_redirects=False).status_code == 303
+
+
+def _accept(client, path, data=None):
+    html = client.get(path).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/sign-in").text).group(1)
+    return html, client.post(path, data={"csrf_token": token, **(data or {})}, follow_redirects=False)
+
+
+def test_an_invitation_into_a_passwords_off_organisation_goes_to_its_provider(client, idp, session, org):
+    from boroughs.core.organisations import invite
+
+    p = session.scalar(select(SsoProvider))
+    p.allow_passwords = False
+    _, link = invite(session, org, "ngozi.adeyemi@test-council.gov.uk", "Ngozi Adeyemi", "council_officer")
+    _, wrong = invite(session, org, "ngozi@gmail.example", "Ngozi Adeyemi", "council_officer")
+    session.commit()
+    html, r = _accept(client, f"/invitations/{link}")
+    assert "Set your password" not in html and 'type="password"' not in html
+    assert "Accept and sign in with" in html
+    assert r.status_code == 303 and r.headers["location"] == "/sign-in/sso/test-council"
+    session.expire_all()
+    user = session.scalar(select(User).where(User.email == "ngozi.adeyemi@test-council.gov.uk"))
+    assert user is not None and user.password_hash is None  # no password to guess or to reuse
+    assert [(m.organisation_id, m.role) for m in user.memberships] == [(org.id, "council_officer")]
+    idp.person = Person("oid-ngozi", "ngozi.adeyemi@test-council.gov.uk", "Ngozi Adeyemi")
+    back, _ = go(client, idp)
+    assert back.status_code == 303 and SESSION_COOKIE in back.cookies  # signed in as the invited officer
+    session.expire_all()
+    assert session.get(User, user.id).sso_subject == "oid-ngozi"
+    client.cookies.clear()
+    html, r = _accept(client, f"/invitations/{wrong}")  # an address the provider would never accept
+    assert "accepts only addresses at test-council.gov.uk" in html and "<form" not in html.split("<main")[-1]
+    assert r.status_code == 400 and "accepts only addresses at test-council.gov.uk" in r.text
+    assert session.scalar(select(User).where(User.email == "ngozi@gmail.example")) is None

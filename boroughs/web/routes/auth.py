@@ -8,7 +8,9 @@ from sqlalchemy.orm import Session
 
 from boroughs.core import audit, auth, oidc
 from boroughs.core.errors import NotFound, ValidationFailed
+from boroughs.core.models import Invitation
 from boroughs.core.organisations import accept_invitation, find_invitation
+from boroughs.core.sso_models import SsoProvider
 from boroughs.web.deps import clear_session_cookie, client_ip, get_db, set_session_cookie
 from boroughs.web.templating import render
 
@@ -76,9 +78,19 @@ def sign_out(request: Request, db: Session = Depends(get_db)) -> Response:
 
 @router.get("/invitations/{token}", response_class=HTMLResponse)
 def invitation_form(request: Request, token: str, db: Session = Depends(get_db)) -> HTMLResponse:
-    """The page where an invited person sets their password."""
+    """The page where an invited person sets their password (or, where their organisation signs in only
+    through single sign-on, accepts and goes on to its identity provider)."""
     inv = find_invitation(db, token)
-    return render(request, "core/invitation.html", {"invitation": inv, "token": token, "errors": {}})
+    return render(request, "core/invitation.html", {"invitation": inv, "token": token, "errors": {},
+                                                    **_sso_context(db, inv)})
+
+
+def _sso_context(db: Session, inv: Invitation) -> dict[str, object]:
+    provider = oidc.sso_only(db, inv.organisation_id)
+    if provider is None:
+        return {"sso": None}
+    domain = inv.email.rpartition("@")[2].lower()
+    return {"sso": provider, "domain_allowed": not provider.allowed_domains or domain in provider.allowed_domains}
 
 
 @router.post("/invitations/{token}")
@@ -89,9 +101,20 @@ def invitation_accept(
     confirm: str = Form(""),
     db: Session = Depends(get_db),
 ) -> Response:
-    """Accept an invitation: set the password and sign in."""
+    """Accept an invitation: set the password and sign in (or, single sign-on only: go to the provider)."""
     inv = find_invitation(db, token)
     errors: dict[str, str] = {}
+    sso = _sso_context(db, inv)
+    if sso["sso"] is not None:
+        provider = sso["sso"]
+        assert isinstance(provider, SsoProvider)
+        if not sso["domain_allowed"]:
+            return render(request, "core/invitation.html", {"invitation": inv, "token": token, "errors": {}, **sso},
+                          400)
+        accept_invitation(db, token, None)  # no password: this organisation signs in only with its provider
+        audit.record(db, "user.invitation_accepted", object_type="organisation", object_id=inv.organisation_id,
+                     detail={"email": inv.email, "method": "sso"})
+        return RedirectResponse(f"/sign-in/sso/{provider.organisation.slug}", status_code=303)
     if password != confirm:
         errors["confirm"] = "The passwords do not match"
     else:
@@ -106,4 +129,4 @@ def invitation_accept(
             response = RedirectResponse("/", status_code=303)
             set_session_cookie(response, token_)
             return response
-    return render(request, "core/invitation.html", {"invitation": inv, "token": token, "errors": errors}, 400)
+    return render(request, "core/invitation.html", {"invitation": inv, "token": token, "errors": errors, **sso}, 400)
