@@ -11,6 +11,7 @@ import io
 import json
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -266,6 +267,10 @@ _recording: list[list[str]] = []  # while a test records: what was touched on a 
 
 
 def _on_loop() -> bool:
+    """On a thread running an event loop other than the main thread's: the app's loop under TestClient (the
+    main thread may run the browser tests' own loop, which is not the app's)."""
+    if threading.current_thread() is threading.main_thread():
+        return False
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -318,5 +323,17 @@ def test_the_recorder_catches_a_file_read_on_the_event_loop(tmp_path: Path, touc
         path.is_file()
         return path.read_text()
 
-    assert asyncio.run(reads_on_the_loop()) == "x"
+    result: list[str] = []
+
+    def run() -> None:  # on a thread of its own, as the app's loop runs under TestClient
+        loop = asyncio.new_event_loop()
+        try:
+            result.append(loop.run_until_complete(reads_on_the_loop()))
+        finally:
+            loop.close()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+    assert result == ["x"]
     assert any(t.startswith("stat ") for t in touched) and any(t.startswith("open ") for t in touched)
