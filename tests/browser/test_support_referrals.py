@@ -191,6 +191,9 @@ def test_directory_agreement_and_report_pages_are_accessible(page: Any, live_ser
     expect(page.get_by_text("Article 6(1)(a) consent")).to_be_visible()
     assert_accessible(page)
     _shot(page, "agreement")
+    page.get_by_text("Change the needs this purpose covers").click()  # the manager's form, opened
+    expect(page.get_by_role("button", name="Save the needs")).to_be_visible()
+    assert_accessible(page)
     page.goto(f"{url}/support/agreements/new")
     assert_accessible(page)
     page.get_by_role("button", name="Save agreement").click()

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from boroughs.core import audit
 from boroughs.core.db import utcnow
-from boroughs.core.errors import ValidationFailed
+from boroughs.core.errors import NotFound, ValidationFailed
 from boroughs.support.governance.models import Agreement, AgreementParty, AgreementPurpose, Consent
 
 ART6 = {
@@ -180,6 +180,17 @@ def terminate_agreement(db: Session, a: Agreement, actor: Any = None, note: str 
     a.terminated_at = utcnow()
     audit.record(db, "support.agreement.terminate", actor=actor, object_type="agreement", object_id=a.id,
                  detail={"note": note})
+
+
+def set_purpose_needs(db: Session, a: Agreement, purpose_key: str, needs: Iterable[str], actor: Any = None) -> None:
+    """Change which needs a purpose of the agreement covers (none: any need); audited with before and after."""
+    purpose = next((p for p in a.purposes if p.key == purpose_key), None)
+    if purpose is None:
+        raise NotFound("This agreement has no such purpose.")
+    before, after = list(purpose.needs or []), list(dict.fromkeys(needs))
+    purpose.needs = after
+    audit.record(db, "support.agreement.purpose_needs", actor=actor, object_type="agreement", object_id=a.id,
+                 detail={"purpose": purpose_key, "before": before, "after": after})
 
 
 def get_agreement(db: Session, agreement_id: int | None) -> Agreement | None:

@@ -219,8 +219,25 @@ def test_agreement_pages(app_world) -> None:  # type: ignore[no-untyped-def]
     assert "Only for referrals for: food." in page.text  # the unknown need is dropped
     made = _session.scalars(select(Agreement).where(Agreement.reference == "DSA-TEST-1")).one()
     assert made.purposes[0].needs == ["food"]
-    assert "For a referral for any need." in c.get("/support/agreements/" + str(
-        _session.scalar(select(Agreement.id).where(Agreement.reference == "DSA-DEMO-2026-02")))).text
+    demo2 = _session.scalars(select(Agreement).where(Agreement.reference == "DSA-DEMO-2026-02")).one()
+    assert "For a referral for any need." in c.get(f"/support/agreements/{demo2.id}").text
+    # the disclosing council's manager narrows an older purpose to the needs it covers, and it is audited
+    token = login(c, "manager@newham.test")
+    changed = c.post(f"/support/agreements/{demo2.id}/purposes/digital-inclusion-referral/needs",
+                     data={"csrf_token": token, "needs": ["digital", "isolation", "no-such-need"]},
+                     follow_redirects=False)
+    assert changed.status_code == 303
+    _session.expire_all()
+    assert _session.get(Agreement, demo2.id).purposes[0].needs == ["digital", "isolation"]
+    event = _session.scalars(select(AuditEvent).where(AuditEvent.action == "support.agreement.purpose_needs")).one()
+    assert event.detail == {"purpose": "digital-inclusion-referral", "before": [], "after": ["digital", "isolation"]}
+    assert c.post(f"/support/agreements/{demo2.id}/purposes/nothing/needs",
+                  data={"csrf_token": token}).status_code == 404
+    officer_token = login(c, "officer@newham.test")  # an officer reads agreements but cannot change them
+    assert c.post(f"/support/agreements/{demo2.id}/purposes/digital-inclusion-referral/needs",
+                  data={"csrf_token": officer_token}).status_code == 403
+    _session.expire_all()
+    assert _session.get(Agreement, demo2.id).purposes[0].needs == ["digital", "isolation"]
     login(c, "caseworker@other.test")
     assert c.get(r.headers["location"]).status_code == 404  # caseworkers do not read agreements
     login(c, "manager@buddies.test")

@@ -142,6 +142,18 @@ def agreement_detail(request: Request, aid: int, db: Session = Depends(get_db),
         "problems": governance.problems(a) if not a.signed else []})
 
 
+@router.post("/support/agreements/{aid}/purposes/{key}/needs", response_model=None)
+def agreement_purpose_needs(request: Request, aid: int, key: str, db: Session = Depends(get_db),
+                            user: User = Depends(require_user), form: FormData = Depends(form_data)) -> Response:
+    """Change the needs a purpose of the agreement covers (none ticked: any need)."""
+    a = _agreement_for(db, user, aid)
+    if not any(permissions.can(user, "support.agreement.manage", p.organisation_id)
+               for p in a.parties if p.role == "discloser"):
+        raise PermissionDenied("Only the disclosing council's managers can change this agreement.")
+    governance.set_purpose_needs(db, a, key, [str(n) for n in form.getlist("needs") if str(n) in NEEDS], user)
+    return RedirectResponse(f"/support/agreements/{aid}", status_code=303)
+
+
 @router.post("/support/agreements/{aid}/{action}", response_model=None)
 def agreement_action(request: Request, aid: int, action: str, db: Session = Depends(get_db),
                      user: User = Depends(require_user), note: str = Form("")) -> Response:
