@@ -50,6 +50,15 @@ def _agreement_for(db: Session, user: User, aid: int) -> Agreement:
     return a
 
 
+def _managed_agreement(db: Session, user: User, aid: int) -> Agreement:
+    """The agreement, for a manager of one of its disclosing councils (else PermissionDenied)."""
+    a = _agreement_for(db, user, aid)
+    if not any(permissions.can(user, "support.agreement.manage", p.organisation_id)
+               for p in a.parties if p.role == "discloser"):
+        raise PermissionDenied("Only the disclosing council's managers can change this agreement.")
+    return a
+
+
 @router.get("/support/agreements/new", response_class=HTMLResponse)
 def agreement_new(request: Request, db: Session = Depends(get_db),
                   user: User = Depends(require_user)) -> HTMLResponse:
@@ -146,10 +155,7 @@ def agreement_detail(request: Request, aid: int, db: Session = Depends(get_db),
 def agreement_purpose_needs(request: Request, aid: int, key: str, db: Session = Depends(get_db),
                             user: User = Depends(require_user), form: FormData = Depends(form_data)) -> Response:
     """Change the needs a purpose of the agreement covers (none ticked: any need)."""
-    a = _agreement_for(db, user, aid)
-    if not any(permissions.can(user, "support.agreement.manage", p.organisation_id)
-               for p in a.parties if p.role == "discloser"):
-        raise PermissionDenied("Only the disclosing council's managers can change this agreement.")
+    a = _managed_agreement(db, user, aid)
     governance.set_purpose_needs(db, a, key, [str(n) for n in form.getlist("needs") if str(n) in NEEDS], user)
     return RedirectResponse(f"/support/agreements/{aid}", status_code=303)
 
@@ -158,10 +164,7 @@ def agreement_purpose_needs(request: Request, aid: int, key: str, db: Session = 
 def agreement_action(request: Request, aid: int, action: str, db: Session = Depends(get_db),
                      user: User = Depends(require_user), note: str = Form("")) -> Response:
     """Sign or terminate a data sharing agreement."""
-    a = _agreement_for(db, user, aid)
-    if not any(permissions.can(user, "support.agreement.manage", p.organisation_id)
-               for p in a.parties if p.role == "discloser"):
-        raise PermissionDenied("Only the disclosing council's managers can change this agreement.")
+    a = _managed_agreement(db, user, aid)
     if action == "sign":
         governance.sign_agreement(db, a, user)
     elif action == "terminate":
