@@ -54,10 +54,11 @@ def _monte_carlo(data_dir: str | None, queue: mp.Queue) -> None:  # type: ignore
 
     inputs = load_inputs(Path(data_dir) if data_dir else None)
     x = scoring.oriented(inputs.values, inputs.catalogue)
-    z = scoring.standardised(x, "zscore")
-    model = scoring.fit_calibrated(z, inputs.truth["offline_share"].to_numpy(dtype=float))
+    z, r = scoring.model_inputs(x)
+    mask = np.array(inputs.catalogue.in_model(), dtype=bool)
+    model = scoring.fit_calibrated(x, inputs.truth["offline_share"].to_numpy(dtype=float), mask)
     t, c = time.perf_counter(), time.process_time()
-    mc = uncertainty.run(x, inputs.catalogue, model.predict(z), method="calibrated", weights=scoring.Weights(),
+    mc = uncertainty.run(x, inputs.catalogue, model.predict(z, r), method="calibrated", weights=scoring.Weights(),
                          model=model, draws=1000)
     queue.put({"wall": time.perf_counter() - t, "cpu": time.process_time() - c,
                "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

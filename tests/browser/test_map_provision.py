@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from boroughs.core.db import session_scope
 from tests.browser.conftest import wait_until
@@ -138,6 +139,6 @@ def test_every_map_page_passes_axe(page: Any, server: Any, assert_accessible: Ca
                                            "buffer": b"name,kind,latitude,longitude\nA,pub,51.52,0.02\n"})
     with page.expect_navigation():
         page.locator("#import-button").click()
-    assert page.locator("#faults").is_visible()
+    expect(page.locator("#faults")).to_be_visible()
     assert_accessible(page)
     page.context.clear_cookies()

@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from boroughs.core.db import session_scope
@@ -43,11 +44,11 @@ def test_resident_view_asks_purpose_then_shows_records(page, live_server, sign_i
     assert page.get_by_role("heading", name="Why do you need to see this resident?").is_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Continue").click()
-    assert page.get_by_text("There is a problem").is_visible()
+    expect(page.get_by_text("There is a problem")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Outreach: preparing or following up contact with the resident").check()
     page.get_by_role("button", name="Continue").click()
-    assert page.get_by_role("heading", name="Linked records").is_visible()
+    expect(page.get_by_role("heading", name="Linked records")).to_be_visible()
     assert page.get_by_role("heading", name="Timeline").is_visible()
     assert page.get_by_text("Synthetic data").first.is_visible()
     assert_accessible(page)
@@ -59,15 +60,16 @@ def test_find_and_review_pages(page, live_server, sign_in, assert_accessible, li
     page.get_by_label("Name, postcode or record reference").fill("an")
     page.get_by_label("Outreach: preparing or following up contact with the resident").check()
     page.get_by_role("button", name="Search").click()
-    assert page.get_by_text("found").first.is_visible()
+    expect(page.get_by_text("found").first).to_be_visible()
     assert_accessible(page)
     page.goto(f"{live_server.url}/support/newham/review")
     assert page.get_by_role("heading", name="Review uncertain record pairs").is_visible()
     assert_accessible(page)
     if page.get_by_text("Are these the same person?").count():
         page.get_by_label("No, different people").first.check()
-        page.get_by_role("button", name="Save decision on pair 1", exact=True).click()  # not "pair 10"
-        assert page.get_by_role("heading", name="Review uncertain record pairs").is_visible()
+        with page.expect_navigation():  # the same page comes back, so wait for it rather than the heading
+            page.get_by_role("button", name="Save decision on pair 1", exact=True).click()  # not "pair 10"
+        expect(page.get_by_role("heading", name="Review uncertain record pairs")).to_be_visible()
         assert_accessible(page)
 
 
@@ -79,8 +81,8 @@ def test_linkage_settings_page(page, live_server, sign_in, assert_accessible, li
     assert_accessible(page)
     page.get_by_label("Threshold (match probability, between 0 and 1)").fill("0.8")
     page.get_by_role("button", name="Show the expected errors").click()
-    assert page.get_by_role("heading", name="Your choice").is_visible()
+    expect(page.get_by_role("heading", name="Your choice")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Save these settings").click()
-    assert page.get_by_text("Settings saved").is_visible()
+    expect(page.get_by_text("Settings saved")).to_be_visible()
     assert_accessible(page)

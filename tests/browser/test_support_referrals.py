@@ -104,7 +104,7 @@ def test_refer_two_services_decline_and_outcome(page: Any, live_server: Any, sig
     assert_accessible(page)
     _shot(page, "inbox")
     page.locator("table a").first.click()
-    assert page.get_by_text("Free device and data (demo)").first.is_visible()
+    expect(page.get_by_text("Free device and data (demo)").first).to_be_visible()
     assert page.get_by_text("Amara").is_visible() and not page.get_by_text(LAST).is_visible()  # surname not agreed
     assert_accessible(page)
     page.get_by_role("button", name="Decline referral").click()

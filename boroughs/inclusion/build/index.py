@@ -100,14 +100,13 @@ def score_all(inputs: Inputs, params: BuildParams, groups: np.ndarray, truth: np
         eff = iw * (((tw / tw.sum()) / (iw @ member)) @ member.T)
         centre = np.median(nrm, axis=0)
         out[norm] = Scored(norm, s, s, t, contributions=(nrm - centre) * eff)
-    z = scoring.standardised(x, "zscore")
-    fit_truth = truth
+    z, r = scoring.model_inputs(x)
     mask = np.array(cat.in_model(), dtype=bool)
-    model = scoring.fit_calibrated(z, fit_truth, alpha=params.alpha, mask=mask)
-    oof = scoring.out_of_fold(z, fit_truth, groups, alpha=params.alpha, mask=mask)
-    contrib = model.indicator_contributions(z)
+    model = scoring.fit_calibrated(x, truth, mask, alpha=params.alpha)
+    oof = scoring.out_of_fold(x, truth, groups, mask, alpha=params.alpha)
+    contrib = model.indicator_contributions(z, r)
     out["calibrated"] = Scored(
-        "calibrated", model.predict(z), oof, model.contributions(z, cat), model, contributions=contrib
+        "calibrated", model.predict(z, r), oof, contrib @ scoring.membership(cat), model, contributions=contrib
     )
     return out
 
@@ -355,8 +354,11 @@ def _build(
         "target_biases": report.get("target_biases"),
         "learned_weights": learned,
         "learned_weights_note": (
-            "Sign-constrained ridge: every weight is zero or positive on indicators oriented so that higher means "
-            "more risk, in the direction the evidence gives; sign is the direction of the raw measure."
+            "Sign-constrained additive model (monotone shapes and pair interactions, non-negative ridge): every "
+            "term rises with indicators oriented so that higher means more risk, in the direction the evidence "
+            "gives. weight: the score's rise per standard deviation of the indicator from its 10th to its 90th "
+            "percentile, every other indicator at the London median (never negative); sign is the direction of "
+            "the raw measure."
         ),
         "excluded_from_model": scoring.excluded_from_model(cat),
         "need_types": {k: v.name for k, v in cat.need_types.items()},

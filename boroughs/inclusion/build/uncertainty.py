@@ -3,10 +3,11 @@ chosen differently?
 
 Each draw multiplies the weights by factors drawn uniformly from 0.5–1.5 (±50%) and picks one of the three
 normalisations at random. For the fixed-weight methods every indicator weight and every need-type weight
-gets its own factor. For the calibrated method each need type's learned weights share one factor: inside a
-need type the learned weights partly offset each other (correlated indicators), and shaking them
-independently would measure that artefact rather than uncertainty about how much each need matters. Scores
-for all draws are computed at once (one matrix product per normalisation), ranked, and summarised as each
+gets its own factor. For the calibrated method the terms of each need type share one factor (a pair term of
+two need types takes the mean of their two factors): correlated indicators inside a need type split the credit
+between them arbitrarily, and shaking them independently would measure that split rather than uncertainty
+about how much each need matters. Scores for all draws are computed at once (one matrix product per
+normalisation), ranked, and summarised as each
 area's 5th–95th percentile rank and the share of draws in which its decile differs from the published one.
 An area is flagged *unstable* when its decile changes in more than 20% of draws.
 """
@@ -24,6 +25,7 @@ from boroughs.inclusion.build.scoring import (
     NORMALISATIONS,
     Calibrated,
     Weights,
+    design,
     membership,
     normalise,
     standardised,
@@ -70,12 +72,17 @@ def run(
     # Draws are scored and ranked a block at a time, and ranks kept as float32, so memory stays small even
     # for England (33,755 areas × 1,000 draws).
     ranks = np.empty((n, draws), dtype=np.float32)
+    fitted = model if method == "calibrated" else None
+    if method == "calibrated" and fitted is None:
+        raise ValueError("the calibrated method needs its fitted model")
     prepared = {}
+    if fitted is not None:
+        # each term's weight moves with its need type's factor (a pair term: the mean of its two indicators')
+        t = fitted.terms
+        term_types = member[t.first], member[np.where(t.pair, t.second, t.first)]
+        r = normalise(x, "rank")
     for c, norm in enumerate(NORMALISATIONS):
-        if method == "calibrated":
-            prepared[c] = standardised(x, norm)
-        else:
-            prepared[c] = normalise(x, norm)
+        prepared[c] = design(standardised(x, norm), r, fitted.terms) if fitted is not None else normalise(x, norm)
     block = 100
     for start in range(0, draws, block):
         stop = min(draws, start + block)
@@ -85,11 +92,11 @@ def run(
             if not len(idx):
                 continue
             d = idx + start
-            if method == "calibrated":
-                assert model is not None
-                # Learned weights vary need type by need type (±50%), so that indicators whose learned
-                # weights offset each other inside a need type move together.
-                w = model.coef[None, :] * (type_factor[d] @ member.T)  # draws × indicators
+            if fitted is not None:
+                # Learned weights vary need type by need type (±50%), so that correlated indicators inside
+                # a need type, which split the credit between them, move together.
+                factor = (type_factor[d] @ term_types[0].T + type_factor[d] @ term_types[1].T) / 2  # draws × terms
+                w = fitted.coef[None, :] * factor
             else:
                 iw = weights.indicator_vector(catalogue)[None, :] * ind_factor[d]  # d × k
                 tw = weights.type_vector(catalogue)[None, :] * type_factor[d]  # d × t

@@ -210,7 +210,9 @@ def markdown(report: dict[str, Any], names: dict[str, str]) -> str:
     lines += second_markdown(report)
     if report.get("learned_weights"):
         lines += ["", "## Learned weights (all areas with an observed value)", "",
-                  "Sign-constrained: no weight is negative; the sign says which way the raw measure moves risk.", "",
+                  "Sign-constrained: no weight is negative; the sign says which way the raw measure moves risk. "
+                  "A weight is how much the score rises per standard deviation of the indicator, from an area at "
+                  "its 10th percentile to one at its 90th, every other indicator at the London median.", "",
                   "| indicator | need type | weight | sign | evidence |", "|---|---|---|---|---|"]
         for w in sorted(report["learned_weights"], key=lambda w: -abs(float(w["weight"]))):
             lines.append(f"| {w['name']} | {w['need_type']} | {float(w['weight']):.4f} | {w.get('sign', '')} | "

@@ -83,7 +83,10 @@ def get_index(directory: Path | None = None, data_dir: Path | None = None) -> Ma
 def recent_index() -> MapIndex | None:
     """The configured folder's index if :func:`get_index` checked its files in the last
     ``RECHECK_SECONDS`` — read from memory alone, so an ``async`` route can use it on the event loop; otherwise
-    ``None`` (call :func:`get_index` off the loop)."""
+    ``None`` (call :func:`get_index` off the loop), as also when the settings are not yet read (reading them
+    looks for the data folder on disk)."""
+    if not get_settings.cache_info().currsize:
+        return None
     key, at = _checked.get(str(out_dir()), ("", float("-inf")))
     found = _cached.get(key)
     if found is None or time.monotonic() - at > RECHECK_SECONDS:

@@ -40,9 +40,7 @@ def test_out_of_fold_beats_the_target_and_the_comparators(london_build: BuildRes
     v = london_build.validation
     assert v["default_method"] == v["best_out_of_fold"] == "calibrated"
     cal = v["methods"]["calibrated"]
-    # Issue 12 asks for >= 0.70; the sign-constrained model reaches 0.68 on this data (the unconstrained ridge's
-    # 0.72 came from reading known risk factors as protective). This floor guards against falling further.
-    assert cal["spearman"] >= 0.67
+    assert cal["spearman"] >= 0.70  # issue 12's floor (the goal is 0.75)
     assert cal["areas"] == v["coverage"]["areas_with_truth"] < v["coverage"]["areas"]
     assert cal["spearman"] > v["comparators"]["deri"]["spearman"] > v["comparators"]["imd2019"]["spearman"]
     assert v["comparators"]["deri"]["areas"] <= cal["areas"]
@@ -80,18 +78,58 @@ def test_sign_constrained_fit_keeps_weights_non_negative_even_against_the_data()
 def test_held_out_truth_is_never_used_for_its_own_predictions(london_inputs: Inputs) -> None:
     """Scrambling one borough's observed values leaves that borough's out-of-fold scores unchanged."""
     x = scoring.oriented(london_inputs.values, london_inputs.catalogue)
-    z = scoring.standardised(x, "zscore")
+    mask = np.array(london_inputs.catalogue.in_model())
     y = london_inputs.truth["offline_share"].to_numpy(dtype=float)
     groups = london_inputs.geo["ltla24_code"].to_numpy()
     borough = pd.Series(groups[np.isfinite(y)]).value_counts().index[0]
     held = groups == borough
-    first = scoring.out_of_fold(z, y, groups)
+    first = scoring.out_of_fold(x, y, groups, mask)
     y2 = y.copy()
     rng = np.random.default_rng(1)
     y2[held & np.isfinite(y)] = rng.permutation(y2[held & np.isfinite(y)])[::-1]
-    second = scoring.out_of_fold(z, y2, groups)
+    second = scoring.out_of_fold(x, y2, groups, mask)
     assert np.allclose(first[held], second[held])
     assert not np.allclose(first[~held], second[~held])
+    # the shortcut (every fold's normal equations = the whole data's less the held-out group's) gives what
+    # fitting the fold from scratch gives
+    train = ~held & np.isfinite(y)
+    direct = scoring.fit_calibrated(np.where(train[:, None], x, np.nan), np.where(train, y, np.nan), mask)
+    z, r = scoring.model_inputs(x)
+    coef, intercept = scoring.nonneg_ridge(scoring.design(z[train], r[train], direct.terms),
+                                           scoring.target(y[train]), scoring.DEFAULT_ALPHA)
+    assert np.allclose(first[held], scoring.design(z[held], r[held], direct.terms) @ coef + intercept)
+
+
+def test_raising_any_risk_factor_never_lowers_the_score(london_inputs: Inputs) -> None:
+    """A check of the sign constraint on the fitted model's behaviour, not its weights: move one indicator of
+    an area up to its 95th percentile (more risk) and the area's score does not fall, for every indicator and
+    area tried; and each indicator's contribution has the sign of (value − London median)."""
+    cat = london_inputs.catalogue
+    x = scoring.oriented(london_inputs.values, cat)
+    y = london_inputs.truth["offline_share"].to_numpy(dtype=float)
+    model = scoring.fit_calibrated(x, y, np.array(cat.in_model()))
+    z, r = scoring.model_inputs(x)
+    base = model.predict(z, r)
+    rng = np.random.default_rng(2)
+    rows = rng.choice(len(x), size=200, replace=False)
+    rose = 0
+    for j in np.flatnonzero(cat.in_model()):
+        z2, r2 = z[rows].copy(), r[rows].copy()
+        z2[:, j] = np.maximum(z2[:, j], np.percentile(z[:, j], 95))
+        r2[:, j] = np.maximum(r2[:, j], np.percentile(r[:, j], 95))
+        after = model.predict(z2, r2)
+        assert np.all(after >= base[rows] - 1e-12), cat.ids[j]
+        rose += int(np.any(after > base[rows] + 1e-9))
+    assert rose >= 5  # and the score does rise with the factors the model uses
+    contrib = model.indicator_contributions(z, r)
+    known = np.isfinite(x)
+    above = x > np.nanmedian(x, axis=0)
+    below = x < np.nanmedian(x, axis=0)
+    assert not np.any((contrib > 1e-12) & known & ~above)
+    assert not np.any((contrib < -1e-12) & known & ~below)
+    assert np.all(contrib[~known] == 0)  # a missing value neither raises nor lowers the score
+    reference = model.predict(model.reference_z[None, :], model.reference_r[None, :])[0]
+    assert np.allclose(contrib.sum(axis=1), base - reference)
 
 
 def test_truth_is_not_an_input(london_inputs: Inputs) -> None:
