@@ -64,14 +64,15 @@ def scratch_postgres(admin_url: str) -> Iterator[tuple[str, Any]]:
 
 @contextmanager
 def serve_app(database_url: str, workers: int) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """The app in its own Uvicorn worker processes on 127.0.0.1 (as in production, so client threads do not
-    share an interpreter lock with it); yields its base URL once ``/healthz`` answers, and the process."""
+    """The app in its own Uvicorn worker processes on 127.0.0.1, as ``boroughs serve`` runs it (warming the
+    map's data before it answers; client threads do not share an interpreter lock with it); yields its base
+    URL once ``/healthz`` answers, and the process."""
     import httpx
 
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "boroughs.app:create_app", "--factory", "--host", "127.0.0.1",
+        [sys.executable, "-m", "uvicorn", "boroughs.app:serving_app", "--factory", "--host", "127.0.0.1",
          "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
         env=env, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"

@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     sso_http_timeout: float = 10.0  # seconds to wait for the provider's discovery, keys and token endpoints
     # Issue 12: where `boroughs inclusion build` caches parsed inputs (unset: ~/.cache/boroughs/inclusion).
     inclusion_cache_dir: Path | None = None
+    # Issue 11: look for changed templates on every page (for template work; off, a restart picks them up)
+    template_reload: bool = False
 
     # Notifications (issue 15): the outbox, its worker and the backends (docs/notifications.md).
     notify_backend: str = "local"  # local | smtp | govuk_notify
@@ -88,7 +90,7 @@ class Settings(BaseSettings):
     db_max_overflow: int = 15
     db_pool_timeout: float = 5.0
     thread_pool_size: int = 40
-    max_concurrent_requests: int = 30
+    max_concurrent_requests: int = 4  # per process: more threads only contend for the interpreter lock
     request_queue_seconds: float = 10.0
     audit_key: str = ""
     audit_key_file: Path | None = None

@@ -9,7 +9,8 @@ entry, whose seal covers the last of them. ``boroughs.core.audit_checkpoints`` w
 too. ``verify`` walks the chain, checks it against every checkpoint and reports every break
 (``boroughs admin verify-audit``). Reads of personal data must give a ``purpose``.
 
-Appends are serialised on every backend (``_lock_chain``), so concurrent requests cannot fork the chain.
+Appends are serialised on every backend (``_lock_chain``), so concurrent requests cannot fork the chain; an
+entry recorded during a transaction is chained just before it commits, so the lock is held only briefly.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import event, func, select, text
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from boroughs.core import audit_checkpoints
 from boroughs.core.audit_key import audit_key
@@ -68,6 +69,9 @@ def _lock_chain(session: Session) -> None:
         session.execute(text("UPDATE core_audit_event SET id = id WHERE id < 0"))
 
 
+PENDING = "audit_pending"  # session.info key: entries recorded in the open transaction, not yet chained
+
+
 def record(
     session: Session,
     action: str,
@@ -79,13 +83,14 @@ def record(
     purpose: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append an entry in the caller's transaction (it lands or rolls back with the work it records)."""
-    key = audit_key()
-    session.flush()
-    _lock_chain(session)
-    prev = session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()
-    event = AuditEvent(
-        at=utcnow(),
+    """Record an entry in the caller's transaction: it lands or rolls back with the work it records.
+
+    The entry is chained (sealed after the newest entry, under the chain's lock) just before the transaction
+    commits (:func:`append_pending`), so the lock is held for the append and the commit only, not for the
+    rest of the request: a team's page views do not queue behind each other's rendering."""
+    audit_key()  # no key, no entry: fail now, where the caller can see why
+    session.connection()  # begin the transaction now, so its commit or rollback always settles the entry
+    entry = AuditEvent(
         actor_id=getattr(actor, "id", None),
         actor_email=getattr(actor, "email", None),
         organisation_id=organisation_id,
@@ -94,13 +99,46 @@ def record(
         object_id=None if object_id is None else str(object_id),
         purpose=purpose,
         detail=detail,
-        prev_hash=prev or GENESIS,
     )
-    event.hash = _seal(event, key)
-    session.add(event)
+    session.info.setdefault(PENDING, []).append(entry)
+    return entry
+
+
+def append_pending(session: Session) -> int:
+    """Chain and add the entries recorded in this transaction, in order, under the chain's lock; returns how
+    many. Runs before every commit; call it directly to see the entries before committing."""
+    pending: list[AuditEvent] = session.info.pop(PENDING, [])
+    if not pending:
+        return 0
+    key = audit_key()
     session.flush()
-    session.info["audit_appended"] = session.info.get("audit_appended", 0) + 1
-    return event
+    _lock_chain(session)
+    prev = session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()
+    for entry in pending:
+        entry.at = utcnow()  # the time it joins the chain, so times rise with the chain's order
+        entry.prev_hash = prev or GENESIS
+        entry.hash = prev = _seal(entry, key)
+        session.add(entry)
+        session.flush()
+    session.info["audit_appended"] = session.info.get("audit_appended", 0) + len(pending)
+    return len(pending)
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    append_pending(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _before_reading_the_trail(state: ORMExecuteState) -> None:
+    """A transaction reads its own entries: one that queries the trail chains what it has recorded first."""
+    if state.session.info.get(PENDING) and any(m.class_ is AuditEvent for m in state.all_mappers):
+        append_pending(state.session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(PENDING, None)
 
 
 @dataclass

@@ -69,7 +69,10 @@ def _pool_args(url: str) -> dict[str, object]:
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **_pool_args(url))
+        from boroughs.core.sqlite_writers import QueuedConnection
+
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30, "factory": QueuedConnection},
+                               **_pool_args(url))
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]

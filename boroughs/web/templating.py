@@ -55,6 +55,7 @@ env.filters["gbp"] = gbp
 def use_areas(areas: Iterable[Area]) -> None:
     """Let templates extend and include each area's templates (the app calls this as it starts)."""
     env.loader = ChoiceLoader(_loaders(areas))
+    env.auto_reload = get_settings().template_reload  # off: no file check on every page (a restart reloads)
     if env.cache is not None:
         env.cache.clear()
 env.filters["number"] = number

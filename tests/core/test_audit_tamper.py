@@ -104,6 +104,48 @@ def test_concurrent_writers_never_fork_the_chain(engine):
     assert result.ok, result.message()
 
 
+def test_an_open_transaction_does_not_hold_the_chain_while_its_request_runs(engine):
+    """A request records its entry, then goes on working (rendering its page) before it commits. Another
+    request's entry must not wait for that: the chain's lock is taken only for the append, at commit."""
+    sessions = session_factory(engine)
+    slow = sessions()
+    try:
+        slow.execute(text("SELECT 1"))
+        audit.record(slow, "resident.view", object_type="resident", object_id="slow", purpose="test")
+        done = threading.Event()
+
+        def other() -> None:
+            with sessions() as s:
+                audit.record(s, "resident.view", object_type="resident", object_id="quick", purpose="test")
+                s.commit()
+            done.set()
+
+        worker = threading.Thread(target=other)
+        worker.start()
+        # Before issue 11's follow-up this waited for ``slow`` to commit (SQLite's write lock, PostgreSQL's
+        # advisory lock): it would time out here.
+        assert done.wait(timeout=10), "the second writer waited for the first transaction to commit"
+        worker.join()
+        slow.commit()
+    finally:
+        slow.close()
+    with sessions() as s:
+        rows = _rows(s)
+        assert [r.object_id for r in rows] == ["quick", "slow"]  # chained in the order they committed
+        assert rows[1].prev_hash == rows[0].hash and rows[0].at <= rows[1].at
+        assert audit.verify(s).ok
+
+
+def test_a_rolled_back_transaction_leaves_no_pending_entry(engine):
+    sessions = session_factory(engine)
+    with sessions() as s:
+        audit.record(s, "resident.view", object_type="resident", object_id="gone", purpose="test")
+        s.rollback()
+        audit.record(s, "resident.view", object_type="resident", object_id="kept", purpose="test")
+        s.commit()
+        assert [r.object_id for r in _rows(s)] == ["kept"]
+
+
 def test_entries_are_keyed(session):
     _fill(session, 2)
     rows = _rows(session)

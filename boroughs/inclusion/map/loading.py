@@ -53,7 +53,10 @@ def _stamp(directory: Path) -> str:
 
 
 def get_index(directory: Path | None = None, data_dir: Path | None = None) -> MapIndex:
-    """The index in ``directory`` (default: the configured output folder), cached until its files change."""
+    """The index in ``directory`` (default: the configured output folder), cached until its files change
+    (looked at no more often than every ``RECHECK_SECONDS``: a busy server does not stat them per request)."""
+    if directory is None and (recent := recent_index()) is not None:
+        return recent
     configured = str(directory or out_dir())
     directory = Path(configured).resolve()
     if not (directory / INDEX_FILE).is_file():
