@@ -31,15 +31,17 @@ def lock_path(database: str) -> str | None:
 
 
 class QueuedCursor(sqlite3.Cursor):
-    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+    def execute(self, sql: str, parameters: Any = (), /) -> QueuedCursor:
         if sql.lstrip()[:7].upper().startswith(WRITES):
             self.connection.take_turn()  # type: ignore[attr-defined]
-        return super().execute(sql, parameters)
+        super().execute(sql, parameters)
+        return self
 
-    def executemany(self, sql: str, seq_of_parameters: Any, /) -> sqlite3.Cursor:
+    def executemany(self, sql: str, seq_of_parameters: Any, /) -> QueuedCursor:
         if sql.lstrip()[:7].upper().startswith(WRITES):
             self.connection.take_turn()  # type: ignore[attr-defined]
-        return super().executemany(sql, seq_of_parameters)
+        super().executemany(sql, seq_of_parameters)
+        return self
 
 
 class QueuedConnection(sqlite3.Connection):
