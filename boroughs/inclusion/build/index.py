@@ -315,7 +315,7 @@ def _build(
         from boroughs.inclusion.build import validate_ons
 
         report["second_validation"] = validate_ons.validate_nuts3(lsoa, estimates, inputs.internet.nuts3)
-        report["agreement"] = validate_ons.agreement(lsoa)
+        report["agreement"] = validate_ons.agreement(lsoa, learned)
         report["target_biases"] = validate_ons.TARGET_BIASES
     val = Validation(report)
     files += val.write(out, (main.oof, truth_eval), {str(k): str(v) for k, v in group_names.items()})

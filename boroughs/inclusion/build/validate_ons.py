@@ -157,9 +157,21 @@ def validate_nuts3(lsoa: pd.DataFrame, estimates: Any, nuts3: pd.DataFrame) -> d
     }
 
 
-def agreement(lsoa: pd.DataFrame) -> dict[str, Any]:
+def _weighs(learned: list[dict[str, Any]] | None, top: int = 4) -> str:
+    """", and among its largest weights outside age and disability: A, B, C and D" (from the learned weights)."""
+    others = sorted((w for w in learned or [] if w["need_type"] != "age" and float(w["weight"]) > 0),
+                    key=lambda w: -float(w["weight"]))[:top]
+    if not others:
+        return ""
+    names = [str(w["name"]).lower() if not str(w["name"])[:2].isupper() else str(w["name"]) for w in others]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f", and among its largest weights outside age and disability are {listed}"
+
+
+def agreement(lsoa: pd.DataFrame, learned: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """How the composite index (household return behaviour) and the residents-offline estimate (individuals,
-    from age and disability) agree, overall and by borough, and where they disagree."""
+    from age and disability) agree, overall and by borough, and where they disagree. ``learned`` (the
+    manifest's learned weights) names what else the index weighs most."""
     f = lsoa.dropna(subset=["score", "offline_rate"])
     rho = float(spearmanr(f["score"], f["offline_rate"])[0])
     n = len(f)
@@ -189,8 +201,8 @@ def agreement(lsoa: pd.DataFrame) -> dict[str, Any]:
         f"among the {k} with the highest estimated share of adults offline). "
         "The residents-offline estimate counts individuals from age and disability alone, at national rates, "
         "so it is highest where many residents are old or disabled, whatever their household. The index learned "
-        "from household returns and also weighs low income, skills, social renting and small households; "
-        "because one person can file for a whole household, it reads large households as more included. "
+        f"from household returns{_weighs(learned)}; because one person can file for a whole household, it can "
+        "read large households as more included. "
         + (f"The estimate puts more of London's top decile in {names(more_est)}; " if more_est else "")
         + (f"the index puts more in {names(more_idx)}." if more_idx else "")
         + " Where they disagree, use the estimate to size the number of people and the index to see which "

@@ -52,3 +52,14 @@ def pytest_approx(value: float, rel: float) -> object:
     import pytest
 
     return pytest.approx(value, rel=rel)
+
+
+def test_the_agreement_note_names_what_the_model_weighs_most(london_build: BuildResult) -> None:
+    """The plain-English comparison of the index with the residents-offline estimate names the indicators
+    with the largest learned weights outside age and disability, as the manifest lists them."""
+    note = london_build.validation["agreement"]["explanation"]
+    weights = [w for w in london_build.manifest["learned_weights"] if w["need_type"] != "age" and w["weight"] > 0]
+    largest = max(weights, key=lambda w: w["weight"])
+    smallest = min(weights, key=lambda w: w["weight"])
+    assert largest["name"].lower() in note.lower()
+    assert smallest["name"].lower() not in note.lower()
