@@ -43,7 +43,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from _harness import ROOT, scratch_postgres, serve_app  # benchmarks/_harness.py
+from _harness import ROOT, cpu_seconds, scratch_postgres, serve_app  # benchmarks/_harness.py
 
 TARGET_P95_MS = 300.0
 WARM_UP_SECONDS = 3.0  # 4 connections before the measured run (its figures are not counted)
@@ -108,7 +108,7 @@ async def _sign_in(client: Any, base: str, email: str) -> None:
 
 
 async def drive(base: str, sessions: int, connections: int, seconds: float, timeout: float,
-                residents: list[int], rng: random.Random) -> dict[str, Any]:
+                residents: list[int], rng: random.Random, server_pid: int) -> dict[str, Any]:
     import httpx
 
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
@@ -164,14 +164,15 @@ async def drive(base: str, sessions: int, connections: int, seconds: float, time
         deadline = time.perf_counter() + WARM_UP_SECONDS
         await asyncio.gather(*(warm_up() for _ in range(4)))
         deadline = time.perf_counter() + seconds
-        started, cpu = time.perf_counter(), time.process_time()
+        started, cpu, server_cpu = time.perf_counter(), time.process_time(), cpu_seconds(server_pid)
         await asyncio.gather(*(worker() for _ in range(connections)))
         elapsed, client_cpu = time.perf_counter() - started, time.process_time() - cpu
+        server_cpu = cpu_seconds(server_pid) - server_cpu
     finally:
         for c in clients:
             await c.aclose()
     return {"latencies": latencies, "errors": errors, "timeouts": timeouts, "elapsed": elapsed, "statuses": statuses,
-            "by_page": by_page, "client_cpu": client_cpu}
+            "by_page": by_page, "client_cpu": client_cpu, "server_cpu": server_cpu}
 
 
 def run_backend(name: str, database_url: str, env: dict[str, str], args: argparse.Namespace) -> bool:
@@ -183,10 +184,10 @@ def run_backend(name: str, database_url: str, env: dict[str, str], args: argpars
     saved = dict(os.environ)
     os.environ.update(env)
     try:
-        with serve_app(database_url, args.workers) as (base, _server):
+        with serve_app(database_url, args.workers) as (base, server):
             load_before = os.getloadavg()
             result = asyncio.run(drive(base, args.sessions, args.connections, args.seconds, args.timeout,
-                                       residents, random.Random(11)))
+                                       residents, random.Random(11), server.pid))
             load_after = os.getloadavg()
             try:
                 healthy = httpx.get(base + "/healthz", timeout=5).status_code == 200
@@ -205,7 +206,8 @@ def run_backend(name: str, database_url: str, env: dict[str, str], args: argpars
     print(f"\n{name}: {args.connections} connections, {args.sessions} signed-in sessions, {result['elapsed']:.1f} s")
     print(f"  requests {n:,}  ({n / result['elapsed']:.0f} a second)   errors {result['errors']:,}   "
           f"time-outs {result['timeouts']:,}   statuses {dict(sorted(result['statuses'].items()))}")
-    print(f"  the load generator itself used {result['client_cpu']:.1f} CPU-seconds "
+    print(f"  the server used {result['server_cpu']:.1f} CPU-seconds ({result['server_cpu'] * 1000 / max(1, n):.1f} ms a "
+          f"request); the load generator {result['client_cpu']:.1f} "
           f"({result['client_cpu'] / result['elapsed'] / (os.cpu_count() or 1):.0%} of the machine)")
     print(f"  latency p50 {p50:.0f} ms   p95 {p95:.0f} ms   p99 {p99:.0f} ms   (target p95 <= {TARGET_P95_MS:.0f} ms)")
     for page, ms in sorted(result["by_page"].items()):
