@@ -84,6 +84,10 @@ def link(
     threshold: float = typer.Option(0.9, "--threshold", help="Match probability at or above which pairs link."),
     seed: int = typer.Option(42, "--seed", help="Seed for sampling during training."),
     model: Path | None = typer.Option(None, "--model", help="Use this saved model.json instead of training."),
+    one_per_person: list[str] = typer.Option(
+        [], "--one-per-person",
+        help="A source that lists each person once, such as an electoral register: two of its entries are never "
+             "put in one resident (repeatable)."),
 ) -> None:
     """Link records within and across sources into residents (trains on the input; no labels needed)."""
     from boroughs.support.linkage.prepare import read_canonical
@@ -96,7 +100,7 @@ def link(
         try:
             frame = read_canonical(inputs)
             result = link_records(frame, backend=backend, threshold=threshold, seed=seed, model=model,
-                                  retain_explanations=False,
+                                  retain_explanations=False, one_per_person=one_per_person,
                                   on_step=lambda s: progress.update(task, description=s))
             progress.update(task, description="Writing results")
             write_outputs(result, out, threshold=threshold)

@@ -10,6 +10,9 @@ join that would put two *contradicting* records in one cluster. Two records cont
   differ by more than one character, or the birth years are a generation apart (14 years or more), or the
   first names are not compatible either (not one name group, not close spellings, not one inside the other).
 
+Two entries of a source declared to list each person once (``one_per_person``: an electoral register)
+contradict too, whatever else they share (:func:`same_listing`).
+
 The same identity number (or one a single character away) on both records overrides all of these. Measured
 on FEBRL, whose corrupted duplicates often have a wholly different date of birth *or* identity number, a
 different number alone, or a different date alone, is too weak to forbid a link.
@@ -23,7 +26,7 @@ household" level of ``linkage.py``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import jellyfish
 import numpy as np
@@ -115,13 +118,34 @@ def within_cluster_pairs(labels: np.ndarray, *, max_size: int = 2000) -> tuple[n
     return np.concatenate(lefts).astype(np.int64), np.concatenate(rights).astype(np.int64)
 
 
+def same_listing(prepared: pd.DataFrame, left: np.ndarray, right: np.ndarray,
+                 one_per_person: Collection[str]) -> np.ndarray:
+    """For pairs of ``unique_id``: are the two records different entries of one source that lists each
+    person once (an electoral register)? Such records are two people, however alike (a father and son of one
+    name, a husband and wife at one address), unless they carry one identity number."""
+    if not one_per_person or not len(left):
+        return np.zeros(len(left), dtype=bool)
+    source = prepared["source"].to_numpy(dtype=object)
+    ni = prepared["national_id"].to_numpy(dtype=object)
+    out = (source[left] == source[right]) & np.isin(source[left], list(one_per_person))
+    for i in np.flatnonzero(out):
+        na, nb = ni[left[i]], ni[right[i]]
+        if _present(na) and _present(nb) and (na == nb or jellyfish.damerau_levenshtein_distance(na, nb) <= 1):
+            out[i] = False
+    return out
+
+
 def contradicting_pairs(prepared: pd.DataFrame, labels: np.ndarray,
                         accepted: Sequence[tuple[int, int]] = (),
-                        direct: tuple[np.ndarray, np.ndarray] | None = None) -> list[tuple[int, int]]:
+                        direct: tuple[np.ndarray, np.ndarray] | None = None,
+                        one_per_person: Collection[str] = ()) -> list[tuple[int, int]]:
     """The contradicting pairs inside the clusters of ``labels``, except pairs a reviewer accepted and pairs
     in ``direct`` (the model's own links above the threshold: the model has weighed those two records
-    together; the rules guard against chains, where two records meet only through others)."""
+    together; the rules guard against chains, where two records meet only through others). Two entries of a
+    source in ``one_per_person`` contradict even when the model links them directly (:func:`same_listing`)."""
     left, right = within_cluster_pairs(labels)
+    listed = same_listing(prepared, left, right, one_per_person)
+    listed_pairs = list(zip(left[listed].tolist(), right[listed].tolist(), strict=True))
     if direct is not None and len(left):
         n = np.int64(len(labels))
         lo, hi = np.minimum(direct[0], direct[1]), np.maximum(direct[0], direct[1])
@@ -129,5 +153,6 @@ def contradicting_pairs(prepared: pd.DataFrame, labels: np.ndarray,
         left, right = left[keep], right[keep]
     bad = contradicting(prepared, left, right)
     ok = {(min(a, b), max(a, b)) for a, b in accepted}
-    return [(int(a), int(b)) for a, b in zip(left[bad], right[bad], strict=True)
-            if (min(int(a), int(b)), max(int(a), int(b))) not in ok]
+    found = {(min(int(a), int(b)), max(int(a), int(b)))
+             for a, b in [*zip(left[bad], right[bad], strict=True), *listed_pairs]}
+    return sorted(found - ok)

@@ -28,7 +28,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,9 +130,12 @@ def link_records(
     rejected: Iterable[tuple[tuple[str, str], tuple[str, str]]] = (),
     retain_explanations: bool = True,
     on_step: Callable[[str], None] | None = None,
+    one_per_person: Collection[str] = (),
 ) -> LinkResult:
     """Link canonical records (columns of ``schemas.CANONICAL_COLUMNS``). Decisions name records by
-    ``(source, record_id)``. A given ``model`` is used as it is; otherwise one is trained on ``frame``."""
+    ``(source, record_id)``. A given ``model`` is used as it is; otherwise one is trained on ``frame``.
+    ``one_per_person`` names sources that list each person once (an electoral register): two of their
+    entries are never put in one resident."""
     timings: dict[str, float] = {}
 
     def step(name: str) -> None:
@@ -142,6 +145,10 @@ def link_records(
     t0 = time.perf_counter()
     step("Preparing records")
     prepared = prepare(frame)
+    unknown = sorted(set(one_per_person) - set(prepared["source"]))
+    if unknown:
+        raise ValueError(f"no source named {', '.join(unknown)} in the input, so it cannot list each person once; "
+                         f"the input's sources are {', '.join(sorted(set(prepared['source'])))}")
     timings["prepare"] = time.perf_counter() - t0
     db_api = _db_api(backend)
     table = _register(db_api, backend, prepared)
@@ -207,7 +214,8 @@ def link_records(
                                                      prepared["record_id"], strict=True)}
     acc = [(key_to_uid[a], key_to_uid[b]) for a, b in accepted if a in key_to_uid and b in key_to_uid]
     rej = [(key_to_uid[a], key_to_uid[b]) for a, b in rejected if a in key_to_uid and b in key_to_uid]
-    labels, contradictions = cluster_records(prepared, pairs, threshold, accepted=acc, rejected=rej)
+    labels, contradictions = cluster_records(prepared, pairs, threshold, accepted=acc, rejected=rej,
+                                             one_per_person=one_per_person)
     timings["cluster"] = time.perf_counter() - t
     clusters = pd.DataFrame({
         "unique_id": prepared["unique_id"], "source": prepared["source"], "record_id": prepared["record_id"],
@@ -219,6 +227,7 @@ def link_records(
     model_dict["boroughs_model_version"] = MODEL_VERSION
     evaluation = evaluate_unlabelled(prepared, pairs, clusters, threshold)
     evaluation["contradicting_pairs_kept_apart"] = contradictions
+    evaluation["one_per_person"] = sorted(one_per_person)
     evaluation["expected"] = expected_errors(pairs["match_probability"].to_numpy(dtype=float) if len(pairs)
                                              else np.zeros(0), threshold, configured_review_band())
     evaluation["expected"]["note"] = ("the model's own estimate from the scored pairs (probability at least "
@@ -273,7 +282,7 @@ def _resident_ids(clusters: pd.DataFrame) -> pd.Series:
 
 def cluster_records(prepared: pd.DataFrame, pairs: pd.DataFrame, threshold: float, *,
                     accepted: Sequence[tuple[int, int]] = (), rejected: Sequence[tuple[int, int]] = (),
-                    ) -> tuple[np.ndarray, int]:
+                    one_per_person: Collection[str] = ()) -> tuple[np.ndarray, int]:
     """Cluster labels honouring review decisions *and* keeping contradicting records apart
     (``linkage_constraints``): clusters holding such a pair are rebuilt strongest link first, refusing every
     link that would join them. Returns the labels and how many contradicting pairs were kept apart."""
@@ -281,7 +290,7 @@ def cluster_records(prepared: pd.DataFrame, pairs: pd.DataFrame, threshold: floa
     strong = pairs[pairs["match_probability"] >= threshold] if len(pairs) else pairs
     direct = (strong["unique_id_l"].to_numpy(dtype=np.int64), strong["unique_id_r"].to_numpy(dtype=np.int64)) \
         if len(strong) else None
-    contradictions = contradicting_pairs(prepared, labels, accepted, direct=direct)
+    contradictions = contradicting_pairs(prepared, labels, accepted, direct=direct, one_per_person=one_per_person)
     if contradictions:
         labels = cluster(len(prepared), pairs, threshold, accepted=accepted,
                          rejected=[*rejected, *contradictions])
