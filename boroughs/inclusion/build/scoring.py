@@ -233,10 +233,6 @@ class Calibrated:
         np.add.at(out.T, b, (w * (r[:, b] - mb) * (r[:, a] + ma) / 2).T)
         return out
 
-    def contributions(self, z: np.ndarray, r: np.ndarray, catalogue: Catalogue) -> np.ndarray:
-        """Each need type's contribution to the score (areas × types): the sum of its indicators'."""
-        return np.asarray(self.indicator_contributions(z, r) @ membership(catalogue))
-
     def weight(self) -> np.ndarray:
         """One weight per indicator: how much the score rises per standard deviation of the indicator, from
         an area at its 10th percentile to one at its 90th, every other indicator at the London median. It is

@@ -19,7 +19,10 @@ different number alone, or a different date alone, is too weak to forbid a link.
 
 A reviewer's *accept* overrides these rules (the reviewer has seen both records), and so does the model's
 own direct link above the threshold: the rules apply to records that would meet only through others (a
-record with no date of birth linking a father and his son of the same name). Records of one household that
+record with no date of birth linking a father and his son of the same name). Two exceptions hold even
+against a direct link: entries of one source that lists each person once, and dates of birth a generation
+apart under two different first names (:func:`generations_apart`: a parent and a child who share an
+address, a surname and a phone). Records of one household that
 the model scores together directly are kept apart in the model itself (the "different first names in one
 household" level of ``linkage.py``).
 """
@@ -45,6 +48,14 @@ def _close_dates(a: str, b: str) -> bool:
     if len(a) == 10 and len(b) == 10 and a[:4] == b[:4] and a[5:7] == b[8:10] and a[8:10] == b[5:7]:
         return True  # day and month swapped
     return jellyfish.damerau_levenshtein_distance(a, b) <= 1
+
+
+def _year_gap(a: str, b: str) -> int:
+    """Years between two ISO dates of birth (0 when either year is unreadable)."""
+    try:
+        return abs(int(a[:4]) - int(b[:4]))
+    except ValueError:
+        return 0
 
 
 def first_names_compatible(fa: str, fb: str, ka: object, kb: object, la: object, lb: object) -> bool:
@@ -84,11 +95,7 @@ def contradicting(prepared: pd.DataFrame, left: np.ndarray, right: np.ndarray) -
         if both_ni:  # two identity numbers and two dates of birth
             out[i] = True
             continue
-        try:
-            gap = abs(int(da[:4]) - int(db[:4]))
-        except ValueError:
-            gap = 0
-        if gap >= GENERATION_YEARS:
+        if _year_gap(da, db) >= GENERATION_YEARS:
             out[i] = True
             continue
         fa, fb = fn[a], fn[b]
@@ -135,6 +142,24 @@ def same_listing(prepared: pd.DataFrame, left: np.ndarray, right: np.ndarray,
     return out
 
 
+def generations_apart(prepared: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """For pairs of ``unique_id``: two dates of birth a generation apart (not a swap or one digit out) under
+    two different first names, with no shared identity number: a parent and child (Rahim, born 1971, and
+    Rahima, born 2018, at one address with one phone), however much else they share."""
+    out = np.zeros(len(left), dtype=bool)
+    dob = prepared["dob"].to_numpy(dtype=object)
+    fn = prepared["first_name"].to_numpy(dtype=object)
+    ni = prepared["national_id"].to_numpy(dtype=object)
+    for i, (a, b) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
+        da, db = dob[a], dob[b]
+        if not (_present(da) and _present(db)) or _close_dates(da, db) or fn[a] == fn[b]:
+            continue
+        if _present(ni[a]) and _present(ni[b]) and jellyfish.damerau_levenshtein_distance(ni[a], ni[b]) <= 1:
+            continue
+        out[i] = _year_gap(da, db) >= GENERATION_YEARS
+    return out
+
+
 def contradicting_pairs(prepared: pd.DataFrame, labels: np.ndarray,
                         accepted: Sequence[tuple[int, int]] = (),
                         direct: tuple[np.ndarray, np.ndarray] | None = None,
@@ -142,17 +167,20 @@ def contradicting_pairs(prepared: pd.DataFrame, labels: np.ndarray,
     """The contradicting pairs inside the clusters of ``labels``, except pairs a reviewer accepted and pairs
     in ``direct`` (the model's own links above the threshold: the model has weighed those two records
     together; the rules guard against chains, where two records meet only through others). Two entries of a
-    source in ``one_per_person`` contradict even when the model links them directly (:func:`same_listing`)."""
+    source in ``one_per_person`` (:func:`same_listing`), and two records a generation apart under two first
+    names (:func:`generations_apart`), contradict even when the model links them directly."""
     left, right = within_cluster_pairs(labels)
     listed = same_listing(prepared, left, right, one_per_person)
-    listed_pairs = list(zip(left[listed].tolist(), right[listed].tolist(), strict=True))
+    always = list(zip(left[listed].tolist(), right[listed].tolist(), strict=True))
     if direct is not None and len(left):
         n = np.int64(len(labels))
         lo, hi = np.minimum(direct[0], direct[1]), np.maximum(direct[0], direct[1])
         keep = ~np.isin(np.minimum(left, right) * n + np.maximum(left, right), lo * n + hi)
+        apart = ~keep & generations_apart(prepared, left, right)
+        always += list(zip(left[apart].tolist(), right[apart].tolist(), strict=True))
         left, right = left[keep], right[keep]
     bad = contradicting(prepared, left, right)
     ok = {(min(a, b), max(a, b)) for a, b in accepted}
     found = {(min(int(a), int(b)), max(int(a), int(b)))
-             for a, b in [*zip(left[bad], right[bad], strict=True), *listed_pairs]}
+             for a, b in [*zip(left[bad], right[bad], strict=True), *always]}
     return sorted(found - ok)
