@@ -21,6 +21,13 @@ SHOTS: list[tuple[str, str | None, str, str | None]] = [
     ("sign-in.png", None, "/sign-in", None),
     ("admin.png", "admin@demo.boroughs.test", "/admin", None),
     ("admin-organisation.png", "admin@newham.demo.boroughs.test", "/admin", None),
+    ("map.png", None, "/map", "body[data-map-ready='1']"),
+    ("map-profile.png", None, "/map?borough=E09000025&area=E01003480", "body[data-map-ready='1']"),
+    ("map-weights.png", None, "/map?w=access:3,affordability:1,skills:1,language:0,age:1", "body[data-map-ready='1']"),
+    ("map-area-types.png", None, "/map?layer=area_type", "body[data-map-ready='1']"),
+    ("map-table.png", None, "/map/table?borough=E09000025", None),
+    ("map-borough.png", None, "/map/boroughs/E09000025", None),
+    ("map-area.png", None, "/map/areas/E01003480", None),
     ("map-gaps.png", None, "/map?layer=gap&borough=E09000025", "body[data-provision-ready='1']"),
     ("map-gaps-table.png", None, "/map/gaps?borough=E09000025", None),
 ]
