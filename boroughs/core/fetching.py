@@ -74,7 +74,6 @@ class Source:
     where: str = "1=1"  # arcgis: the rows to ask for (e.g. London only)
     out_fields: str = "*"  # arcgis
     geometry: bool = True  # arcgis: GeoJSON features, or attributes only (a lookup table)
-    unsupported: str | None = None  # why Boroughs cannot yet rebuild the dataset from this file
     extra: tuple[str, ...] = ()  # more publisher files ``prepare`` reads (``extra_download`` finds them)
 
     def address(self) -> str:
@@ -253,9 +252,6 @@ def fetch(ds: Dataset, root: Path, client: httpx.Client, *, on_bytes: OnBytes | 
     src = source_for(ds)
     if src is None:
         raise FetchFailed(f"{ds.title} has no direct download address; get it from {ds.url} or use --from")
-    if src.unsupported:
-        raise FetchFailed(f"{ds.title}: Boroughs cannot yet rebuild this file from the publisher's ({src.url}): "
-                          f"{src.unsupported}. Copy it from a mirror with `boroughs data fetch --from DIR`.")
     target = ds.full_path(root)
     downloads = root / ".downloads"
     staging = root / ".staging"

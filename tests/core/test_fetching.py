@@ -27,9 +27,6 @@ from boroughs.core.datasets import FetchFailed, sha256
 FIXTURES = Path(__file__).parent / "fixtures" / "fetch"
 runner = CliRunner()
 
-# Datasets Boroughs cannot yet rebuild from the publisher's file (docs/cli.md says why); keep in step.
-NOT_YET = {"inclusion.deri_england", "inclusion.deri_london", "inclusion.iod2025_subdomains",
-           "inclusion.online_share_ew", "inclusion.online_share_london"}
 DIRECT = re.compile(r"^https://[^ ]+(\.(csv|zip|xlsx|geojson)$|/FeatureServer/0/query\?|/content/items/[0-9a-f]{32}/data$)")
 SIMD = "SIMD_2020_Datazone_lookup_tool.xlsx"
 
@@ -67,9 +64,7 @@ def test_plan_lists_a_direct_file_address_for_every_dataset_check_lists(data_dir
     assert all(len(parts) == 2 for parts in lines)
     plan = dict(lines[::-1])  # the first line of a key is its main file
     assert set(plan) == listed
-    not_direct = {k for k, url in lines if not DIRECT.match(url)}
-    assert not_direct <= {"inclusion.online_share_ew", "inclusion.online_share_london"}, not_direct
-    assert {k for k, s in fetching.SOURCES.items() if s.unsupported} == NOT_YET
+    assert [(k, url) for k, url in lines if not DIRECT.match(url)] == []
     # Registrations of one file share one address
     assert plan["boundaries.lsoa21"] == plan["inclusion.boundaries_lsoa21"]
     assert plan["inclusion.census_tenure"] == "https://www.nomisweb.co.uk/output/census/2021/census2021-ts054.zip"
@@ -225,13 +220,6 @@ def test_an_arcgis_layer_is_read_page_by_page_and_kept_to_london(data_dir, tmp_p
         for f in ours["features"]]
 
 
-def test_a_dataset_boroughs_cannot_yet_rebuild_says_so_before_downloading(tmp_path):
-    seen: list[httpx.Request] = []
-    with pytest.raises(FetchFailed, match="cannot yet rebuild.*--from"):
-        fetching.fetch(datasets.get("inclusion.online_share_ew"), tmp_path, serve({}, seen))
-    assert seen == []
-
-
 def test_iod2025_file7_headers_map_to_boroughs_names():
     headers = ["LSOA code (2021)", "LSOA name (2021)", "Index of Multiple Deprivation (IMD) Score",
                "Index of Multiple Deprivation (IMD) Rank (where 1 is most deprived)",
@@ -294,3 +282,90 @@ def test_a_dataset_from_two_publishers_lists_and_uses_both_files(data_dir, tmp_p
     pd.testing.assert_frame_equal(got.sort_values("lsoa11_code").reset_index(drop=True),
                                   want.sort_values("lsoa11_code").reset_index(drop=True))
     assert not list((tmp_path / ".downloads").iterdir())
+
+
+def _frames_equal(got: pd.DataFrame, want: pd.DataFrame) -> None:
+    key = want.columns[0]
+    pd.testing.assert_frame_equal(got.sort_values(key).reset_index(drop=True)[list(want.columns)],
+                                  want.sort_values(key).reset_index(drop=True), check_dtype=False)
+
+
+def test_iod2025_file7_gives_both_the_scores_and_the_sub_domains(data_dir, tmp_path):
+    """File 7 of 2025 carries the domains and the sub-domains; rebuilt in MHCLG's layout (headers as File 7
+    writes them) from the real values, one download gives both datasets, equal to the data directory's."""
+    from boroughs.inclusion.sources.publishers import DOMAIN_2025, SUBDOMAIN_2025
+
+    scores = pd.read_csv(data_dir / "imd2025/iod2025_scores_ranks_deciles_england.csv.gz")
+    subs = pd.read_csv(data_dir / "imd2025/iod2025_subdomains_england.csv.gz")
+    ours = scores.merge(subs, on="lsoa21_code")
+    file7 = pd.DataFrame({"LSOA code (2021)": ours["lsoa21_code"], "LSOA name (2021)": "",
+                          "Local Authority District code (2024)": ""})
+    rank, decile = "Rank (where 1 is most deprived)", "Decile (where 1 is most deprived 10% of LSOAs)"
+    for label, short in DOMAIN_2025.items():
+        score = f"{label} Score (rate)" if short in ("Income", "Employment") else f"{label} Score"
+        file7[score], file7[f"{label} {rank}"] = ours[f"{short}_score"], ours[f"{short}_rank"]
+        file7[f"{label} {decile}"] = ours[f"{short}_decile"]
+    for label, short in SUBDOMAIN_2025.items():
+        for measure in ("score", "rank", "decile"):
+            header = {"score": "Score", "rank": rank, "decile": decile}[measure]
+            file7[f"{label} Sub-domain {header}"] = ours[f"{short}_{measure}"]
+    body = file7.to_csv(index=False).encode()
+    url = fetching.SOURCES["inclusion.iod2025_subdomains"].url
+    assert fetching.SOURCES["inclusion.iod2025_scores"].url == url
+    for key, want in (("inclusion.iod2025_scores", scores), ("inclusion.iod2025_subdomains", subs)):
+        got = pd.read_csv(fetching.fetch(datasets.get(key), tmp_path, serve({url: body})))
+        _frames_equal(got, want)
+
+
+def test_deri_is_rebuilt_from_gmcas_nation_level_file(data_dir, tmp_path):
+    """GMCA's nation-level v1.6 file in its own layout (headers as humaniverse's DEPAHRI script reads them,
+    other columns beside them, Welsh rows with no England scores): England's four scores, and London's."""
+    from boroughs.inclusion.sources.deri import COLS
+
+    england = pd.read_csv(data_dir / "deri/deri_v1_6_depahri_national_england_lsoa11.csv.gz")[list(COLS)]
+    wales = pd.read_csv(data_dir / "census2021_online_response/census2021_online_share_lsoa11_ew.csv.gz",
+                        usecols=["LSOA Code"])["LSOA Code"].loc[lambda c: c.str.startswith("W01")].head(50)
+    blank = [""] * len(wales)
+    gmca_file = pd.DataFrame({"LSOA code": [*england["lsoa11_code"], *wales], "LSOA name": "",
+                              "Broadband component (local)": ""})
+    for header, col in (("Broadband component (national)", "broadband_comp_national"),
+                        ("Demography component (national)", "demography_comp_national"),
+                        ("Deprivation component (national, England IMD)", "deprivation_comp_national"),
+                        ("DERI score (national, England IMD)", "deri_score_national")):
+        gmca_file[header] = [*england[col].astype(str), *blank]
+    (tmp_path / "boundaries").mkdir()
+    (tmp_path / "boundaries/london_lsoa11.geojson").symlink_to(data_dir / "boundaries/london_lsoa11.geojson")
+    client = serve({fetching.SOURCES["inclusion.deri_england"].url: gmca_file.to_csv(index=False).encode()})
+    _frames_equal(pd.read_csv(fetching.fetch(datasets.get("inclusion.deri_england"), tmp_path, client)), england)
+    london = pd.read_csv(data_dir / "deri/deri_v1_6_depahri_national_london_lsoa11.csv")[list(COLS)]
+    _frames_equal(pd.read_csv(fetching.fetch(datasets.get("inclusion.deri_london"), tmp_path, client)), london)
+
+
+def test_deri_without_a_score_column_is_refused(tmp_path):
+    body = b"LSOA code,Broadband component (national),Demography component (national)\nE01000001,1,2\n"
+    client = serve({fetching.SOURCES["inclusion.deri_england"].url: body})
+    with pytest.raises(FetchFailed, match="not in the expected form.*deprivation_comp_national.*deri_score_national"):
+        fetching.fetch(datasets.get("inclusion.deri_england"), tmp_path, client)
+
+
+def test_the_online_share_workbook_is_read_below_its_notes(data_dir, tmp_path):
+    """ONS's workbook in its own layout (the disclaimer above the table, an empty column, a notes sheet):
+    the England and Wales table and London's rows (local authority code E09), equal to the data directory's."""
+    from boroughs.inclusion.sources.online_share import DISCLAIMER
+
+    ew = pd.read_csv(data_dir / "census2021_online_response/census2021_online_share_lsoa11_ew.csv.gz")
+    ew = pd.concat([ew[ew["Local Authority Code"].str.startswith("E09")],
+                    ew[~ew["Local Authority Code"].str.startswith("E09")].head(800)])
+    table = ew.copy()
+    table.insert(5, "", None)
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf) as xw:
+        pd.DataFrame({"Notes": [DISCLAIMER]}).to_excel(xw, sheet_name="Notes", index=False)
+        pd.DataFrame([[DISCLAIMER], [None]]).to_excel(xw, sheet_name="Online_Share_England&Wales",
+                                                      index=False, header=False)
+        table.to_excel(xw, sheet_name="Online_Share_England&Wales", index=False, startrow=3)
+    client = serve({fetching.SOURCES["inclusion.online_share_ew"].url: buf.getvalue()})
+    _frames_equal(pd.read_csv(fetching.fetch(datasets.get("inclusion.online_share_ew"), tmp_path, client)), ew)
+    london = pd.read_csv(data_dir / "census2021_online_response/census2021_online_share_london_lsoa11.csv")
+    _frames_equal(pd.read_csv(fetching.fetch(datasets.get("inclusion.online_share_london"), tmp_path, client)),
+                  london)

@@ -1,11 +1,10 @@
 """Where ``boroughs data fetch`` gets each inclusion dataset, and how the publisher's file becomes Boroughs'
 (issue 15). Every address is the publisher's own, versioned file: gov.uk assets for the Indices of
 Deprivation, Nomis bulk zips for Census 2021, ONS ``file?uri=`` addresses, ONS Open Geography Portal items and
-FeatureServer layers, and GMCA's DERI repository at a fixed commit. Each folder's PROVENANCE.md under the data
-directory names the same files.
-
-Some datasets cannot yet be rebuilt from their publisher's file (``unsupported``): ``--plan`` still prints the
-address and ``fetch`` says why, so those come from a mirror (``--from``) for now.
+FeatureServer layers, and GMCA's DERI repository at a fixed commit. The one exception is ONS's Census 2021
+online-share workbook, fetched from the copy in Lambeth's open-data repository at a fixed commit (the copy
+PROVENANCE.md names), because ONS's own file address could not be confirmed. Each folder's PROVENANCE.md
+under the data directory names the same files.
 """
 
 from __future__ import annotations
@@ -39,6 +38,8 @@ ONS_FILE = "https://www.ons.gov.uk/file?uri="
 GMCA_COMMIT = "d76a99d986413dc193da4f1adf265ecf33f4153f"
 GMCA_RAW = f"https://raw.githubusercontent.com/GreaterManchesterODA/Digital-Exclusion-Risk-Index/{GMCA_COMMIT}/"
 OPENDATA = "https://opendata.arcgis.com/datasets"
+ONLINE_MIRROR = ("https://raw.githubusercontent.com/StMannyAkinso/Lambeth-Open-Data.github.io/"
+                 "4755a8660be47fbb3e533043d9ed58c0321d72d5/")
 
 
 def gmca(path: str) -> str:
@@ -250,6 +251,24 @@ def prepare_iod2025_scores(raw: Path, target: Path, _root: Path) -> None:
     write_csv(frame[cols], target)
 
 
+SUBDOMAIN_2025 = {"Children and Young People": "children_and_young_people", "Adult Skills": "adult_skills",
+                  "Geographical Barriers": "geographical_barriers", "Wider Barriers": "wider_barriers",
+                  "Indoors": "indoors", "Outdoors": "outdoors"}
+
+
+def prepare_iod2025_subdomains(raw: Path, target: Path, _root: Path) -> None:
+    """File 7 (2025) carries the sub-domains too: ``<name> Sub-domain Score/Rank/Decile`` columns."""
+    frame = pd.read_csv(raw)
+    names = {"LSOA code (2021)": "lsoa21_code"}
+    for c in frame.columns:
+        for label, short in SUBDOMAIN_2025.items():
+            for measure in ("Score", "Rank", "Decile"):
+                if re.match(rf"{label} Sub-?domain {measure}\b", str(c), flags=re.I):
+                    names[c] = f"{short}_{measure.lower()}"
+    cols = ["lsoa21_code", *(f"{s}_{m}" for s in SUBDOMAIN_2025.values() for m in ("score", "rank", "decile"))]
+    write_csv(frame.rename(columns=names)[cols], target)
+
+
 def prepare_imd2025_london(raw: Path, target: Path, root: Path) -> None:
     scores = pd.read_csv(root / "imd2025/iod2025_scores_ranks_deciles_england.csv.gz")
     ind = pd.read_csv(root / "imd2025/iod2025_underlying_indicators_england.csv.gz")
@@ -258,6 +277,52 @@ def prepare_imd2025_london(raw: Path, target: Path, root: Path) -> None:
             "digital_connectivity_broadband_download_and_upload_speeds"]
     frame = scores.merge(ind[keep], on="lsoa21_code", how="left")
     write_csv(frame[frame["lsoa21_code"].isin(_london_codes(root, "lsoa21_code"))], target)
+
+
+# ---------------------------------------------------------------- DERI and the Census online share
+
+DERI_NATIONAL = {"lsoa code": "lsoa11_code", "broadband component (national": "broadband_comp_national",
+                 "demography component (national": "demography_comp_national",
+                 "deprivation component (national": "deprivation_comp_national",
+                 "deri score (national": "deri_score_national"}
+
+
+def prepare_deri_england(raw: Path, target: Path, _root: Path) -> None:
+    """GMCA's nation-level v1.6 scores (min-max within each nation, England's IMD): England's rows, the four
+    scores humaniverse's DEPAHRI also takes from this file, under the same names."""
+    frame = pd.read_csv(raw, dtype=str)
+    names: dict[str, str] = {}
+    for c in frame.columns:
+        for prefix, name in DERI_NATIONAL.items():
+            if str(c).strip().lower().startswith(prefix) and name not in names.values():
+                names[c] = name
+    missing = set(DERI_NATIONAL.values()) - set(names.values())
+    if missing:
+        raise KeyError(f"no column for {sorted(missing)}")
+    frame = frame.rename(columns=names)[list(DERI_NATIONAL.values())]
+    write_csv(frame[frame["lsoa11_code"].str.startswith("E01")], target)
+
+
+ONLINE_SHEET = "Online_Share_England&Wales"
+ONLINE_EW_PATH = "census2021_online_response/census2021_online_share_lsoa11_ew.csv.gz"
+
+
+def prepare_online_share(raw: Path, target: Path, _root: Path) -> None:
+    """ONS's workbook: the sheet's table (below any notes), empty columns dropped, as PROVENANCE.md describes."""
+    sheet = pd.read_excel(raw, sheet_name=ONLINE_SHEET, header=None, dtype=object)
+    at = sheet.index[sheet.apply(lambda row: row.astype(str).str.strip().eq("LSOA Code").any(), axis=1)]
+    if len(at) == 0:
+        raise KeyError(f"sheet {ONLINE_SHEET!r} has no 'LSOA Code' header")
+    frame = sheet.iloc[at[0] + 1:].copy()
+    frame.columns = [str(c).strip() for c in sheet.iloc[at[0]]]
+    frame = frame.loc[:, [c != "nan" for c in frame.columns]].dropna(axis=1, how="all")
+    frame = frame[frame["LSOA Code"].notna()]
+    write_csv(frame, target)
+
+
+def prepare_online_share_london(raw: Path, target: Path, root: Path) -> None:
+    frame = pd.read_csv(root / ONLINE_EW_PATH, dtype={"Local Authority Code": str, "LSOA Code": str})
+    write_csv(frame[frame["Local Authority Code"].str.startswith("E09")], target)
 
 
 # ---------------------------------------------------------------- geography the inclusion area adds
@@ -405,16 +470,16 @@ def register_all() -> None:
     file8_2025 = f"{GOVUK_MEDIA}/691dec012c6b98ecdbc500d4/File_8_IoD2025_Underlying_Indicators.xlsx"
     register("inclusion.iod2025_scores", Source(file7_2025, prepare=prepare_iod2025_scores))
     register("inclusion.iod2025_indicators", Source(file8_2025, prepare=indicators("LSOA code (2021)", "lsoa21_code")))
-    register("inclusion.iod2025_subdomains", Source(
-        file7_2025, unsupported=("the sub-domain scores are in File 4, whose address is not yet confirmed")))
+    register("inclusion.iod2025_subdomains", Source(file7_2025, prepare=prepare_iod2025_subdomains))
     register("inclusion.imd2025_london", Source(file7_2025, prepare=prepare_imd2025_london,
                                                 after=("inclusion.iod2025_scores", "inclusion.iod2025_indicators",
                                                        "boundaries.lsoa21")))
     # DERI (GMCA's repository at a fixed commit)
     deri_national = gmca("Version 1.6/LSOA calculations and scores (nation level)_v1.6.csv")
-    why = "the DEPAHRI health-access columns are added by humaniverse, not GMCA"
-    register("inclusion.deri_england", Source(deri_national, unsupported=(why)))
-    register("inclusion.deri_london", Source(deri_national, unsupported=(why)))
+    register("inclusion.deri_england", Source(deri_national, prepare=prepare_deri_england))
+    register("inclusion.deri_london", Source(deri_national, prepare=london_subset(
+        "deri/deri_v1_6_depahri_national_england_lsoa11.csv.gz", "lsoa11_code"),
+        after=("inclusion.deri_england", "boundaries.lsoa11")))
     register("inclusion.deri_sources_v1_6", Source(gmca("Version 1.6/Data sources_v1.6.csv")))
     register("inclusion.deri_sources_v2_0", Source(gmca("Version 2.0/Admin/Indicator data sources.csv")))
     # ONS tables used unchanged (checked by their SHA-256)
@@ -429,12 +494,12 @@ def register_all() -> None:
         f"{ONS_FILE}/peoplepopulationandcommunity/populationandmigration/populationestimates/datasets/"
         "lowersuperoutputareamidyearpopulationestimates/mid2020sape23dt2/sape23dt2mid2020lsoasyoaestimatesunformatted.xlsx",
         prepare=prepare_population))
-    online = ("https://www.ons.gov.uk/peoplepopulationandcommunity/householdcharacteristics/"
-              "homeinternetandsocialmediausage/articles/designingadigitalcensus/2023-02-09")
-    why = ("the ONS workbook's own address is not yet confirmed, and the public copy withholds 8 boroughs' rows "
-           "for independent validation")
-    register("inclusion.online_share_ew", Source(online, unsupported=(why)))
-    register("inclusion.online_share_london", Source(online, unsupported=(why)))
+    # ONS's workbook as Lambeth's open-data repository keeps it, at a fixed commit (ONS's own file address
+    # could not be confirmed; the sheet and its columns are checked on every fetch)
+    online = ONLINE_MIRROR + quote("data/Community/Internet users/lsoa_census_onlinesharesfinal.xlsx")
+    register("inclusion.online_share_ew", Source(online, prepare=prepare_online_share))
+    register("inclusion.online_share_london", Source(online, prepare=prepare_online_share_london,
+                                                     after=("inclusion.online_share_ew",)))
 
 
 register_all()
