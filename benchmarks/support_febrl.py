@@ -87,7 +87,7 @@ def run_dedupe(frame: pd.DataFrame, links: pd.MultiIndex, name: str) -> dict[str
                         "--input", str(path), "--out", str(out)], check=True, capture_output=True)
         seconds = time.perf_counter() - t
         clusters = pd.read_csv(out / "clusters.csv", dtype=str)
-    predicted = set()
+    predicted: set[tuple[str, str]] = set()
     for _, g in clusters.groupby("resident_id"):
         ids = sorted(g["record_id"])
         predicted.update((a, b) for i, a in enumerate(ids) for b in ids[i + 1:])

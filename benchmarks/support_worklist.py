@@ -88,7 +88,9 @@ def seed(engine, residents: int, flagged_share: float, rng: random.Random) -> di
 
         tokens = []
         for uid in users:
-            token, _ = start_session(db, db.get(User, uid), "127.0.0.1")
+            user = db.get(User, uid)
+            assert user is not None
+            token, _ = start_session(db, user, "127.0.0.1")
             tokens.append(token)
     with engine.connect() as c:
         from sqlalchemy import text
