@@ -308,7 +308,7 @@ def test_iod2025_file7_gives_both_the_scores_and_the_sub_domains(data_dir, tmp_p
     for label, short in SUBDOMAIN_2025.items():
         for measure in ("score", "rank", "decile"):
             header = {"score": "Score", "rank": rank, "decile": decile}[measure]
-            file7[f"{label} Sub-domain {header}"] = ours[f"{short}_{measure}"]
+            file7[f"{label} {header}"] = ours[f"{short}_{measure}"]
     body = file7.to_csv(index=False).encode()
     url = fetching.SOURCES["inclusion.iod2025_subdomains"].url
     assert fetching.SOURCES["inclusion.iod2025_scores"].url == url

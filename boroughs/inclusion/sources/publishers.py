@@ -167,13 +167,14 @@ SUBDOMAIN_2019 = {"Education, Skills and Training": "Education",
                   "Indoors Sub-domain": "Indoors", "Outdoors Sub-domain": "Outdoors"}
 
 
-def _rank_decile_names(columns: Any, labels: dict[str, str]) -> dict[Any, str]:
-    """Boroughs' names (``<short>_rank``, ``<short>_decile``) for the publisher's ``<label> Rank …`` and
-    ``<label> Decile …`` columns."""
+def _measure_names(columns: Any, labels: dict[str, str],
+                   measures: tuple[str, ...] = ("Score", "Rank", "Decile")) -> dict[Any, str]:
+    """Boroughs' names (``<short>_score``, ``<short>_rank``, ``<short>_decile``) for the publisher's
+    ``<label> Score …``, ``<label> Rank …`` and ``<label> Decile …`` columns."""
     names: dict[Any, str] = {}
     for c in columns:
         for label, short in labels.items():
-            for measure in ("Rank", "Decile"):
+            for measure in measures:
                 if str(c).startswith(f"{label} {measure}"):
                     names[c] = f"{short}_{measure.lower()}"
     return names
@@ -182,7 +183,7 @@ def _rank_decile_names(columns: Any, labels: dict[str, str]) -> dict[Any, str]:
 def prepare_iod2019_subdomains(raw: Path, target: Path, _root: Path) -> None:
     """File 4 (sheet "IoD2019 Sub-domains"): ranks and deciles, named as Boroughs' file names them."""
     frame = pd.read_excel(raw, sheet_name="IoD2019 Sub-domains")
-    names = {"LSOA code (2011)": "lsoa11_code", **_rank_decile_names(frame.columns, SUBDOMAIN_2019)}
+    names = {"LSOA code (2011)": "lsoa11_code", **_measure_names(frame.columns, SUBDOMAIN_2019, ("Rank", "Decile"))}
     frame = frame.rename(columns=names)
     cols = ["lsoa11_code", *(f"{s}_{m}" for m in ("decile", "rank") for s in SUBDOMAIN_2019.values())]
     write_csv(frame[cols], target)
@@ -205,7 +206,7 @@ def prepare_imd2019_london(raw: Path, target: Path, root: Path) -> None:
     file2 = pd.read_csv(d / "iod2019_file2_domains_ranks_deciles_england.csv.gz")
     names = {"LSOA code (2011)": "lsoa11_code", "LSOA name (2011)": "lsoa11_name",
              "Local Authority District code (2019)": "lad19_code", "Local Authority District name (2019)": "lad19_name",
-             **_rank_decile_names(file2.columns, DOMAIN_2019)}
+             **_measure_names(file2.columns, DOMAIN_2019, ("Rank", "Decile"))}
     frame = file2.rename(columns=names)
     frame = frame[[*list(names.values())[:4], *(f"{s}_{m}" for s in DOMAIN_2019.values() for m in ("rank", "decile"))]]
     frame = frame[frame["lad19_code"].astype(str).str.startswith("E09")]
@@ -235,13 +236,7 @@ DOMAIN_2025 = {"Index of Multiple Deprivation (IMD)": "IMD", "Income": "Income",
 
 def file7_2025_names(columns: list[str]) -> dict[str, str]:
     """File 7 (2025) headers → Boroughs' names: "Income Score (rate)" → "Income_score", ... """
-    out = {"LSOA code (2021)": "lsoa21_code"}
-    for c in columns:
-        for label, short in DOMAIN_2025.items():
-            for measure in ("Score", "Rank", "Decile"):
-                if str(c).startswith(f"{label} {measure}"):
-                    out[c] = f"{short}_{measure.lower()}"
-    return out
+    return {"LSOA code (2021)": "lsoa21_code", **_measure_names(columns, DOMAIN_2025)}
 
 
 def prepare_iod2025_scores(raw: Path, target: Path, _root: Path) -> None:
@@ -251,22 +246,18 @@ def prepare_iod2025_scores(raw: Path, target: Path, _root: Path) -> None:
     write_csv(frame[cols], target)
 
 
-SUBDOMAIN_2025 = {"Children and Young People": "children_and_young_people", "Adult Skills": "adult_skills",
-                  "Geographical Barriers": "geographical_barriers", "Wider Barriers": "wider_barriers",
-                  "Indoors": "indoors", "Outdoors": "outdoors"}
+SUBDOMAIN_2025 = {"Children and Young People Sub-domain": "children_and_young_people",
+                  "Adult Skills Sub-domain": "adult_skills", "Geographical Barriers Sub-domain": "geographical_barriers",
+                  "Wider Barriers Sub-domain": "wider_barriers", "Indoors Sub-domain": "indoors",
+                  "Outdoors Sub-domain": "outdoors"}
 
 
 def prepare_iod2025_subdomains(raw: Path, target: Path, _root: Path) -> None:
     """File 7 (2025) carries the sub-domains too: ``<name> Sub-domain Score/Rank/Decile`` columns."""
     frame = pd.read_csv(raw)
-    names = {"LSOA code (2021)": "lsoa21_code"}
-    for c in frame.columns:
-        for label, short in SUBDOMAIN_2025.items():
-            for measure in ("Score", "Rank", "Decile"):
-                if re.match(rf"{label} Sub-?domain {measure}\b", str(c), flags=re.I):
-                    names[c] = f"{short}_{measure.lower()}"
+    frame = frame.rename(columns={"LSOA code (2021)": "lsoa21_code", **_measure_names(frame.columns, SUBDOMAIN_2025)})
     cols = ["lsoa21_code", *(f"{s}_{m}" for s in SUBDOMAIN_2025.values() for m in ("score", "rank", "decile"))]
-    write_csv(frame.rename(columns=names)[cols], target)
+    write_csv(frame[cols], target)
 
 
 def prepare_imd2025_london(raw: Path, target: Path, root: Path) -> None:
