@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 import typer
 
 from boroughs import fund, inclusion, support
-from boroughs.config import get_settings
+from boroughs.config import get_settings, reset_settings
 from boroughs.core.area import Area
 from boroughs.core.cli import admin_app, data_app, demo_app
+from boroughs.core.db import reset_engines
 from boroughs.core.notify.cli import app as notify_app
 from boroughs.web.cli import serve
 
@@ -49,6 +50,10 @@ def build_cli(areas: tuple[Area, ...]) -> typer.Typer:
 
     @root.callback()
     def _areas(ctx: typer.Context) -> None:
+        # Each command reads its settings from the environment as it starts, not from an earlier run in the
+        # same process (a test runs many commands in one process, each with its own DATABASE_URL).
+        reset_settings()
+        reset_engines()
         ctx.obj = areas  # the core's commands read the installed areas from here
 
     root.command("serve")(serve)
