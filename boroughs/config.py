@@ -90,8 +90,9 @@ class Settings(BaseSettings):
     db_max_overflow: int = 15
     db_pool_timeout: float = 5.0
     thread_pool_size: int = 40
-    max_concurrent_requests: int = 4  # per process: more threads only contend for the interpreter lock
+    max_concurrent_requests: int = 1  # per process: more threads only contend for the interpreter lock
     request_queue_seconds: float = 10.0
+    request_slot_seconds: float = 0.5  # a slower request lets the next one start
     audit_key: str = ""
     audit_key_file: Path | None = None
     audit_checkpoint_file: Path = Path("audit-checkpoints.jsonl")

@@ -139,7 +139,8 @@ def create_app(areas: Sequence[Area], engine: Engine | None = None, *, preload: 
                        secure=settings.secure_cookies, max_concurrent=settings.max_concurrent_requests,
                        queue_seconds=settings.request_queue_seconds, busy=_busy_response,
                        thread_pool_size=settings.thread_pool_size, headers=security_headers.headers_for(settings),
-                       docs_csp=security_headers.docs_policy().encode())
+                       docs_csp=security_headers.docs_policy().encode(), slot_seconds=settings.request_slot_seconds,
+                       max_running=settings.db_pool_size)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # GOV.UK Frontend's stylesheet asks for its fonts and images under /assets/

@@ -54,7 +54,8 @@ class BoroughsMiddleware:
     def __init__(self, app: ASGIApp, sessions: sessionmaker[Session], anon_cookie: str, secure: bool,
                  max_concurrent: int = 30, queue_seconds: float = 10.0,
                  busy: Callable[[Request], Response] | None = None, thread_pool_size: int = 40,
-                 headers: list[tuple[bytes, bytes]] | None = None, docs_csp: bytes = b"") -> None:
+                 headers: list[tuple[bytes, bytes]] | None = None, docs_csp: bytes = b"",
+                 slot_seconds: float = 0.5, max_running: int = 20) -> None:
         self.app = app
         self.headers = headers if headers is not None else SECURITY_HEADERS
         self.docs_csp = docs_csp
@@ -66,19 +67,26 @@ class BoroughsMiddleware:
         # no thread and no connection, for up to ``queue_seconds``, then get a 503 page.
         self.max_concurrent = max_concurrent
         self.queue_seconds = queue_seconds
+        # A request still running after ``slot_seconds`` (a PDF, a large upload) gives its slot to the next
+        # one: a few slow requests never hold up everyone else (0 keeps the slot to the end). Never more than
+        # ``max_running`` run at once (the connection pool's size), so an admitted request gets a connection.
+        self.slot_seconds = slot_seconds
+        self.max_running = max_running
         self.busy = busy
         self.thread_pool_size = thread_pool_size
         self._slots: asyncio.Semaphore | None = None
+        self._running: asyncio.Semaphore | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
-    def _slots_for_loop(self) -> asyncio.Semaphore:
+    def _slots_for_loop(self) -> tuple[asyncio.Semaphore, asyncio.Semaphore]:
         # created inside the running event loop (a test client may start a new loop per request)
         loop = asyncio.get_running_loop()
-        if self._slots is None or self._loop is not loop:
+        if self._slots is None or self._running is None or self._loop is not loop:
             anyio.to_thread.current_default_thread_limiter().total_tokens = self.thread_pool_size
             self._slots = asyncio.Semaphore(self.max_concurrent)
+            self._running = asyncio.Semaphore(max(self.max_concurrent, self.max_running))
             self._loop = loop
-        return self._slots
+        return self._slots, self._running
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -91,21 +99,45 @@ class BoroughsMiddleware:
         if path.startswith(UNLIMITED):
             await self._handle(scope, receive, send, state, path, cacheable)
             return
-        slots = self._slots_for_loop()
+        slots, running = self._slots_for_loop()
+        deadline = asyncio.get_running_loop().time() + self.queue_seconds
         try:
-            await asyncio.wait_for(slots.acquire(), timeout=self.queue_seconds)
+            await asyncio.wait_for(running.acquire(), timeout=self.queue_seconds)
         except TimeoutError:
-            log.warning("request slots all busy for %ss; answered 503 to %s", self.queue_seconds, path)
-            if self.busy is None:
-                response: Response = Response("Service busy", status_code=503, headers={"Retry-After": "30"})
-            else:
-                response = await run_in_threadpool(self.busy, Request(scope, receive))
-            await response(scope, receive, send)
+            await self._busy(scope, receive, send, path)
             return
         try:
-            await self._handle(scope, receive, send, state, path, cacheable)
+            try:
+                await asyncio.wait_for(slots.acquire(), timeout=max(0.0, deadline - asyncio.get_running_loop().time()))
+            except TimeoutError:
+                await self._busy(scope, receive, send, path)
+                return
+            released = False
+
+            def give_back() -> None:
+                nonlocal released
+                if not released:
+                    released = True
+                    slots.release()
+
+            timer = (asyncio.get_running_loop().call_later(self.slot_seconds, give_back)
+                     if self.slot_seconds > 0 else None)
+            try:
+                await self._handle(scope, receive, send, state, path, cacheable)
+            finally:
+                if timer is not None:
+                    timer.cancel()
+                give_back()
         finally:
-            slots.release()
+            running.release()
+
+    async def _busy(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
+        log.warning("request slots all busy for %ss; answered 503 to %s", self.queue_seconds, path)
+        if self.busy is None:
+            response: Response = Response("Service busy", status_code=503, headers={"Retry-After": "30"})
+        else:
+            response = await run_in_threadpool(self.busy, Request(scope, receive))
+        await response(scope, receive, send)
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send, state: dict[str, Any], path: str,
                       cacheable: bool) -> None:

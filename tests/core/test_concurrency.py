@@ -215,6 +215,7 @@ def test_pool_exhaustion_is_a_fast_friendly_503(seeded, monkeypatch):
 def test_request_slots_full_is_a_503_after_the_queue_wait(seeded, monkeypatch):
     monkeypatch.setenv("BOROUGHS_MAX_CONCURRENT_REQUESTS", "1")
     monkeypatch.setenv("BOROUGHS_REQUEST_QUEUE_SECONDS", "0.3")
+    monkeypatch.setenv("BOROUGHS_REQUEST_SLOT_SECONDS", "0")  # the slow request keeps its slot to the end
     reset_settings()
     app = create_app(seeded)
     release = threading.Event()
@@ -232,6 +233,36 @@ def test_request_slots_full_is_a_503_after_the_queue_wait(seeded, monkeypatch):
         assert first.result().status_code == 200
         assert c.get("/healthz").status_code == 200  # never queued
     assert second.status_code == 503 and "the service is busy" in second.text
+
+
+def test_a_slow_request_gives_its_slot_to_the_next_after_the_slot_time(seeded, monkeypatch):
+    """With one request at a time, a request still running after BOROUGHS_REQUEST_SLOT_SECONDS lets the next
+    start (a PDF does not hold up the team); before that, the next waits its turn."""
+    monkeypatch.setenv("BOROUGHS_MAX_CONCURRENT_REQUESTS", "1")
+    monkeypatch.setenv("BOROUGHS_REQUEST_SLOT_SECONDS", "0.4")
+    reset_settings()
+    app = create_app(seeded)
+    release = threading.Event()
+    started: list[float] = []
+
+    @app.get("/slow")
+    def slow() -> dict[str, str]:
+        started.append(time.monotonic())
+        release.wait(10)
+        return {"ok": "yes"}
+
+    with TestClient(app) as c, ThreadPoolExecutor(2) as pool:
+        submitted = time.monotonic()
+        first = pool.submit(c.get, "/slow")
+        while not started:
+            time.sleep(0.01)
+        second = c.get("/", headers={"accept": "text/html"})
+        answered = time.monotonic()
+        assert not first.done()  # the slow one is still running
+        release.set()
+        assert first.result().status_code == 200
+    assert second.status_code == 200
+    assert answered - submitted >= 0.38  # it waited for the slot time, then went ahead
 
 
 def test_capacity_settings_are_used(monkeypatch, engine):

@@ -7,11 +7,13 @@ briefings' chart and PDFs in :mod:`boroughs.inclusion.web.briefings`.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from boroughs.config import get_settings
@@ -25,7 +27,7 @@ from boroughs.inclusion.provision.service import KINDS, area_gap, borough_gaps
 from boroughs.inclusion.web.briefings import chart, pdf_response
 from boroughs.inclusion.web.provision import GAP_LAYER
 from boroughs.web.deps import get_db
-from boroughs.web.templating import render
+from boroughs.web.templating import env, render
 
 router = APIRouter()
 
@@ -75,12 +77,27 @@ def table_page(request: Request, borough: str | None = None, ward: str | None = 
     weights = index.parse_weights(w)
     if sort not in SORTS:
         sort = "rank"
-    rows = selection(index, weights=weights, borough=borough or None, ward=ward or None, query=q or None,
-                     min_decile=decile, sort=sort, descending=order == "desc")
+    key = (borough or None, ward or None, q or None, decile, sort, order, page, _weights_query(index, weights))
+    return render(request, "inclusion/table.html", {"content": _table_content(index, weights, key)})
+
+
+TABLE_CACHE_SIZE = 256  # rendered table pages kept per index (about 60 KB each)
+
+
+def _table_content(index: MapIndex, weights: dict[str, float], key: tuple[Any, ...]) -> Markup:
+    """The table page's content for one set of filters: open data only, the same for everyone, so rendered
+    once and kept with the index (a rebuilt index starts afresh); the oldest are dropped beyond
+    ``TABLE_CACHE_SIZE``."""
+    store: OrderedDict[tuple[Any, ...], Markup] = index.cache.setdefault("_table_pages", OrderedDict())
+    found = store.get(key)
+    if found is not None:
+        return found
+    borough, ward, q, decile, sort, order, page, wq = key
+    rows = selection(index, weights=weights, borough=borough, ward=ward, query=q, min_decile=decile, sort=sort,
+                     descending=order == "desc")
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     page = min(page, pages)
     shown = rows.iloc[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-    wq = _weights_query(index, weights)
     filters = {k: v for k, v in {"borough": borough, "ward": ward, "q": q, "decile": decile, "w": wq}.items() if v}
 
     def link(**changes: Any) -> str:
@@ -88,13 +105,20 @@ def table_page(request: Request, borough: str | None = None, ward: str | None = 
         return "?" + urlencode({k: v for k, v in params.items() if v not in (None, "")})
 
     downloads = urlencode({**filters, "sort": sort, "order": order})
-    return render(request, "inclusion/table.html", {
+    content = Markup(env.get_template("inclusion/_table_content.html").render({
         **_common(index), "rows": shown.to_dict("records"), "total": len(rows), "page": page, "pages": pages,
         "sort": sort, "order": order, "link": link, "filters": filters, "downloads": downloads,
         "borough": borough or "", "q": q or "", "decile": decile, "ward": ward or "",
         "weights_default": index.is_default(weights), "w": wq,
         "map_link": "/map?" + urlencode({k: v for k, v in {"borough": borough, "w": wq}.items() if v}),
-    })
+    }))
+    store[key] = content
+    while len(store) > TABLE_CACHE_SIZE:
+        try:
+            store.popitem(last=False)
+        except KeyError:  # another thread emptied it first
+            break
+    return content
 
 
 VALIDATION_CHARTS = ("validation_scatter.svg", "validation_deciles.svg", "validation_ons.svg")

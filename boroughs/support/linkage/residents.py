@@ -489,17 +489,40 @@ def resident_timeline(session: Session, resident_id: int) -> list[RecordEvent]:
     ).scalars())
 
 
-def resident_link_evidence(session: Session, resident_id: int,
-                           limit: int | None = None) -> list[tuple[LinkPair, list[dict[str, Any]]]]:
+def resident_link_evidence(session: Session, resident_id: int) -> tuple[list[tuple[LinkPair, list[dict[str, Any]]]], int]:
+    """The pairs that hold the resident's records together, each with its evidence, weakest first; and how
+    many pairs of their records the linker scored in all.
+
+    The pairs shown are a maximum spanning tree of the scored pairs: each record's strongest links to the
+    rest, one fewer than the records. If a record was joined by mistake, the link that joined it is in the
+    tree (its strongest link to anyone else), so a reviewer sees it near the top, among the weakest. The
+    other pairs add nothing a reviewer needs, and explaining every pair of a large resident made the page
+    slow (issue 11)."""
     ids = list(session.execute(select(ResidentRecord.source_record_id)
                                .where(ResidentRecord.resident_id == resident_id)).scalars())
-    query = (select(LinkPair).where(LinkPair.record_a_id.in_(ids), LinkPair.record_b_id.in_(ids))
-             .order_by(LinkPair.match_probability.desc(), LinkPair.id))
-    pairs = list(session.execute(query if limit is None else query.limit(limit)).scalars())
+    scored = session.execute(select(LinkPair.id, LinkPair.record_a_id, LinkPair.record_b_id)
+                             .where(LinkPair.record_a_id.in_(ids), LinkPair.record_b_id.in_(ids))
+                             .order_by(LinkPair.match_probability.desc(), LinkPair.id)).all()
+    parent = {i: i for i in ids}
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    tree: list[int] = []
+    for pair_id, a, b in scored:  # Kruskal's algorithm, strongest first
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[ra] = rb
+            tree.append(pair_id)
+    pairs = list(session.scalars(select(LinkPair).where(LinkPair.id.in_(tree))
+                                 .order_by(LinkPair.match_probability, LinkPair.id)))
     # load each run (its model is large) and record once, and hold them so explain_pair finds them in the
-    # session instead of loading them again for every pair (issue 11: the resident page's hot spot)
+    # session instead of loading them again for every pair
     held = [*session.scalars(select(LinkRun).where(LinkRun.id.in_({p.link_run_id for p in pairs}))),
             *session.scalars(select(SourceRecord).where(SourceRecord.id.in_(ids)))]
     out = [(p, explain_pair(session, p)) for p in pairs]
     del held
-    return out
+    return out, len(scored)

@@ -93,11 +93,11 @@ def resident_view(request: Request, slug: str, rid: int, purpose: str = "", aske
     records = residents.resident_records(db, rid)
     timeline = residents.resident_timeline(db, rid)
     by_id = {r.id: r for rs in records.values() for r in rs}
-    evidence = residents.resident_link_evidence(db, rid, limit=30)
+    evidence, pairs_scored = residents.resident_link_evidence(db, rid)
     shares = shares_for_resident(db, rid)
     return render(request, "support/linkage/resident.html", _ctx(
         org, user, resident=resident, records=records, timeline=timeline[-200:], timeline_total=len(timeline),
-        by_id=by_id, evidence=evidence[:30], purpose=purpose, shares=shares,
+        by_id=by_id, evidence=evidence, pairs_scored=pairs_scored, purpose=purpose, shares=shares,
         may_refer=permissions.can(user, "support.referral.create", org.id),
         may_consent=permissions.can(user, "support.consent.manage", org.id)))
 

@@ -209,7 +209,7 @@ def vcs_inbox(request: Request, db: Session = Depends(get_db), user: User = Depe
         raise PermissionDenied("Only staff of voluntary and community organisations have a referral inbox.")
     org_id = org if org in mine else sorted(mine)[0]
     rows, total = referral.inbox(db, user, org_id, status=status or None, page=page, per_page=PER_PAGE)
-    services = {sid: svc.name for sid, svc in directory.services_by_id(db, {x.service_id for x in rows}).items()}
+    services = directory.service_names(db, {x.service_id for x in rows})
     orgs = _orgs(db, mine | {x.council_id for x in rows})
     councils = {x.council_id: orgs[x.council_id].name for x in rows}
     response = render(request, "support/referrals/vcs_inbox.html", {

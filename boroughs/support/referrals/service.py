@@ -31,7 +31,14 @@ from boroughs.core.db import utcnow
 from boroughs.core.errors import NotFound, PermissionDenied, ValidationFailed
 from boroughs.core.models import Organisation
 from boroughs.core.permissions import can, orgs_where
-from boroughs.support.directory.service import get_service, needs, owner_of, service_needs, services_by_id
+from boroughs.support.directory.service import (
+    get_service,
+    needs,
+    owner_of,
+    service_names,
+    service_needs,
+    services_by_id,
+)
 from boroughs.support.governance import service as governance
 from boroughs.support.outreach import service as outreach_service
 from boroughs.support.referrals import messages as referral_messages
@@ -579,8 +586,8 @@ def referrals_for_case(db: Session, council_id: int, case_id: int, resident_id: 
                | ((Referral.outreach_case_id.is_(None)) & (Referral.resident_id == resident_id)))
         .order_by(Referral.sent_at.desc(), Referral.id.desc())
     ).all()
-    services = services_by_id(db, {r.service_id for r, _ in rows})
-    return [CaseReferral(r.id, r.reference, services[r.service_id].name, org, r.status, r.outcome, r.outcome_note,
+    services = service_names(db, {r.service_id for r, _ in rows})
+    return [CaseReferral(r.id, r.reference, services[r.service_id], org, r.status, r.outcome, r.outcome_note,
                          r.sent_at, r.outcome_at) for r, org in rows if r.service_id in services]
 
 

@@ -337,3 +337,32 @@ def test_the_recorder_catches_a_file_read_on_the_event_loop(tmp_path: Path, touc
     worker.join()
     assert result == ["x"]
     assert any(t.startswith("stat ") for t in touched) and any(t.startswith("open ") for t in touched)
+
+
+def test_table_pages_are_rendered_once_per_filter_and_kept_within_bounds(client: TestClient,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 11: the table's content (open data, the same for everyone) is rendered once per set of filters;
+    the page around it (who is signed in) is not kept; at most ``TABLE_CACHE_SIZE`` are kept."""
+    import re
+
+    from boroughs.inclusion.web import pages
+
+    monkeypatch.setattr(pages, "TABLE_CACHE_SIZE", 2)
+
+    def table(**params: str) -> str:
+        r = client.get("/map/table", params=params)
+        assert r.status_code == 200, r.text[:300]
+        found = re.search(r'<table class="govuk-table map-table".*?</table>', r.text, re.S)
+        assert found
+        return found.group(0)
+
+    first = table(borough="E09000025", sort="score", order="desc")
+    calls: list[dict[str, Any]] = []
+    real = pages.selection
+    monkeypatch.setattr(pages, "selection", lambda *a, **k: calls.append(k) or real(*a, **k))
+    assert table(borough="E09000025", sort="score", order="desc") == first and calls == []
+    other = table(borough="E09000007", sort="score", order="desc")
+    assert other != first and len(calls) == 1
+    table(borough="E09000025", sort="name")  # a third set of filters pushes out the oldest (Newham by score)
+    assert table(borough="E09000025", sort="score", order="desc") == first and len(calls) == 3
+    assert table(borough="E09000007", sort="score", order="desc") == other and len(calls) == 4

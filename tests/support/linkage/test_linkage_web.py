@@ -114,9 +114,36 @@ def _resident_view_asks_purpose_and_audits_it(engine: Engine, client: tuple[Test
     assert "Linked records" in page.text and "Timeline" in page.text and "Synthetic data" in page.text
     assert "Why these records were linked" in page.text and "Match weight" in page.text
     assert "Split selected records" not in page.text  # officers view; reviewers split
+    _evidence_joins_every_record_by_its_best_match(engine, rid, page.text)
     with session_scope(engine) as s:
         ev = s.execute(select(AuditEvent).where(AuditEvent.action == "support.resident.view")).scalar_one()
         assert ev.object_id == str(rid) and ev.purpose and "Outreach" in ev.purpose and ev.organisation_id == oid
+
+
+def _evidence_joins_every_record_by_its_best_match(engine: Engine, rid: int, html: str) -> None:
+    """Issue 11: the page explains a spanning tree of the scored pairs (one fewer than the records), not all of
+    them; each record's own best-scored pair, found here straight from the pairs table, is among those shown,
+    and they are listed weakest first."""
+    from boroughs.support.records.models import LinkPair, SourceRecord
+
+    with session_scope(engine) as s:
+        ids = set(s.execute(select(ResidentRecord.source_record_id).where(ResidentRecord.resident_id == rid)).scalars())
+        refs = dict(s.execute(select(SourceRecord.id, SourceRecord.record_id).where(SourceRecord.id.in_(ids))).all())
+        pairs = s.execute(select(LinkPair.record_a_id, LinkPair.record_b_id, LinkPair.match_probability)
+                          .where(LinkPair.record_a_id.in_(ids), LinkPair.record_b_id.in_(ids))).all()
+    assert len(ids) >= 3 and len(pairs) > len(ids) - 1, "the test needs a resident with more pairs than a tree"
+    shown = [(a, b, float(p)) for a, b, p in re.findall(r'<span class="govuk-details__summary-text">(\S+) and (\S+): '
+                                                         r'match probability ([0-9.]+)</span>', html)]
+    assert len(shown) == len(ids) - 1
+    assert [p for _, _, p in shown] == sorted(p for _, _, p in shown)
+    shown_pairs = {frozenset((a, b)) for a, b, _ in shown}
+    assert set().union(*shown_pairs) == {refs[i] for i in ids}  # every record is joined
+    for rec in ids:
+        best = max((p for p in pairs if rec in (p[0], p[1])), key=lambda p: p[2])
+        assert frozenset((refs[best[0]], refs[best[1]])) in shown_pairs or any(
+            abs(float(p[2]) - float(best[2])) < 1e-12 and frozenset((refs[p[0]], refs[p[1]])) in shown_pairs
+            for p in pairs if rec in (p[0], p[1]))  # (a tie: another pair as good)
+    assert f"of the {len(pairs)} pairs compared" in html
 
 
 def _others_cannot_see_the_resident(engine: Engine, client: tuple[TestClient, int], email: str) -> None:
