@@ -27,7 +27,7 @@ from importlib import resources
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from boroughs.config import get_settings
 from boroughs.core.db import utcnow
@@ -199,6 +199,16 @@ def find_session(db: Session, token: str) -> LoginSession | None:
     if row is None or row.expires_at <= utcnow():
         return None
     return row
+
+
+def find_signed_in(db: Session, token: str) -> tuple[LoginSession, User] | None:
+    """The live session for ``token`` and its active user, in one query (every signed-in page asks)."""
+    found = db.execute(select(LoginSession, User).join(User, User.id == LoginSession.user_id)
+                       .options(joinedload(User.memberships))  # with each membership's organisation (joined)
+                       .where(LoginSession.token_hash == token_hash(token), User.is_active.is_(True))).unique().first()
+    if found is None or found[0].expires_at <= utcnow():
+        return None
+    return found[0], found[1]
 
 
 def end_session(db: Session, token: str) -> None:

@@ -143,13 +143,12 @@ def load_context(request: Request, response: Response, db: Session = Depends(get
             token = serializer().loads(raw)
         except BadSignature:
             token = None
-    row = auth.find_session(db, token) if token else None
-    if row is not None and row.user_id is not None:
-        user = db.get(User, row.user_id)
-        if user is not None and user.is_active:
-            request.state.user = user
-            request.state.session_token = token
-            request.state.csrf_token = row.csrf_token
+    found = auth.find_signed_in(db, token) if token else None
+    if found is not None:
+        row, user = found
+        request.state.user = user
+        request.state.session_token = token
+        request.state.csrf_token = row.csrf_token
     if request.state.user is None:
         anon = request.cookies.get(ANON_COOKIE)
         if not anon:

@@ -46,6 +46,17 @@ def _close_after_error(db: Session, user: Any) -> None:
         db.close()
 
 
+def _end(db: Session, commit: bool) -> None:
+    """Commit (or roll back) and close the request's session, in one trip to the thread pool."""
+    try:
+        if db.in_transaction() and commit:
+            db.commit()
+        elif db.in_transaction():
+            db.rollback()
+    finally:
+        db.close()
+
+
 class RequestState(dict[str, Any]):
     """``scope["state"]``: what ``request.state`` reads and writes."""
 
@@ -146,13 +157,7 @@ class BoroughsMiddleware:
             db: Session | None = state.pop("db", None)
             if db is None:
                 return
-            try:
-                if status < 400 and db.in_transaction():
-                    await run_in_threadpool(db.commit)
-                elif db.in_transaction():
-                    await run_in_threadpool(db.rollback)
-            finally:
-                await run_in_threadpool(db.close)
+            await run_in_threadpool(_end, db, status < 400)
 
         async def wrapped_send(message: Message) -> None:
             if message["type"] == "http.response.start":

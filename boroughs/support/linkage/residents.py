@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from boroughs.core import audit
@@ -480,26 +480,35 @@ def resident_records(session: Session, resident_id: int) -> dict[str, list[Sourc
     return out
 
 
-def resident_timeline(session: Session, resident_id: int) -> list[RecordEvent]:
-    """Every dated event of every record of the resident, oldest first."""
+def resident_timeline(session: Session, resident_id: int) -> list[Row[dt.date, str, int, str, float | None, str | None]]:
+    """Every dated event of every record of the resident, oldest first: rows with ``event_date``, ``dataset``,
+    ``source_record_id``, ``measure``, ``value_num`` and ``value_text`` (columns only, not ORM objects: a
+    resident can have hundreds, and the page only shows them)."""
     return list(session.execute(
-        select(RecordEvent).join(ResidentRecord, ResidentRecord.source_record_id == RecordEvent.source_record_id)
+        select(RecordEvent.event_date, RecordEvent.dataset, RecordEvent.source_record_id, RecordEvent.measure,
+               RecordEvent.value_num, RecordEvent.value_text)
+        .join(ResidentRecord, ResidentRecord.source_record_id == RecordEvent.source_record_id)
         .where(ResidentRecord.resident_id == resident_id)
         .order_by(RecordEvent.event_date, RecordEvent.dataset, RecordEvent.measure)
-    ).scalars())
+    ).all())
 
 
-def resident_link_evidence(session: Session, resident_id: int) -> tuple[list[tuple[LinkPair, list[dict[str, Any]]]], int]:
+def resident_link_evidence(session: Session, resident_id: int, records: list[SourceRecord] | None = None,
+                           ) -> tuple[list[tuple[LinkPair, list[dict[str, Any]]]], int]:
     """The pairs that hold the resident's records together, each with its evidence, weakest first; and how
-    many pairs of their records the linker scored in all.
+    many pairs of their records the linker scored in all. ``records``: the resident's records, if the caller
+    has them already.
 
     The pairs shown are a maximum spanning tree of the scored pairs: each record's strongest links to the
     rest, one fewer than the records. If a record was joined by mistake, the link that joined it is in the
     tree (its strongest link to anyone else), so a reviewer sees it near the top, among the weakest. The
     other pairs add nothing a reviewer needs, and explaining every pair of a large resident made the page
     slow (issue 11)."""
-    ids = list(session.execute(select(ResidentRecord.source_record_id)
-                               .where(ResidentRecord.resident_id == resident_id)).scalars())
+    if records is None:
+        records = list(session.scalars(select(SourceRecord).join(ResidentRecord,
+                                                                 ResidentRecord.source_record_id == SourceRecord.id)
+                                       .where(ResidentRecord.resident_id == resident_id)))
+    ids = [r.id for r in records]
     scored = session.execute(select(LinkPair.id, LinkPair.record_a_id, LinkPair.record_b_id)
                              .where(LinkPair.record_a_id.in_(ids), LinkPair.record_b_id.in_(ids))
                              .order_by(LinkPair.match_probability.desc(), LinkPair.id)).all()
@@ -519,10 +528,9 @@ def resident_link_evidence(session: Session, resident_id: int) -> tuple[list[tup
             tree.append(pair_id)
     pairs = list(session.scalars(select(LinkPair).where(LinkPair.id.in_(tree))
                                  .order_by(LinkPair.match_probability, LinkPair.id)))
-    # load each run (its model is large) and record once, and hold them so explain_pair finds them in the
-    # session instead of loading them again for every pair
-    held = [*session.scalars(select(LinkRun).where(LinkRun.id.in_({p.link_run_id for p in pairs}))),
-            *session.scalars(select(SourceRecord).where(SourceRecord.id.in_(ids)))]
+    # load each run (its model is large) once, and hold it and the records so explain_pair finds them in
+    # the session instead of loading them again for every pair
+    held = [*session.scalars(select(LinkRun).where(LinkRun.id.in_({p.link_run_id for p in pairs}))), *records]
     out = [(p, explain_pair(session, p)) for p in pairs]
     del held
     return out, len(scored)
