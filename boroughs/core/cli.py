@@ -15,7 +15,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColum
 
 from boroughs.config import get_settings
 from boroughs.core import area, audit, datasets, geography
-from boroughs.core.db import session_scope
+from boroughs.core.db import analyze, session_scope
 from boroughs.core.errors import BoroughsError
 from boroughs.core.migrate import upgrade
 
@@ -400,6 +400,8 @@ def demo_seed(ctx: typer.Context) -> None:
                 fail(f"while loading the {name} demo: {exc}")
             progress.console.print(f"{name}: {result}")
             progress.advance(task)
+    with session_scope() as db:
+        analyze(db)  # the planner's statistics for what was just loaded
     console.print("Demo deployment loaded. Sign in with the accounts listed in the README.")
 
 

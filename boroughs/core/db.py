@@ -112,6 +112,24 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         session.close()
 
 
+def analyze(session: Session, *tables: str) -> None:
+    """Refresh the query planner's statistics for ``tables`` (table names from the models, never from
+    input; every table if none), after a bulk load.
+
+    PostgreSQL otherwise plans with the statistics from before the load until autovacuum catches up: on a
+    freshly loaded demo, a resident's timeline took a scan of every event (17 ms) instead of an index
+    lookup (0.1 ms). SQLite keeps its statistics (``sqlite_stat1``) the same way.
+    """
+    session.flush()
+    if not tables:
+        session.execute(text("ANALYZE"))
+    elif session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE " + ", ".join(tables)))
+    else:  # SQLite analyses one table (or the whole database) per statement
+        for name in tables:
+            session.execute(text(f"ANALYZE {name}"))
+
+
 def ping(engine: Engine | None = None) -> bool:
     try:
         with (engine or get_engine()).connect() as conn:

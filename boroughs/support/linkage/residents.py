@@ -27,7 +27,7 @@ from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from boroughs.core import audit
-from boroughs.core.db import utcnow
+from boroughs.core.db import analyze, utcnow
 from boroughs.core.errors import NotFound, ValidationFailed
 from boroughs.support.linkage import evidence as linkage_evidence
 from boroughs.support.linkage import model as linkage_model
@@ -163,7 +163,7 @@ def link_council(
                  object_type="support_link_run", object_id=run.id,
                  detail={"records": run.records, "residents": run.residents, "threshold": threshold,
                          "retrained": model is None, "accepted": len(acc), "rejected": len(rej)})
-    session.flush()
+    analyze(session, LinkPair.__tablename__, ResidentRecord.__tablename__, Resident.__tablename__)
     return run
 
 

@@ -30,7 +30,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from boroughs.core import audit
-from boroughs.core.db import utcnow
+from boroughs.core.db import analyze, utcnow
 from boroughs.core.errors import DataError
 from boroughs.core.models import User
 from boroughs.support.records.models import ImportBatch, RecordEvent, SourceRecord
@@ -477,7 +477,7 @@ def import_dataset(
             session.execute(insert(RecordEvent), events)
     report.events = len(events)
     batch.events = len(events)
-    session.flush()
+    analyze(session, SourceRecord.__tablename__, RecordEvent.__tablename__)
     audit.record(
         session, "support.data.import", actor=session.get(User, user_id) if user_id else None,
         organisation_id=organisation_id, object_type="import", object_id=batch.id,
