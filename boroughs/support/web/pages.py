@@ -18,17 +18,35 @@ from boroughs.core.models import Organisation, OrgKind, User
 
 def council_for(db: Session, slug: str, user: User, action: str) -> Organisation:
     """The council at ``/support/<slug>/``, once ``user`` may take ``action`` on it (else 404 or 403)."""
-    org = db.scalar(select(Organisation).where(Organisation.slug == slug, Organisation.kind == OrgKind.COUNCIL.value))
+    # a member's councils came with the signed-in user (boroughs.core.auth.find_signed_in): no query for them
+    org = next((m.organisation for m in user.memberships if m.organisation.slug == slug), None)
+    if org is None or org.kind != OrgKind.COUNCIL.value:
+        org = db.scalar(select(Organisation).where(Organisation.slug == slug,
+                                                   Organisation.kind == OrgKind.COUNCIL.value))
     if org is None:
         raise NotFound("There is no such council.")
     permissions.require(user, action, org.id)
     return org
 
 
+class Allowed(dict[str, bool]):
+    """``can["support.x"]``: whether the user may take a support action in the council, worked out when a
+    page first asks (a page asks about two or three of the area's forty actions)."""
+
+    def __init__(self, user: User, org_id: int) -> None:
+        super().__init__()
+        self.user, self.org_id = user, org_id
+
+    def __missing__(self, action: str) -> bool:
+        if not action.startswith("support."):
+            raise KeyError(action)
+        allowed = self[action] = permissions.can(self.user, action, self.org_id)
+        return allowed
+
+
 def page_context(org: Organisation, user: User, **extra: Any) -> dict[str, Any]:
     """The council, what the user may do in the support area there, and the pages' base address."""
-    can = {a: permissions.can(user, a, org.id) for a in permissions.ACTIONS if a.startswith("support.")}
-    return {"org": org, "can": can, "base": f"/support/{org.slug}", **extra}
+    return {"org": org, "can": Allowed(user, org.id), "base": f"/support/{org.slug}", **extra}
 
 
 def see_other(url: str) -> RedirectResponse:
