@@ -9,6 +9,7 @@ module (an ``APIRouter`` named ``router``, plus optional ``NAV`` entries for the
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -89,6 +90,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if app.state.preload:
         async with _preloading(app):
             pass
+    # What start-up loaded (the map's data, templates, the models) lives as long as the server: the garbage
+    # collector need not look through it again on every full collection, each a pause for every request
+    # waiting behind it.
+    gc.collect()
+    gc.freeze()
 
     path = audit_checkpoints.checkpoint_path()  # this server's checkpoint file, fixed while it runs
 
