@@ -11,7 +11,11 @@ random for each request:
 - the map's table (``/map/table``).
 
 Each connection sends its next request as soon as the last one answers (no think time: this is saturation,
-harder than 50 people clicking). A 3-second warm-up on 4 connections comes first and is not counted. The app runs in Uvicorn worker processes on loopback (``--workers``,
+harder than 50 people clicking), as a signed-in session chosen at random. The connections speak HTTP/1.1 over
+asyncio streams, with keep-alive and gzip (the bodies are read, not unzipped): the load generator shares the
+server's cores, and httpx, used before, took five times the CPU of this client. Each connection is held for
+the whole run, so the two server processes keep whatever share of the 50 they first got (the kernel hands
+them out); the figures of a run vary with that share. A 3-second warm-up on 4 connections comes first and is not counted. The app runs in Uvicorn worker processes on loopback (``--workers``,
 default 2: one per core) via ``benchmarks/_harness.py``; the demo deployment is loaded with
 ``boroughs demo seed`` into a scratch SQLite file and a scratch PostgreSQL database (dropped afterwards).
 
@@ -66,6 +70,17 @@ def seed(database_url: str, env: dict[str, str]) -> None:
     t = time.perf_counter()
     subprocess.run([sys.executable, "-m", "boroughs", "demo", "seed"], env=env, cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
+    if database_url.startswith("postgresql"):
+        # What autovacuum would do soon after a bulk load, done before the run rather than during it (where
+        # it took a share of the same two cores and made the figures swing by half).
+        from sqlalchemy import text
+
+        from boroughs.core.db import make_engine
+
+        eng = make_engine(database_url)
+        with eng.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.execute(text("VACUUM (ANALYZE)"))
+        eng.dispose()
     print(f"  demo deployment seeded in {time.perf_counter() - t:.0f} s")
 
 
@@ -107,70 +122,112 @@ async def _sign_in(client: Any, base: str, email: str) -> None:
         raise SystemExit(f"could not sign {email} in (status {r.status_code})")
 
 
+class Connection:
+    """One keep-alive HTTP/1.1 connection, as light as a client can be (the load generator shares the
+    server's two cores: httpx took 15% of the machine for this load, this about a fifth of that). It sends
+    a GET with the session's cookie and reads the status and the (still gzipped) body."""
+
+    def __init__(self, host: str, port: int, timeout: float) -> None:
+        self.host, self.port, self.timeout = host, port, timeout
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def get(self, path: str, cookie: str) -> int:
+        return await asyncio.wait_for(self._get(path, cookie), self.timeout)
+
+    async def _get(self, path: str, cookie: str) -> int:
+        if self.writer is None or self.reader is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        self.writer.write(f"GET {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nCookie: {cookie}\r\n"
+                          "Accept: text/html\r\nAccept-Encoding: gzip\r\n\r\n".encode("latin-1"))
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
+        if "content-length" in headers:
+            await self.reader.readexactly(int(headers["content-length"]))
+        elif headers.get("transfer-encoding") == "chunked":
+            while size := int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16):
+                await self.reader.readexactly(size + 2)
+            await self.reader.readuntil(b"\r\n")
+        if headers.get("connection") == "close":
+            await self.close()
+        return status
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = self.reader = None
+
+
 async def drive(base: str, sessions: int, connections: int, seconds: float, timeout: float,
                 residents: list[int], rng: random.Random, server_pid: int) -> dict[str, Any]:
     import httpx
 
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    clients = [httpx.AsyncClient(timeout=timeout, limits=limits) for _ in range(sessions)]
+    signing_in = [httpx.AsyncClient(timeout=timeout) for _ in range(sessions)]
     try:
-        for i, c in enumerate(clients):
+        for i, c in enumerate(signing_in):
             await _sign_in(c, base, ACCOUNTS[i % len(ACCOUNTS)])
-        council = [c for i, c in enumerate(clients) if "newham" in ACCOUNTS[i % len(ACCOUNTS)]]
-        vcs = [c for i, c in enumerate(clients) if "eastside" in ACCOUNTS[i % len(ACCOUNTS)]] or council
-        latencies: list[float] = []
-        errors = timeouts = 0
-        statuses: dict[int, int] = {}
-        by_page: dict[str, list[float]] = {}
-        deadline = time.perf_counter() + seconds
+        cookies = ["; ".join(f"{k}={v}" for k, v in c.cookies.items()) for c in signing_in]
+    finally:
+        for c in signing_in:
+            await c.aclose()
+    council = [k for i, k in enumerate(cookies) if "newham" in ACCOUNTS[i % len(ACCOUNTS)]]
+    vcs = [k for i, k in enumerate(cookies) if "eastside" in ACCOUNTS[i % len(ACCOUNTS)]] or council
+    host, port = base.removeprefix("http://").split(":")
+    latencies: list[float] = []
+    errors = timeouts = 0
+    statuses: dict[int, int] = {}
+    by_page: dict[str, list[float]] = {}
 
-        def pick() -> tuple[Any, str]:
-            kind = rng.randrange(4)
-            if kind == 0:
-                return rng.choice(council), "/support/newham/outreach"
-            if kind == 1:
-                return rng.choice(council), f"/support/newham/residents/{rng.choice(residents)}?purpose=outreach"
-            if kind == 2:
-                return rng.choice(vcs), "/support/vcs/referrals"
-            return rng.choice(clients), "/map/table"
+    def pick() -> tuple[str, str]:
+        kind = rng.randrange(4)
+        if kind == 0:
+            return rng.choice(council), "/support/newham/outreach"
+        if kind == 1:
+            return rng.choice(council), f"/support/newham/residents/{rng.choice(residents)}?purpose=outreach"
+        if kind == 2:
+            return rng.choice(vcs), "/support/vcs/referrals"
+        return rng.choice(cookies), "/map/table"
 
-        async def worker() -> None:
-            nonlocal errors, timeouts
+    async def worker(count: bool) -> None:
+        nonlocal errors, timeouts
+        conn = Connection(host, int(port), timeout)
+        try:
             while time.perf_counter() < deadline:
-                client, path = pick()
+                cookie, path = pick()
                 t = time.perf_counter()
                 try:
-                    r = await client.get(base + path)
-                except httpx.TimeoutException:
-                    timeouts += 1
+                    status = await conn.get(path, cookie)
+                except TimeoutError:
+                    await conn.close()
+                    timeouts += count
                     continue
-                except httpx.HTTPError:
-                    errors += 1
+                except (OSError, asyncio.IncompleteReadError, ValueError):
+                    await conn.close()
+                    errors += count
+                    continue
+                if not count:
                     continue
                 ms = (time.perf_counter() - t) * 1000
                 latencies.append(ms)
                 by_page.setdefault(path.split("?")[0].rsplit("/", 1)[0] if "residents/" in path else path, []).append(ms)
-                statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
-                if r.status_code >= 400:
+                statuses[status] = statuses.get(status, 0) + 1
+                if status >= 400:
                     errors += 1
                     if errors <= 3:
-                        print(f"  {r.status_code} on {path}")
+                        print(f"  {status} on {path}")
+        finally:
+            await conn.close()
 
-        async def warm_up() -> None:  # not counted: each worker process serves each page a few times first
-            while time.perf_counter() < deadline:
-                client, path = pick()
-                await client.get(base + path)
-
-        deadline = time.perf_counter() + WARM_UP_SECONDS
-        await asyncio.gather(*(warm_up() for _ in range(4)))
-        deadline = time.perf_counter() + seconds
-        started, cpu, server_cpu = time.perf_counter(), time.process_time(), cpu_seconds(server_pid)
-        await asyncio.gather(*(worker() for _ in range(connections)))
-        elapsed, client_cpu = time.perf_counter() - started, time.process_time() - cpu
-        server_cpu = cpu_seconds(server_pid) - server_cpu
-    finally:
-        for c in clients:
-            await c.aclose()
+    # not counted: each worker process serves each page a few times first
+    deadline = time.perf_counter() + WARM_UP_SECONDS
+    await asyncio.gather(*(worker(False) for _ in range(4)))
+    deadline = time.perf_counter() + seconds
+    started, cpu, server_cpu = time.perf_counter(), time.process_time(), cpu_seconds(server_pid)
+    await asyncio.gather(*(worker(True) for _ in range(connections)))
+    elapsed, client_cpu = time.perf_counter() - started, time.process_time() - cpu
+    server_cpu = cpu_seconds(server_pid) - server_cpu
     return {"latencies": latencies, "errors": errors, "timeouts": timeouts, "elapsed": elapsed, "statuses": statuses,
             "by_page": by_page, "client_cpu": client_cpu, "server_cpu": server_cpu}
 
