@@ -73,9 +73,8 @@ class BoroughsMiddleware:
         self.sessions = sessions
         self.anon_cookie = anon_cookie
         self.secure = secure
-        # At most ``max_concurrent`` requests run at once (keep it at or below the connection pool's size,
-        # so that an admitted request always gets a connection); the rest wait on the event loop, holding
-        # no thread and no connection, for up to ``queue_seconds``, then get a 503 page.
+        # ``max_concurrent`` requests start at a time; the rest wait on the event loop, in order, holding no
+        # thread and no connection, for up to ``queue_seconds``, then get a 503 page.
         self.max_concurrent = max_concurrent
         self.queue_seconds = queue_seconds
         # A request still running after ``slot_seconds`` (a PDF, a large upload) gives its slot to the next
