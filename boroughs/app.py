@@ -30,9 +30,12 @@ AREAS: tuple[Area, ...] = (inclusion.AREA, support.AREA, fund.AREA)
 
 
 def create_app(engine: Engine | None = None, *, preload: bool = False) -> FastAPI:
-    """The web app with every area (see :func:`boroughs.web.app.create_app`)."""
+    """The web app with every area (see :func:`boroughs.web.app.create_app`), reading its settings from the
+    environment as it is made (not from an earlier read in the same process: tests make many apps, each
+    with its own environment, while other threads may read the settings)."""
     from boroughs.web.app import create_app as build
 
+    reset_settings()
     return build(AREAS, engine, preload=preload)
 
 
