@@ -493,21 +493,16 @@ def resident_timeline(session: Session, resident_id: int) -> list[Row[dt.date, s
     ).all())
 
 
-def resident_link_evidence(session: Session, resident_id: int, records: list[SourceRecord] | None = None,
+def resident_link_evidence(session: Session, records: list[SourceRecord],
                            ) -> tuple[list[tuple[LinkPair, list[dict[str, Any]]]], int]:
-    """The pairs that hold the resident's records together, each with its evidence, weakest first; and how
-    many pairs of their records the linker scored in all. ``records``: the resident's records, if the caller
-    has them already.
+    """The pairs that hold a resident's ``records`` (from :func:`resident_records`) together, each with its
+    evidence, weakest first; and how many pairs of them the linker scored in all.
 
     The pairs shown are a maximum spanning tree of the scored pairs: each record's strongest links to the
     rest, one fewer than the records. If a record was joined by mistake, the link that joined it is in the
     tree (its strongest link to anyone else), so a reviewer sees it near the top, among the weakest. The
     other pairs add nothing a reviewer needs, and explaining every pair of a large resident made the page
     slow (issue 11)."""
-    if records is None:
-        records = list(session.scalars(select(SourceRecord).join(ResidentRecord,
-                                                                 ResidentRecord.source_record_id == SourceRecord.id)
-                                       .where(ResidentRecord.resident_id == resident_id)))
     ids = [r.id for r in records]
     scored = session.execute(select(LinkPair.id, LinkPair.record_a_id, LinkPair.record_b_id)
                              .where(LinkPair.record_a_id.in_(ids), LinkPair.record_b_id.in_(ids))

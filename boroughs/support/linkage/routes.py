@@ -93,7 +93,7 @@ def resident_view(request: Request, slug: str, rid: int, purpose: str = "", aske
     records = residents.resident_records(db, rid)
     timeline = residents.resident_timeline(db, rid)
     by_id = {r.id: r for rs in records.values() for r in rs}
-    evidence, pairs_scored = residents.resident_link_evidence(db, rid, list(by_id.values()))
+    evidence, pairs_scored = residents.resident_link_evidence(db, list(by_id.values()))
     shares = shares_for_resident(db, rid)
     return render(request, "support/linkage/resident.html", _ctx(
         org, user, resident=resident, records=records, timeline=timeline[-200:], timeline_total=len(timeline),
