@@ -35,6 +35,7 @@ from boroughs.core.db import get_engine, session_factory
 from boroughs.core.errors import NotFound, PermissionDenied, ValidationFailed
 from boroughs.web import deps, security_headers, templating
 from boroughs.web.middleware import BoroughsMiddleware
+from boroughs.web.static_files import GzipStaticFiles
 from boroughs.web.templating import render
 
 log = logging.getLogger("boroughs.web")
@@ -148,7 +149,7 @@ def create_app(areas: Sequence[Area], engine: Engine | None = None, *, preload: 
                        docs_csp=security_headers.docs_policy().encode(), slot_seconds=settings.request_slot_seconds,
                        max_running=settings.db_pool_size)
 
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/static", GzipStaticFiles(directory=STATIC), name="static")
     # GOV.UK Frontend's stylesheet asks for its fonts and images under /assets/
     app.mount("/assets", StaticFiles(directory=STATIC / "vendor" / "govuk-frontend" / "assets"), name="assets")
 

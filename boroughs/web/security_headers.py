@@ -1,8 +1,9 @@
 """The security headers every response carries (issue 11): a strict Content-Security-Policy, HSTS when
 cookies are secure, a Permissions-Policy, and the usual others.
 
-The policy allows scripts, styles, fonts and images from this site only: no inline script, no inline
-``style=`` attributes, no ``eval``. What the map needs is allowed explicitly: MapLibre GL JS starts its
+The policy allows scripts, styles, fonts and images from this site only: no inline script (but one: the
+GOV.UK Frontend page template's own line that marks the page as able to run its components, allowed by
+its hash), no inline ``style=`` attributes, no ``eval``. What the map needs is allowed explicitly: MapLibre GL JS starts its
 workers from ``blob:`` URLs and draws into canvases read back as ``data:``/``blob:`` images, and the
 optional basemap's tile server (``BOROUGHS_BASEMAP_URL``) is allowed for images and fetches. The API
 explorer at ``/api/docs`` is Swagger UI vendored from its pinned npm package and started from a static file:
@@ -11,6 +12,11 @@ its page keeps the same policy except that it allows inline styles, which Swagge
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
+from functools import cache
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from boroughs.config import Settings
@@ -26,12 +32,25 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+@cache
+def govuk_template_script() -> str:
+    """The CSP source for the inline script of GOV.UK Frontend's page template (it adds the class
+    ``govuk-frontend-supported`` to the body; without it, GOV.UK Frontend's components do not start)."""
+    import govuk_frontend_jinja
+
+    template = Path(govuk_frontend_jinja.__file__).parent / "templates" / "template.html"
+    scripts = re.findall(r"<script[^>]*>(.*?)</script>", template.read_text(encoding="utf-8"), re.S)
+    if len(scripts) != 1:
+        raise RuntimeError(f"{template} has {len(scripts)} inline scripts; expected one")
+    return "'sha256-" + base64.b64encode(hashlib.sha256(scripts[0].encode()).digest()).decode() + "'"
+
+
 def content_security_policy(settings: Settings) -> str:
     tiles = _origin(settings.basemap_url) if settings.basemap_url else ""
     extra = f" {tiles}" if tiles else ""
     return "; ".join([
         "default-src 'self'",
-        "script-src 'self'",
+        f"script-src 'self' {govuk_template_script()}",
         "style-src 'self'",
         f"img-src 'self' data: blob:{extra}",
         "font-src 'self'",
@@ -46,7 +65,7 @@ def content_security_policy(settings: Settings) -> str:
 
 
 def docs_policy() -> str:
-    return ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    return (f"default-src 'self'; script-src 'self' {govuk_template_script()}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
             "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
             "frame-ancestors 'none'")
 

@@ -18,6 +18,19 @@ def test_home_page_explains_the_three_areas(page, live_server, assert_accessible
     assert_accessible(page)
 
 
+def test_pages_run_govuk_frontend_under_the_content_security_policy(page, live_server):
+    # The page template's inline line marks the body as able to run GOV.UK Frontend; a policy that blocks
+    # it leaves every component (error summary, header menu) without its script.
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    for path in ("/", "/sign-in", "/map"):
+        page.goto(live_server.url + path)
+        page.wait_for_load_state("load")
+        assert "govuk-frontend-supported" in (page.locator("body").get_attribute("class") or ""), path
+    assert not [p for p in problems if "Content Security Policy" in p or "SupportError" in p], problems
+
+
 def test_sign_in_page_is_accessible_and_shows_errors(page, live_server, assert_accessible):
     page.goto(live_server.url + "/sign-in")
     assert_accessible(page)

@@ -217,3 +217,22 @@ def test_sign_out_ends_the_session(client, session):
     r = client.post("/sign-out", data={"csrf_token": csrf(client, "/admin")}, follow_redirects=False)
     assert r.status_code == 303
     assert client.get("/admin", follow_redirects=False).status_code == 303
+
+
+def test_static_files_come_gzipped_once_and_unchanged(client):
+    from boroughs.web.app import STATIC
+
+    path = "/static/vendor/maplibre-gl/maplibre-gl.js"
+    on_disk = (STATIC / "vendor" / "maplibre-gl" / "maplibre-gl.js").read_bytes()
+    raw = client.get(path, headers={"Accept-Encoding": "gzip"})
+    assert raw.status_code == 200 and raw.headers["content-encoding"] == "gzip"
+    assert raw.content == on_disk  # (httpx decodes it) the file itself
+    assert int(raw.headers["content-length"]) < len(on_disk) / 3  # what travelled was compressed
+    assert raw.headers["content-type"].startswith(("text/javascript", "application/javascript"))
+    again = client.get(path, headers={"Accept-Encoding": "gzip", "If-None-Match": raw.headers["etag"]})
+    assert again.status_code == 304
+    plain = client.get(path, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.content == on_disk
+    font = client.get("/assets/fonts/light-94a07e06a1-v2.woff2", headers={"Accept-Encoding": "gzip"})
+    assert font.status_code == 200 and "content-encoding" not in font.headers
+    assert client.get("/static/no-such-file.js").status_code == 404

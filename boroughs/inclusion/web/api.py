@@ -24,7 +24,7 @@ from starlette.routing import Route
 
 from boroughs.config import get_settings
 from boroughs.core.errors import NotFound
-from boroughs.inclusion.map import payloads
+from boroughs.inclusion.map import payloads, tiles
 from boroughs.inclusion.map.index import MapIndex
 from boroughs.inclusion.map.loading import get_index, recent_index
 from boroughs.inclusion.map.profile import borough_summary, profile
@@ -99,6 +99,23 @@ def boundaries(kind: str, request: Request) -> Response:
     index = _index()
     return cached_response(request, index, f"topo:{kind}", lambda: payloads.topology(index, kind),
                            "application/json")
+
+
+MVT = "application/vnd.mapbox-vector-tile"
+
+
+@router.get("/tiles/lsoa21/{z}/{x}/{y}.mvt", summary="The LSOA boundaries as vector tiles (Mapbox Vector Tile)",
+            description="Web Mercator tiles, zooms 0 to 12 (XYZ numbering), one layer `lsoa` whose features' "
+                        "ids are positions in /map-data's codes. `204` for a tile with no area in it.",
+            response_class=Response, responses={200: {"content": {MVT: {}}}, 204: {}, 304: {}})
+def lsoa_tile(z: int, x: int, y: int, request: Request) -> Response:
+    return _tile_response(request, tiles.tile_entry(_index(), z, x, y))
+
+
+def _tile_response(request: Request | StarletteRequest, entry: tiles.Entry | None) -> Response:
+    if entry is None:
+        return Response(status_code=204, headers={"Cache-Control": "public, max-age=300, must-revalidate"})
+    return entry_response(request, entry, MVT)
 
 
 @router.get("/indicators", summary="The indicators and need types behind the index")
@@ -347,6 +364,16 @@ async def _fast_profile(request: StarletteRequest) -> Response:
     return entry_response(request, entry)
 
 
+async def _fast_tile(request: StarletteRequest) -> Response:
+    z, x, y = (request.path_params[k] for k in ("z", "x", "y"))
+    index = recent_index()
+    if index is not None:
+        held, entry = tiles.cached_tile(index, z, x, y)
+        if held:
+            return _tile_response(request, entry)
+    return await _off_loop(lsoa_tile, z, x, y, request)
+
+
 async def _fast(request: StarletteRequest, handler: Any) -> Response:
     try:
         return await handler(request)
@@ -364,6 +391,7 @@ def _wrap(handler: Any) -> Any:
 _FAST = [
     Route("/api/v1/inclusion/map-data", _wrap(_fast_map_data), methods=["GET", "HEAD"]),
     Route("/api/v1/inclusion/boundaries/{kind}.topojson", _wrap(_fast_boundaries), methods=["GET", "HEAD"]),
+    Route("/api/v1/inclusion/tiles/lsoa21/{z:int}/{x:int}/{y:int}.mvt", _wrap(_fast_tile), methods=["GET", "HEAD"]),
     Route("/api/v1/inclusion/layers/{layer_id}/values", _wrap(_fast_values), methods=["GET", "HEAD"]),
     Route("/api/v1/inclusion/areas/{code:str}", _wrap(_fast_profile), methods=["GET", "HEAD"]),
 ]

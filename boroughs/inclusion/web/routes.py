@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from boroughs.inclusion.map import payloads
+from boroughs.inclusion.map import payloads, tiles
 from boroughs.inclusion.map.loading import get_index, index_available
 from boroughs.inclusion.provision.service import gap_table
 from boroughs.inclusion.web import api, pages, pdf, provision
@@ -24,7 +24,7 @@ env.globals["pdf_unavailable"] = pdf.pdf_unavailable  # briefings say how to ena
 
 
 def preload_map(sessions: Any) -> None:
-    """Issue 13: load the index and encode what ``/map`` fetches (map data, boundaries, the provision and
+    """Issue 13: load the index and encode what ``/map`` fetches (map data, boundaries and their tiles, the provision and
     the gap layer, every layer's values and every area's profile at the published weights), so the first
     visit after start-up is as fast as later ones and the API only looks its answers up
     (``BOROUGHS_MAP_PRELOAD``)."""
@@ -34,6 +34,7 @@ def preload_map(sessions: Any) -> None:
     cache_entry(index, "map-data", lambda: payloads.dumps(payloads.first_view(index)))
     for kind in ("lsoa21", "borough", "ward"):
         cache_entry(index, f"topo:{kind}", partial(payloads.topology, index, kind))
+    tiles.load_pyramid(index)  # the LSOA tiles the map draws (made once per index, about 10 s)
     for layer in index.layers:  # every layer's values, and every area's profile: the API only looks up
         cache_entry(index, f"values:{layer.id}", partial(_values, index, layer.id))
     api.preload_profiles(index)

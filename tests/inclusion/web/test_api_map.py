@@ -51,9 +51,81 @@ def _wire_size(client: TestClient, path: str) -> int:
 
 
 def test_first_view_is_under_400_kb_over_the_wire(client: TestClient) -> None:
-    total = sum(_wire_size(client, API + p) for p in ("/map-data", "/boundaries/lsoa21.topojson",
-                                                      "/boundaries/borough.topojson"))
+    # the map data, the borough outlines, and every zoom-9 tile that holds an area (London at 1280 px)
+    from boroughs.inclusion.map import tiles
+    from boroughs.inclusion.map.loading import get_index
+
+    x0, y0, x1, y1 = tiles.tile_range(get_index(), 9)
+    paths = ["/map-data", "/boundaries/borough.topojson"]
+    paths += [f"/tiles/lsoa21/9/{x}/{y}.mvt" for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
+    total = sum(_wire_size(client, API + p) for p in paths)
     assert total <= 400 * 1024, f"first view is {total / 1024:.0f} KB"
+
+
+def _tile_features(client: TestClient, z: int, x: int, y: int) -> list[dict[str, Any]]:
+    import mapbox_vector_tile
+
+    r = client.get(f"{API}/tiles/lsoa21/{z}/{x}/{y}.mvt")
+    if r.status_code == 204:
+        return []
+    assert r.status_code == 200 and r.headers["content-type"] == "application/vnd.mapbox-vector-tile"
+    layers = mapbox_vector_tile.decode(r.content)
+    assert list(layers) == ["lsoa"] and layers["lsoa"]["extent"] == 4096
+    return list(layers["lsoa"]["features"])
+
+
+def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int, float, float]:
+    """The XYZ tile holding a point, and the point's place in it (0..1 from the west, 0..1 from the south)."""
+    import math
+
+    n = 2 ** z
+    fx = (lon + 180) / 360 * n
+    fy = (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n
+    return int(fx), int(fy), fx - int(fx), 1 - (fy - int(fy))
+
+
+def test_vector_tiles_hold_every_area_under_its_own_id(client: TestClient, data_dir: Path) -> None:
+    # Checked against the published boundaries themselves (read here with GeoPandas, not through the app):
+    # a point inside each sampled area falls inside the tile feature whose id is that area's position in
+    # /map-data's codes, at zoom 12 (the tiles' most detailed zoom).
+    import geopandas as gpd
+    from shapely.geometry import Point, shape
+
+    from boroughs.core import geography
+
+    codes = client.get(API + "/map-data").json()["codes"]
+    position = {c: i for i, c in enumerate(codes)}
+    source = gpd.read_file(geography.LSOA21.full_path(data_dir)).to_crs(4326)
+    sample = source.sample(40, random_state=13)
+    for code, geom in zip(sample["lsoa21_code"], sample.geometry, strict=True):
+        point = geom.representative_point()
+        x, y, u, v = _tile_of(point.x, point.y, 12)
+        features = {f["id"]: f for f in _tile_features(client, 12, x, y)}
+        assert position[code] in features, code
+        assert shape(features[position[code]]["geometry"]).buffer(8).contains(Point(u * 4096, v * 4096)), code
+    # and at the first view's zoom, the tiles together hold all 4,994 areas, each once per tile
+    from boroughs.inclusion.map import tiles
+    from boroughs.inclusion.map.loading import get_index
+
+    x0, y0, x1, y1 = tiles.tile_range(get_index(), 9)
+    seen: set[int] = set()
+    for tx in range(x0, x1 + 1):
+        for ty in range(y0, y1 + 1):
+            ids = [f["id"] for f in _tile_features(client, 9, tx, ty)]
+            assert len(ids) == len(set(ids))
+            seen.update(ids)
+    assert seen == set(range(len(codes)))
+
+
+def test_vector_tiles_outside_london_are_empty_and_tiles_are_cached(client: TestClient) -> None:
+    assert client.get(API + "/tiles/lsoa21/9/10/10.mvt").status_code == 204  # the Pacific
+    assert client.get(API + "/tiles/lsoa21/13/4093/2723.mvt").status_code == 204  # beyond the tiles' zooms
+    assert client.get(API + "/tiles/lsoa21/2/9/0.mvt").status_code == 204  # no such tile
+    assert client.get(API + "/tiles/lsoa21/x/1/1.mvt").status_code in (404, 422)
+    first = client.get(API + "/tiles/lsoa21/10/511/340.mvt", headers={"Accept-Encoding": "gzip"})
+    assert first.status_code == 200 and first.headers["content-encoding"] == "gzip"
+    again = client.get(API + "/tiles/lsoa21/10/511/340.mvt", headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
 
 
 def test_boundaries_and_map_data_line_up(client: TestClient) -> None:
@@ -309,7 +381,8 @@ def test_cold_and_warm_map_requests_touch_no_file_on_the_event_loop(client: Test
     clear_cache()  # the first request after this must load the index: in the thread pool
     code = client.get(API + "/map-data").json()["codes"][0]
     for _ in range(2):  # cold, then warm
-        for path in ("/map-data", "/boundaries/lsoa21.topojson", "/layers/score/values", f"/areas/{code}"):
+        for path in ("/map-data", "/boundaries/lsoa21.topojson", "/layers/score/values", f"/areas/{code}",
+                     "/tiles/lsoa21/11/1022/681.mvt"):
             assert client.get(API + path).status_code == 200, path
     assert client.get(API + "/boundaries/nowhere.topojson").status_code == 404
     assert touched == []

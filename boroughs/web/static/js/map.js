@@ -29,7 +29,7 @@
     breaks: [], classes: null, values: null, ranks: null, lastUpdateMs: null, lastRecolourMs: null,
   };
   var data = null, geo = null, map = null, layerInfo = {}, layerCache = {}, profileCache = {};
-  var defaultWeights = {}, needIndex = [], hovered = null, wardLabels = [], ready = false;
+  var defaultWeights = {}, needIndex = [], hovered = null, wardLabels = [], ready = false, coloured = false;
   var el = function (id) { return document.getElementById(id); };
   var status = el("map-status");
 
@@ -210,6 +210,17 @@
     });
   }
 
+  // The areas' own outlines (GeoJSON, from the TopoJSON), for outlining and zooming to areas: fetched after
+  // the first draw (the map itself draws from tiles), or at once when something needs them sooner.
+  var geoLoading = null;
+  function withGeo(fn) {
+    if (!geoLoading) {
+      geoLoading = fetch(API + "/boundaries/lsoa21.topojson").then(function (r) { return r.json(); })
+        .then(function (topo) { geo = topoToFeatures(topo); drawFocus(); });
+    }
+    return geoLoading.then(fn);
+  }
+
   function bboxOf(features) {
     var b = [Infinity, Infinity, -Infinity, -Infinity];
     features.forEach(function (f) {
@@ -261,7 +272,10 @@
     });
     var a = p.get("area");
     if (a && codeIndex[a] !== undefined) state.area = a;
-    var at = (p.get("at") || "").split(",").map(parseFloat);
+  }
+
+  function viewInUrl() {  // the view a shared link opens at (needs no data)
+    var at = (new URLSearchParams(location.search).get("at") || "").split(",").map(parseFloat);
     return at.length === 3 && at.every(isFinite) ? { center: [at[0], at[1]], zoom: at[2] } : null;
   }
 
@@ -278,14 +292,21 @@
     return info.higher_is_worse ? SEQUENTIAL : SEQUENTIAL.slice().reverse();
   }
 
-  function fillExpression(palette) {
-    var expr = ["match", ["to-number", ["coalesce", ["feature-state", "cls"], ["get", "c"], -1]]];
-    palette.forEach(function (c, i) { expr.push(i, c); });
-    expr.push(NO_DATA);
-    return expr;
+  // The areas' colours are feature state ("fill", a colour): re-colouring sets the states that change and
+  // never restyles the layer (a new data-driven paint value would make the map cut its tiles again).
+  var FILL_COLOUR = ["to-color", ["coalesce", ["feature-state", "fill"], NO_DATA]];
+
+  function applyColours(all) {
+    var fills = state.fills, shown = state.shown || (state.shown = new Array(data.count));
+    for (var f = 0; f < data.count; f++) {
+      if (all || shown[f] !== fills[f]) {
+        map.setFeatureState({ source: "lsoa", sourceLayer: "lsoa", id: f }, { fill: fills[f] });
+        shown[f] = fills[f];
+      }
+    }
   }
 
-  function recolour(initial) {
+  function recolour() {
     var t0 = performance.now();
     var info = layerInfo[state.layer], values = currentValues(), n = data.count, cls = new Int16Array(n), palette;
     // Grouping applies to numbers only: hide the control for a categorical layer (area types).
@@ -304,14 +325,10 @@
       for (var j = 0; j < n; j++) cls[j] = classify(values[j], state.breaks);
     }
     state.palette = palette;
-    if (map && !initial) {
-      map.setPaintProperty("lsoa-fill", "fill-color", fillExpression(palette));
-      var old = state.classes;
-      for (var f = 0; f < n; f++) {
-        if (!old || old[f] !== cls[f]) map.setFeatureState({ source: "lsoa", id: f }, { cls: cls[f] });
-      }
-    }
     state.classes = cls;
+    var fills = state.fills = new Array(n);
+    for (var f = 0; f < n; f++) fills[f] = cls[f] < 0 ? NO_DATA : palette[cls[f]];
+    if (coloured) applyColours(false);
     drawLegend(info, values);
     state.lastRecolourMs = performance.now() - t0;
   }
@@ -383,7 +400,7 @@
     el("borough").value = code;
     var bi = code ? data.boroughs.findIndex(function (b) { return b.code === code; }) : -1;
     for (var i = 0; i < data.count; i++) {
-      map.setFeatureState({ source: "lsoa", id: i }, { out: bi >= 0 && data.borough[i] !== bi });
+      map.setFeatureState({ source: "lsoa", sourceLayer: "lsoa", id: i }, { out: bi >= 0 && data.borough[i] !== bi });
     }
     if (fly !== false) {
       var box = bi >= 0 ? data.boroughs[bi].bbox : londonBox;
@@ -399,8 +416,11 @@
     state.area = code;
     drawFocus();
     if (zoom) {
-      var b = bboxOf([geo[i]]);
-      map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 80, maxZoom: 13.5, duration: 0 });
+      withGeo(function () {
+        if (state.area !== code) return;
+        var b = bboxOf([geo[i]]);
+        map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 80, maxZoom: 13.5, duration: 0 });
+      });
     }
     el("profile").hidden = false;
     el("profile").parentNode.classList.add("map-layout--profile");
@@ -416,6 +436,7 @@
   function drawFocus() {
     var src = map && map.getSource("focus");
     if (!src) return;
+    if (!geo) { withGeo(function () {}); return; }  // drawn again once the outlines are in
     var feats = [];
     var add = function (i, kind) { if (i !== null && i !== undefined && geo[i]) feats.push({ type: "Feature", properties: { kind: kind }, geometry: geo[i].geometry }); };
     highlighted.forEach(function (i) { add(i, "hl"); });
@@ -505,9 +526,11 @@
       for (var i = 0; i < data.count; i++) if (data.ward[i] === wi) members.push(i);
       highlighted = members;
       drawFocus();
-      var b = bboxOf(members.map(function (m) { return geo[m]; }));
-      map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 40, duration: 0 });
-      status.textContent = "Zoomed to " + data.wards[wi].name + " ward (" + members.length + " areas, outlined).";
+      withGeo(function () {
+        var b = bboxOf(members.map(function (m) { return geo[m]; }));
+        map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 40, duration: 0 });
+        status.textContent = "Zoomed to " + data.wards[wi].name + " ward (" + members.length + " areas, outlined).";
+      });
       return;
     }
     select(code, true);
@@ -589,7 +612,7 @@
   // ---- start ----------------------------------------------------------------------------------
   var londonBox = null;
 
-  function style(boroughFeatures) {
+  function style() {
     // The whole first view in one style: the map loads its sources and layers at once, with no second
     // round of addSource/addLayer. No background layer: the container's own (CSS) background shows
     // through the transparent canvas, which saves a shader program and a full-screen fill a frame.
@@ -599,16 +622,21 @@
       sources.basemap = { type: "raster", tiles: [config.basemap_url], tileSize: 256, attribution: config.basemap_attribution || "" };
       layers.push({ id: "basemap", type: "raster", source: "basemap" });
     }
-    sources.lsoa = { type: "geojson", data: { type: "FeatureCollection", features: geo }, attribution: attribution, tolerance: 0.25, buffer: 32, maxzoom: 14 };
-    // fill-antialias off: neighbouring areas share their edges exactly (TopoJSON), so the fill needs no
-    // anti-aliasing outline (a second shader program, and every area's outline drawn each frame).
-    layers.push({ id: "lsoa-fill", type: "fill", source: "lsoa", paint: {
+    // The areas come as vector tiles made by the server (boroughs.inclusion.map.tiles): given GeoJSON, the
+    // map's worker would first cut it into tiles itself. A feature's id is its position in data.codes.
+    sources.lsoa = { type: "vector", tiles: [location.origin + API + "/tiles/lsoa21/{z}/{x}/{y}.mvt"],
+      minzoom: 0, maxzoom: 12, bounds: config.london_bbox, attribution: attribution };
+    // fill-antialias off: neighbouring areas share their edges exactly (one topology), so the fill needs no
+    // anti-aliasing outline (a second shader program, and every area's outline drawn each frame). An area
+    // is transparent until it has its colour (the tiles may arrive before the data that colours them).
+    layers.push({ id: "lsoa-fill", type: "fill", source: "lsoa", "source-layer": "lsoa", paint: {
       "fill-antialias": false,
-      "fill-color": fillExpression(state.palette),
-      "fill-opacity": ["case", ["boolean", ["feature-state", "out"], false], 0.2, hasBase ? 0.75 : 0.9],
+      "fill-color": FILL_COLOUR,
+      "fill-opacity": ["case", ["!", ["to-boolean", ["feature-state", "fill"]]], 0,
+        ["boolean", ["feature-state", "out"], false], 0.2, hasBase ? 0.75 : 0.9],
     } });
-    layers.push({ id: "lsoa-line", type: "line", source: "lsoa", minzoom: 11, paint: { "line-color": "#ffffff", "line-width": 0.4, "line-opacity": 0.7 } });
-    sources.borough = { type: "geojson", data: { type: "FeatureCollection", features: boroughFeatures } };
+    layers.push({ id: "lsoa-line", type: "line", source: "lsoa", "source-layer": "lsoa", minzoom: 11, paint: { "line-color": "#ffffff", "line-width": 0.4, "line-opacity": 0.7 } });
+    sources.borough = { type: "geojson", data: { type: "FeatureCollection", features: [] } };
     layers.push({ id: "borough-line", type: "line", source: "borough", paint: { "line-color": "#0b0c0c", "line-width": 1.4 } });
     // Only the few outlined areas (selected, hovered, a found ward) are in this source: outlining all 4,994
     // and hiding most would cost the first draw dearly.
@@ -693,9 +721,9 @@
   }
 
   function start() {
-    // The fetches begin at once (the page also preloads them). The map is made once its data is decoded,
-    // with the whole first view in its style: its worker starts tiling straight away, and no frame is
-    // drawn (in software WebGL, each costs the page a full composite) before there is something to show.
+    // The map is made at once, while its data is fetched: its WebGL set-up and its tiles (which need no
+    // data) overlap the download. The areas stay transparent until the data colours them; the map is ready
+    // at its first idle after that. In software WebGL, each frame costs the page a full composite.
     var marks = window.__mapTimings = {};
     var mark = function (name) { marks[name] = Math.round(performance.now()); };
     mark("script");
@@ -703,52 +731,36 @@
     var json = function (url) {
       return fetch(url).then(function (r) { if (!r.ok) throw new Error(url.split("/").pop() + " " + r.status); return r.json(); });
     };
-    var loaded = Promise.all([json(API + "/map-data"), json(API + "/boundaries/lsoa21.topojson"),
-      json(API + "/boundaries/borough.topojson")]);
+    var loaded = Promise.all([json(API + "/map-data"), json(API + "/boundaries/borough.topojson")]);
+    var view = viewInUrl();
+    makeMap(view);
+    var styled = new Promise(function (resolve) { map.once("styledata", resolve); });
+    var boroughFeatures = null;
     loaded.then(function (res) {
       mark("fetched");
       data = res[0];
-      geo = topoToFeatures(res[1]);
-      var boroughFeatures = topoToFeatures(res[2]);
+      boroughFeatures = topoToFeatures(res[1]);
       data.codes.forEach(function (c, i) { codeIndex[c] = i; });
       data.layers.forEach(function (l) { layerInfo[l.id] = l; });
       (config.extra_layers || []).forEach(function (l) { layerInfo[l.id] = l; });  // e.g. the provision gap
       needIndex = data.need_types;
       needIndex.forEach(function (t) { state.weights[t.id] = t.weight; defaultWeights[t.id] = t.weight; });
       londonBox = bboxOf(boroughFeatures);
-      var view = readUrl();
+      readUrl();
       syncControls();
       var ev = evaluate();
       state.scores = ev[0];
       state.ranks = ev[1];
       mark("decoded");
-      return ensureLayer(state.layer).then(function () {
-        // The first colours travel as a property, so the first draw needs no feature-state calls.
-        recolour(true);
-        geo.forEach(function (f, i) { f.properties.c = state.classes[i]; });
-        makeMap(view, boroughFeatures, mark);
-      });
-    }).catch(function (err) {
-      status.textContent = "The map could not load (" + err.message + "). The table view has the same data.";
-    });
-  }
-
-  function makeMap(view, boroughFeatures, mark) {
-    var marks = window.__mapTimings;
-    var box = config.london_bbox;
-    var options = {
-      container: "map", style: style(boroughFeatures), attributionControl: { compact: false },
-      bounds: [[box[0], box[1]], [box[2], box[3]]], fitBoundsOptions: { padding: 10 },
-      canvasContextAttributes: { preserveDrawingBuffer: false, antialias: false }, dragRotate: false, pitchWithRotate: false, maxZoom: 17,
-      fadeDuration: 0, renderWorldCopies: false,
-    };
-    if (view) { options.center = view.center; options.zoom = view.zoom; delete options.bounds; }
-    map = new maplibregl.Map(options);
-    map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
-    marks.frames = 0;
-    map.on("render", function () { if (!ready) marks.frames++; });
-    map.once("load", function () {
+      return ensureLayer(state.layer);
+    }).then(function () {
+      recolour();
+      return styled;
+    }).then(function () {
       mark("styled");
+      map.getSource("borough").setData({ type: "FeatureCollection", features: boroughFeatures });
+      applyColours(true);
+      coloured = true;
       if (state.borough) setBorough(state.borough, !view);
       if (state.area) select(state.area, !view);
       wireEvents();
@@ -764,9 +776,28 @@
         document.dispatchEvent(new CustomEvent("boroughs:map-ready"));
         status.textContent = "The map shows " + data.count.toLocaleString("en-GB") + " areas: " + layerInfo[state.layer].name + ".";
         loadWards();
+        withGeo(function () {});
         writeUrl();
       });
+    }).catch(function (err) {
+      status.textContent = "The map could not load (" + err.message + "). The table view has the same data.";
     });
+  }
+
+  function makeMap(view) {
+    var marks = window.__mapTimings;
+    var box = config.london_bbox;
+    var options = {
+      container: "map", style: style(), validateStyle: false, attributionControl: { compact: false },
+      bounds: [[box[0], box[1]], [box[2], box[3]]], fitBoundsOptions: { padding: 10 },
+      canvasContextAttributes: { preserveDrawingBuffer: false, antialias: false }, dragRotate: false, pitchWithRotate: false, maxZoom: 17,
+      fadeDuration: 0, renderWorldCopies: false,
+    };
+    if (view) { options.center = view.center; options.zoom = view.zoom; delete options.bounds; }
+    map = new maplibregl.Map(options);
+    map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
+    marks.frames = 0;
+    map.on("render", function () { if (!ready) marks.frames++; });
   }
 
   window.boroughsMap = {
@@ -774,7 +805,7 @@
     get map() { return map; },
     get ready() { return ready; },
     get data() { return data; },
-    colourOf: function (code) { var i = codeIndex[code]; var c = state.classes[i]; return c < 0 ? NO_DATA : state.palette[c]; },
+    colourOf: function (code) { return state.fills[codeIndex[code]]; },
     rankOf: function (code) { return state.ranks[codeIndex[code]]; },
     scoreOf: function (code) { return state.scores[codeIndex[code]]; },
     renderedCount: function () {
@@ -782,7 +813,11 @@
       map.queryRenderedFeatures({ layers: ["lsoa-fill"] }).forEach(function (f) { seen[f.id] = 1; });
       return Object.keys(seen).length;
     },
-    sourceCount: function () { return geo.length; },
+    sourceCount: function () {  // the areas in the tiles loaded
+      var seen = {};
+      map.querySourceFeatures("lsoa", { sourceLayer: "lsoa" }).forEach(function (f) { seen[f.id] = 1; });
+      return Object.keys(seen).length;
+    },
     get layers() { return layerInfo; },
     reloadLayer: function (id) { delete layerCache[id]; if (state.layer === id) setLayer(id); },
     select: select,
