@@ -11,7 +11,8 @@ Why tiles: given the boundaries as GeoJSON, the browser cuts them into tiles its
 before it can draw (on the machine of the benchmark, about half a second of the first view). Served as
 tiles, it only decodes them. They are made once per index and kept in an MBTiles file (the SQLite format
 for tiles, which QGIS and tile servers read too) under ``OUT/map/``; the server's start-up loads them into
-memory (:func:`load_pyramid`), and a tile not yet made is made when asked for.
+memory (:func:`load_pyramid`; the first of the server's processes makes the file while the others wait), and
+a tile not yet made is made when asked for.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ import json
 import math
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -171,13 +174,32 @@ def write_pyramid(index: MapIndex, target: Path) -> int:
     return count
 
 
+@contextmanager
+def _only_one_maker(target: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``target``'s lock file (POSIX ``flock``; no lock where there is none)."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: each process may make the file (the last one's replace wins)
+        yield
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target.with_suffix(".lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def load_pyramid(index: MapIndex) -> int:
     """Load the index's tile file into memory (making it first when missing); returns the tiles loaded.
     Tiles in the range that the file does not hold are empty."""
     target = pyramid_path(index)
     if not target.is_file():
         try:
-            write_pyramid(index, target)
+            with _only_one_maker(target):  # the server's other processes wait, then read what it made
+                if not target.is_file():
+                    write_pyramid(index, target)
         except OSError:  # a read-only output folder: tiles are then made as they are asked for
             return 0
     store = _store(index)

@@ -49,3 +49,30 @@ def test_the_tile_file_holds_every_tile_with_an_area_and_loads_back(map_index_di
     empty = [(12, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1) if (12, x, y) not in rows]
     assert empty and all(tiles.cached_tile(index, *key) == (True, None) for key in empty[:5])
     assert tiles.cached_tile(index, 5, 0, 0) == (False, None)  # outside the range: not held, made on demand
+
+
+def test_processes_starting_together_make_the_tile_file_once(map_index_dir: Path, tmp_path: Path,  # noqa: F811
+                                                            monkeypatch) -> None:
+    import shutil
+    import threading
+
+    from boroughs.inclusion.map.loading import load_index
+
+    out = tmp_path / "out"
+    shutil.copytree(map_index_dir, out, ignore=shutil.ignore_patterns("*.mbtiles", "*.lock"))
+    made: list[int] = []
+    real = tiles.write_pyramid
+
+    def counting(index: MapIndex, target: Path) -> int:
+        made.append(1)
+        return real(index, target)
+
+    monkeypatch.setattr(tiles, "write_pyramid", counting)
+    indexes = [load_index(out) for _ in range(3)]  # as three server processes would each load the index
+    counts: list[int] = []
+    workers = [threading.Thread(target=lambda i=i: counts.append(tiles.load_pyramid(i))) for i in indexes]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert made == [1] and len(set(counts)) == 1 and counts[0] > 100
