@@ -1,8 +1,10 @@
 /* Boroughs inclusion map (/map): MapLibre GL JS, TopoJSON boundaries, live re-weighting in the browser.
  *
- * Data: GET {api}/map-data (codes, names, places, overall and need-type scores) and
- * {api}/boundaries/lsoa21.topojson (the n-th geometry is the n-th code). Other layers' values are fetched
- * when chosen. Colours come from feature-state ("cls"), so re-colouring 4,994 areas needs no re-tiling.
+ * Data: GET {api}/map-data (codes, names, places, overall and need-type scores); the areas are drawn from
+ * the vector tiles {api}/tiles/lsoa21/{z}/{x}/{y}.mvt (a feature's id is its position in the codes), and
+ * {api}/boundaries/lsoa21.topojson follows the first draw, for outlining and zooming to areas. Other
+ * layers' values are fetched when chosen. Colours are feature state ("fill"), so re-colouring 4,994 areas
+ * never restyles the layer or re-tiles it.
  * The overall score under new weights is combine() — the same formula as boroughs/inclusion/map/index.py.
  */
 (function () {
