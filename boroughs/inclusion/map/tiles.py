@@ -106,11 +106,11 @@ def _store(index: MapIndex) -> dict[tuple[int, int, int], Entry | None]:
     return store
 
 
-def _entry(body: bytes) -> Entry | None:
+def _entry(body: bytes, zipped: bytes | None = None) -> Entry | None:
+    """A tile as the web layer answers it (the ETag as :func:`responses.etag` makes it); ``None`` when empty."""
     if not body:
         return None
-    zipped = gzip.compress(body, 6)
-    return body, zipped, '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
+    return body, zipped if zipped is not None else gzip.compress(body, 6), '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
 
 
 def tile_entry(index: MapIndex, z: int, x: int, y: int) -> Entry | None:
@@ -203,11 +203,10 @@ def load_pyramid(index: MapIndex) -> int:
         except OSError:  # a read-only output folder: tiles are then made as they are asked for
             return 0
     store = _store(index)
-    held: dict[tuple[int, int, int], Entry] = {}
+    held: dict[tuple[int, int, int], Entry | None] = {}
     with sqlite3.connect(f"file:{target}?mode=ro", uri=True) as db:
         for z, x, row, data in db.execute("SELECT zoom_level, tile_column, tile_row, tile_data FROM tiles"):
-            body = gzip.decompress(data)
-            held[(z, x, 2**z - 1 - row)] = (body, bytes(data), '"' + hashlib.sha1(body).hexdigest()[:20] + '"')
+            held[(z, x, 2**z - 1 - row)] = _entry(gzip.decompress(data), bytes(data))
     for z in range(MAX_ZOOM + 1):
         x0, y0, x1, y1 = tile_range(index, z)
         for x in range(x0, x1 + 1):
