@@ -8,6 +8,7 @@ from typing import Any
 
 import splink.comparison_level_library as cll
 from splink import SettingsCreator, block_on
+from splink.blocking_rule_library import CustomRule
 from splink.comparison_library import CustomComparison
 
 MODEL_VERSION = "uk-person-1.0"
@@ -66,6 +67,10 @@ def _name_comparisons(with_national_id: bool = True) -> list[CustomComparison]:
             cll.ExactMatchLevel("first_name", term_frequency_adjustments=True),
             cll.ExactMatchLevel("first_key").configure(label_for_charts="Same name group (nickname or spelling)"),
             cll.JaroWinklerLevel("first_name", 0.92),
+            cll.CustomLevel(
+                "(length(first_name_l) >= 4 AND length(first_name_r) >= 4) AND "
+                "damerau_levenshtein(first_name_l, first_name_r) <= 1",
+                label_for_charts="One typing error", base_dialect_str="duckdb"),
             cll.ColumnsReversedLevel("first_name", "last_name").configure(label_for_charts="First and last swapped"),
             cll.And(cll.ExactMatchLevel("first_mp"), cll.JaroWinklerLevel("first_name", 0.8)).configure(
                 label_for_charts="Sounds the same and spelt alike"),
@@ -87,6 +92,11 @@ def _name_comparisons(with_national_id: bool = True) -> list[CustomComparison]:
             cll.JaroWinklerLevel("last_name", 0.92),
             cll.ExactMatchLevel("last_mp").configure(label_for_charts="Sounds the same (metaphone)"),
             cll.ColumnsReversedLevel("last_name", "first_name").configure(label_for_charts="First and last swapped"),
+            cll.CustomLevel(
+                "(length(last_name_l) >= 3 AND length(last_name_r) >= 3) AND "
+                "(strpos(last_name_l, last_name_r) > 0 OR strpos(last_name_r, last_name_l) > 0)",
+                label_for_charts="One surname inside the other (one part of a double-barrelled name)",
+                base_dialect_str="duckdb"),
             cll.JaroWinklerLevel("last_name", 0.8),
             cll.ElseLevel(),
         ],
@@ -176,6 +186,8 @@ BLOCKING_RULES = (
     block_on("email"),
     block_on("phone"),
     block_on("postcode", "dob"),
+    # first and last name written the wrong way round in one of the records, at one address
+    CustomRule("l.postcode = r.postcode AND l.first_name = r.last_name AND l.last_name = r.first_name"),
 )
 
 

@@ -5,7 +5,8 @@ Public API (what other support modules, such as the early-warning rules, should 
 * ``link_council(session, organisation_id)`` → ``LinkRun``: link every imported record of the council
   (reusing the council's latest model unless ``retrain``), honour every review decision, and update
   ``support_resident`` / ``support_resident_record`` keeping resident ids stable where records stay together.
-* ``review_queue(session, organisation_id)``: pairs in the uncertain band with no decision yet.
+* ``review_queue(session, organisation_id)``: pairs with no decision yet: first those scored as a match but
+  kept in two residents by a rule, then the uncertain band.
 * ``decide(session, organisation_id, record_a_id, record_b_id, decision)``: accept or reject a pair;
   takes effect at once and on every later run.
 * ``split_resident(session, organisation_id, resident_id, record_ids)``: move records to a new resident
@@ -20,11 +21,12 @@ import datetime as dt
 import logging
 from collections import Counter
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import Row, delete, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from boroughs.core import audit
 from boroughs.core.db import analyze, utcnow
@@ -268,6 +270,7 @@ class ReviewItem:
     left: SourceRecord
     right: SourceRecord
     explanation: list[dict[str, Any]]
+    kept_apart: bool = False  # scored as a match, but in two residents: a rule keeps them apart
 
 
 def _record(session: Session, organisation_id: int, record_id: int) -> SourceRecord:
@@ -307,17 +310,28 @@ def review_queue(session: Session, organisation_id: int, *, limit: int = 50) -> 
     decided = {(a, b) for a, b in session.execute(
         select(ReviewDecision.record_a_id, ReviewDecision.record_b_id)
         .where(ReviewDecision.organisation_id == organisation_id))}
-    pairs = session.execute(
+    ra, rb = aliased(ResidentRecord), aliased(ResidentRecord)
+    # first, pairs the model scored as a match that a rule kept in two residents (a record that fits two
+    # people who cannot be one: the father's or the son's?); then the uncertain band
+    kept_apart = session.execute(
+        select(LinkPair).join(ra, ra.source_record_id == LinkPair.record_a_id)
+        .join(rb, rb.source_record_id == LinkPair.record_b_id)
+        .where(LinkPair.organisation_id == organisation_id, LinkPair.match_probability >= high,
+               ra.resident_id != rb.resident_id)
+        .order_by(LinkPair.match_probability.desc(), LinkPair.id)
+    ).scalars()
+    band = session.execute(
         select(LinkPair).where(LinkPair.organisation_id == organisation_id, LinkPair.match_probability >= low,
                                LinkPair.match_probability < high)
         .order_by(LinkPair.match_probability.desc(), LinkPair.id)
     ).scalars()
     items = []
-    for p in pairs:
+    for p in chain(kept_apart, band):
         if (p.record_a_id, p.record_b_id) in decided:
             continue
         items.append(ReviewItem(p, _record(session, organisation_id, p.record_a_id),
-                                _record(session, organisation_id, p.record_b_id), explain_pair(session, p)))
+                                _record(session, organisation_id, p.record_b_id), explain_pair(session, p),
+                                kept_apart=p.match_probability >= high))
         if len(items) >= limit:
             break
     return items

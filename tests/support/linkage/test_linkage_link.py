@@ -132,7 +132,7 @@ def test_residents_review_and_split_survive_reruns(engine: Engine, small_borough
     with session_scope(engine) as s:
         run = link_council(s, oid)
         assert run.residents > 0 and run.model["boroughs_model_version"]
-        queue = review_queue(s, oid, limit=10)
+        queue = [i for i in review_queue(s, oid, limit=60) if not i.kept_apart][:10]
         assert queue and all(0.3 <= i.pair.match_probability < 0.9 for i in queue)
         assert any(e["match_weight"] != 0 for e in queue[0].explanation)
         for it in queue:  # the evidence shown adds up to the match weight shown, prior included
@@ -170,6 +170,41 @@ def test_residents_review_and_split_survive_reruns(engine: Engine, small_borough
         actions = set(s.execute(select(AuditEvent.action)).scalars())
         assert {"support.link_run", "support.review_accept", "support.review_reject",
                 "support.resident_split"} <= actions
+
+
+def test_review_queue_shows_matches_kept_in_two_residents_first(engine: Engine, small_borough: Path) -> None:
+    """A pair scored above the threshold whose records are in two residents (a rule kept them apart) is
+    shown to reviewers before the uncertain band; a strong pair inside one resident is not shown."""
+    from boroughs.support.records.models import LinkPair, ResidentRecord
+
+    with session_scope(engine) as s:
+        org = Organisation(slug="newham", name="Newham", kind="council", ons_code="E09000025")
+        s.add(org)
+        s.flush()
+        oid = org.id
+        for key in SCHEMAS:
+            import_dataset(s, oid, key, small_borough / f"SYNTHETIC_{key}.csv", None, accept_valid=True)
+    with session_scope(engine) as s:
+        link_council(s, oid)
+        home = dict(s.execute(select(ResidentRecord.source_record_id, ResidentRecord.resident_id)).all())
+        pairs = s.execute(select(LinkPair).where(LinkPair.organisation_id == oid)).scalars().all()
+        inside = [p for p in pairs if home[p.record_a_id] == home[p.record_b_id] and p.match_probability >= 0.9]
+        assert inside
+        before = {(i.pair.record_a_id, i.pair.record_b_id) for i in review_queue(s, oid, limit=500)
+                  if i.kept_apart}
+        # as if a contradiction had kept a strong match apart: a scored pair of records in two residents
+        a = inside[0].record_a_id
+        b = next(r for r in sorted(home) if r > a and home[r] != home[a])
+        s.add(LinkPair(link_run_id=inside[0].link_run_id, organisation_id=oid, record_a_id=a, record_b_id=b,
+                       match_probability=0.97, match_weight=5.0, explanation=inside[0].explanation))
+        s.flush()
+        queue = review_queue(s, oid, limit=500)
+        kept = [i for i in queue if i.kept_apart]
+        assert {(i.pair.record_a_id, i.pair.record_b_id) for i in kept} == before | {(a, b)}
+        assert queue[:len(kept)] == kept  # shown first
+        assert all(home[i.pair.record_a_id] != home[i.pair.record_b_id] for i in kept)
+        assert not any(i.pair.id == inside[0].id for i in queue)
+        assert all(0.3 <= i.pair.match_probability < 0.9 for i in queue if not i.kept_apart)
 
 
 def _resident_of(session: object, record_id: int) -> int:
