@@ -10,8 +10,11 @@ import splink.comparison_level_library as cll
 from splink import SettingsCreator, block_on
 from splink.blocking_rule_library import CustomRule
 from splink.comparison_library import CustomComparison
+from splink.internals.column_expression import ColumnExpression
+from splink.internals.comparison_level_creator import ComparisonLevelCreator
+from splink.internals.dialects import SplinkDialect
 
-MODEL_VERSION = "uk-person-1.0"
+MODEL_VERSION = "uk-person-1.1"  # raise it when the comparisons or blocking rules change
 DEFAULT_THRESHOLD = 0.9  # pairs at or above this match probability join a cluster
 REVIEW_BAND = (0.3, 0.9)  # pairs in [low, high) are shown to clerical reviewers
 PAIRS_FLOOR = 0.05  # pairs below this are not written out
@@ -60,6 +63,31 @@ def _household_member_level(with_national_id: bool) -> Any:
                 fix_u_probability=True)
 
 
+class _SwappedLevel(ComparisonLevelCreator):
+    """First and last name the wrong way round in one record, either way round (so the pair's order does not
+    matter). ``both``: this name is the other record's other name, and the other name is the same or close
+    (Kraig Morgan and "Morgan Craig"). Otherwise only the one name is in the other's field; Splink's
+    ``ColumnsReversedLevel`` checks this much, one way round, and put "Hassan Hassan" and "Elif Hassan" at
+    the swapped level, ahead of the household level."""
+
+    def __init__(self, this: str, other: str, *, both: bool = True) -> None:
+        self.this, self.other, self.both = this, other, both
+
+    def create_sql(self, sql_dialect: SplinkDialect) -> str:
+        jw = sql_dialect.jaro_winkler_function_name
+        this, other = ColumnExpression(self.this, sql_dialect), ColumnExpression(self.other, sql_dialect)
+        sides = {"l": (this.name_l, other.name_l), "r": (this.name_r, other.name_r)}
+        if not self.both:
+            return f"{sides['l'][0]} = {sides['r'][1]} OR {sides['r'][0]} = {sides['l'][1]}"
+        return " OR ".join(
+            f"({sides[a][0]} = {sides[b][1]} AND ({sides[b][0]} IS NULL OR {sides[a][1]} IS NULL OR "
+            f"{jw}({sides[b][0]}, {sides[a][1]}) >= 0.8))"
+            for a, b in (("l", "r"), ("r", "l")))
+
+    def create_label_for_charts(self) -> str:
+        return "First and last swapped" if self.both else "One name written in the other field"
+
+
 def _name_comparisons(with_national_id: bool = True) -> list[CustomComparison]:
     first = CustomComparison(
         [
@@ -71,7 +99,7 @@ def _name_comparisons(with_national_id: bool = True) -> list[CustomComparison]:
                 "(length(first_name_l) >= 4 AND length(first_name_r) >= 4) AND "
                 "damerau_levenshtein(first_name_l, first_name_r) <= 1",
                 label_for_charts="One typing error", base_dialect_str="duckdb"),
-            cll.ColumnsReversedLevel("first_name", "last_name").configure(label_for_charts="First and last swapped"),
+            _SwappedLevel("first_name", "last_name"),
             cll.And(cll.ExactMatchLevel("first_mp"), cll.JaroWinklerLevel("first_name", 0.8)).configure(
                 label_for_charts="Sounds the same and spelt alike"),
             cll.CustomLevel(
@@ -91,12 +119,13 @@ def _name_comparisons(with_national_id: bool = True) -> list[CustomComparison]:
             cll.ExactMatchLevel("last_name", term_frequency_adjustments=True),
             cll.JaroWinklerLevel("last_name", 0.92),
             cll.ExactMatchLevel("last_mp").configure(label_for_charts="Sounds the same (metaphone)"),
-            cll.ColumnsReversedLevel("last_name", "first_name").configure(label_for_charts="First and last swapped"),
+            _SwappedLevel("last_name", "first_name"),
             cll.CustomLevel(
                 "(length(last_name_l) >= 3 AND length(last_name_r) >= 3) AND "
                 "(strpos(last_name_l, last_name_r) > 0 OR strpos(last_name_r, last_name_l) > 0)",
                 label_for_charts="One surname inside the other (one part of a double-barrelled name)",
                 base_dialect_str="duckdb"),
+            _SwappedLevel("last_name", "first_name", both=False),
             cll.JaroWinklerLevel("last_name", 0.8),
             cll.ElseLevel(),
         ],
@@ -179,13 +208,14 @@ BLOCKING_RULES = (
     block_on("national_id"),
     block_on("first_key", "dob"),
     block_on("last_mp", "dob"),
-    block_on("uprn", "first_key"),
     block_on("postcode", "last_mp"),
     block_on("postcode", "first_key"),
     block_on("first_key", "last_mp", "dob_year"),
     block_on("email"),
     block_on("phone"),
     block_on("postcode", "dob"),
+    block_on("postcode", "first_mp"),
+    block_on("uprn"),
     # first and last name written the wrong way round in one of the records, at one address
     CustomRule("l.postcode = r.postcode AND l.first_name = r.last_name AND l.last_name = r.first_name"),
 )

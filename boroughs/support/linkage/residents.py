@@ -108,7 +108,10 @@ def link_council(
         select(LinkRun).where(LinkRun.organisation_id == organisation_id).order_by(LinkRun.id.desc()).limit(1)
     ).scalar()
     dialect = "spark" if backend == "spark" else "duckdb"
-    reuse = previous is not None and not retrain and previous.model.get("sql_dialect", dialect) == dialect
+    # the last run's model is reused unless asked to retrain, or it was trained on another backend or is of an
+    # older model version (it would lack the newer levels and rules)
+    reuse = (previous is not None and not retrain and previous.model.get("sql_dialect", dialect) == dialect
+             and previous.model.get("boroughs_model_version") == linkage_model.MODEL_VERSION)
     model = previous.model if (reuse and previous is not None) else None
     acc, rej = _decisions(session, organisation_id)
     key = {int(i): ("", str(i)) for i in frame["id"]}

@@ -268,3 +268,29 @@ def test_the_model_scores_swapped_names_surname_parts_and_typing_errors_as_one_p
     typo_levels = [level(scored[p], "first_name") for p in typo if p in scored]
     assert len(typo_levels) >= 0.9 * len(typo) and "One typing error" in typo_levels
     assert "Different first names in one household (two people)" not in typo_levels
+
+
+@pytest.mark.parametrize(("left", "right", "both", "part"), [
+    (("rahim", "khan"), ("khan", "rahim"), True, True),  # the wrong way round
+    (("kraig", "morgan"), ("morgan", "craig"), True, True),  # ... and the other name spelt otherwise
+    (("hassan", "hassan"), ("elif", "hassan"), False, True),  # one name only: two people of one household
+    (("rahim", "khan"), ("rahim", "khan"), False, False),  # the right way round
+    (("rahim", None), ("khan", "rahim"), True, True),  # the other name missing
+])
+def test_swapped_name_levels_hold_either_way_round(left: tuple[str, str | None], right: tuple[str, str | None],
+                                                   both: bool, part: bool) -> None:
+    """The swapped-name levels, as SQL on DuckDB: whichever record is on the left gives the same answer
+    (Splink's own level checked one name, one way round)."""
+    import duckdb
+    from splink.internals.dialects import SplinkDialect
+
+    from boroughs.support.linkage.model import _SwappedLevel
+
+    dialect = SplinkDialect.from_string("duckdb")
+    con = duckdb.connect()
+    for (fl, ll), (fr, lr) in ((left, right), (right, left)):
+        for level, want in ((_SwappedLevel("first_name", "last_name"), both),
+                            (_SwappedLevel("first_name", "last_name", both=False), part)):
+            got = con.execute(f"SELECT coalesce({level.create_sql(dialect)}, false) FROM (SELECT ? AS first_name_l, "
+                              "? AS last_name_l, ? AS first_name_r, ? AS last_name_r)", [fl, ll, fr, lr]).fetchone()
+            assert got == (want,), (level.create_label_for_charts(), fl, ll, fr, lr)

@@ -143,10 +143,22 @@ def test_residents_review_and_split_survive_reruns(engine: Engine, small_borough
         decide(s, oid, a, b, "accept")
     with session_scope(engine) as s:
         link_council(s, oid)  # rerun: the accepted pair stays together
+        retrained = [e.detail["retrained"] for e in s.execute(select(AuditEvent).where(
+            AuditEvent.action == "support.link_run").order_by(AuditEvent.id)).scalars()]
+        assert retrained == [True, False]  # the first run trains; the second reuses its model
         res_a = _resident_of(s, a)
         assert res_a == _resident_of(s, b)
         decide(s, oid, a, b, "reject")
         assert _resident_of(s, a) != _resident_of(s, b)
+    with session_scope(engine) as s:  # a saved model of an older version is not reused
+        last = s.execute(select(LinkRun).order_by(LinkRun.id.desc()).limit(1)).scalar_one()
+        last.model = {**last.model, "boroughs_model_version": "uk-person-1.0"}
+    with session_scope(engine) as s:
+        run = link_council(s, oid)
+        assert run.model["boroughs_model_version"] != "uk-person-1.0"
+        assert s.execute(select(AuditEvent).where(AuditEvent.action == "support.link_run")
+                         .order_by(AuditEvent.id.desc()).limit(1)).scalar_one().detail["retrained"] is True
+        assert _resident_of(s, a) != _resident_of(s, b)  # the rejected pair stays apart
     with session_scope(engine) as s:
         link_council(s, oid, retrain=True)  # rerun with a new model: the rejected pair stays apart
         assert _resident_of(s, a) != _resident_of(s, b)

@@ -26,7 +26,7 @@ from tests.web_client import csrf_token, sign_in_as
 @pytest.fixture(scope="module")
 def borough(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path:
     out = tmp_path_factory.mktemp("synth")
-    synthesise(300, 8, out, data_dir=data_dir)
+    synthesise(300, 9, out, data_dir=data_dir)  # a population with pairs in the review band
     return out
 
 
