@@ -14,7 +14,8 @@ Measurements, each printed with the load average:
 Run: ``python benchmarks/support_linkage.py quality`` / ``scale`` / ``all`` (default ``all``).
 Options: ``--residents N`` for quality, ``--records N`` for scale, ``--backend spark``,
 ``--generator borough|hard|both`` for quality; ``--no-one-per-person`` links the hard population without
-declaring its electoral register as listing each person once (``boroughs support link --one-per-person``).
+declaring its electoral register as listing each person once (``boroughs support link --one-per-person``)
+or its sources of adults (``--adults-only``).
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from boroughs.support.synth.hard import synthesise_hard
 from boroughs.support.synth.population import synthesise
 
 THRESHOLDS = (0.5, 0.8, 0.9, 0.95, 0.99)
+# the hard population's sources of adults: the register, council tax's liable people, tenants, claimants, adult social care
+ADULT_SOURCES = ("electoral", "council_tax", "housing", "benefits", "social_care")
 
 
 def load() -> str:
@@ -72,7 +75,10 @@ def _quality_one(generator: str, residents: int, seed: int, backend: str, one_pe
         # the hard population's electoral register lists each person once, as a council would declare it
         # (``boroughs support link --one-per-person electoral``); the borough generator has no such source
         declared = ("electoral",) if generator == "hard" and one_per_person else ()
-        result = link_records(frame, backend=backend, retain_explanations=False, one_per_person=declared)
+        # and its register, council tax, housing, benefits and social care hold adults only (``--adults-only``)
+        adults = ADULT_SOURCES if generator == "hard" and one_per_person else ()
+        result = link_records(frame, backend=backend, retain_explanations=False, one_per_person=declared,
+                              adults_only=adults)
         seconds = time.perf_counter() - t
         truth = pd.read_csv(d / "SYNTHETIC_ground_truth.csv", dtype=str, keep_default_na=False)
     merged = result.clusters.merge(truth, on=["source", "record_id"], how="left", validate="one_to_one")
@@ -80,6 +86,7 @@ def _quality_one(generator: str, residents: int, seed: int, backend: str, one_pe
     ok = s["precision"] >= 0.995 and s["recall"] >= 0.985
     print(f"quality [{generator}]: {residents:,} residents, {len(frame):,} records, default threshold "
           f"{DEFAULT_THRESHOLD}, backend {backend}; one entry per person: {', '.join(declared) or 'no source'}; "
+          f"adults only: {', '.join(adults) or 'no source'}; "
           f"{load()}")
     print(f"  pairwise precision {s['precision']:.4f} (target >= 0.995)")
     print(f"  pairwise recall    {s['recall']:.4f} (target >= 0.985)")
@@ -90,7 +97,7 @@ def _quality_one(generator: str, residents: int, seed: int, backend: str, one_pe
           f"{'expected false':>15} {'expected missed':>16}")
     probs = result.pairs["match_probability"].to_numpy(dtype=float)
     for th in THRESHOLDS:
-        labels, _ = cluster_records(result.records, result.pairs, th, one_per_person=declared)
+        labels, _ = cluster_records(result.records, result.pairs, th, one_per_person=declared, adults_only=adults)
         c = pd.DataFrame({"source": result.records["source"], "record_id": result.records["record_id"],
                           "resident_id": labels})
         m = c.merge(truth, on=["source", "record_id"], validate="one_to_one")
@@ -154,7 +161,8 @@ def main() -> int:
     parser.add_argument("--backend", default="duckdb")
     parser.add_argument("--generator", default="both", choices=["borough", "hard", "both"])
     parser.add_argument("--no-one-per-person", action="store_true",
-                        help="do not declare the hard population's electoral register as one entry per person")
+                        help="do not declare the hard population's electoral register as one entry per person, "
+                             "nor its sources of adults")
     args = parser.parse_args()
     ok = True
     if args.what in ("quality", "all"):

@@ -88,6 +88,10 @@ def link(
         [], "--one-per-person",
         help="A source that lists each person once, such as an electoral register: two of its entries are never "
              "put in one resident (repeatable)."),
+    adults_only: list[str] = typer.Option(
+        [], "--adults-only",
+        help="A source that holds adults only, such as an electoral register or council tax: its records are never "
+             "put with a record whose date of birth is a child's (repeatable)."),
 ) -> None:
     """Link records within and across sources into residents (trains on the input; no labels needed)."""
     from boroughs.support.linkage.prepare import read_canonical
@@ -100,7 +104,7 @@ def link(
         try:
             frame = read_canonical(inputs)
             result = link_records(frame, backend=backend, threshold=threshold, seed=seed, model=model,
-                                  retain_explanations=False, one_per_person=one_per_person,
+                                  retain_explanations=False, one_per_person=one_per_person, adults_only=adults_only,
                                   on_step=lambda s: progress.update(task, description=s))
             progress.update(task, description="Writing results")
             write_outputs(result, out, threshold=threshold)

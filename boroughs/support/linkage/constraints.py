@@ -11,7 +11,9 @@ join that would put two *contradicting* records in one cluster. Two records cont
   first names are not compatible either (not one name group, not close spellings, not one inside the other).
 
 Two entries of a source declared to list each person once (``one_per_person``: an electoral register)
-contradict too, whatever else they share (:func:`same_listing`).
+contradict too, whatever else they share (:func:`same_listing`), and so do a record of a source declared to
+hold adults only (``adults_only``: the register, council tax) and a record whose date of birth is a child's
+(:func:`too_young_for`).
 
 The same identity number (or one a single character away) on both records overrides all of these. Measured
 on FEBRL, whose corrupted duplicates often have a wholly different date of birth *or* identity number, a
@@ -29,6 +31,7 @@ household" level of ``linkage.py``).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection, Sequence
 
 import jellyfish
@@ -142,6 +145,24 @@ def same_listing(prepared: pd.DataFrame, left: np.ndarray, right: np.ndarray,
     return out
 
 
+ADULT_AGE = 15  # a source of adults holds no one younger (16 for an electoral register's attainers, less a year's error)
+
+
+def too_young_for(prepared: pd.DataFrame, left: np.ndarray, right: np.ndarray, adults_only: Collection[str],
+                  as_of: dt.date) -> np.ndarray:
+    """For pairs of ``unique_id``: is one record from a source that holds adults only (an electoral register,
+    council tax's liable people) and the other's date of birth that of a child (under ``ADULT_AGE`` on
+    ``as_of``)? A school's record of a son born in 2016 is not the electoral entry of his father of one name."""
+    if not adults_only or not len(left):
+        return np.zeros(len(left), dtype=bool)
+    source = prepared["source"].to_numpy(dtype=object)
+    adult = np.isin(source, list(adults_only))
+    cutoff = f"{as_of.year - ADULT_AGE:04d}-{as_of.month:02d}-{as_of.day:02d}"
+    dob = prepared["dob"].to_numpy(dtype=object)
+    child = np.array([_present(d) and len(d) == 10 and d > cutoff for d in dob], dtype=bool)
+    return (adult[left] & child[right]) | (adult[right] & child[left])
+
+
 def generations_apart(prepared: pd.DataFrame, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """For pairs of ``unique_id``: two dates of birth a generation apart (not a swap or one digit out) under
     two different first names, with no shared identity number: a parent and child (Rahim, born 1971, and
@@ -163,14 +184,17 @@ def generations_apart(prepared: pd.DataFrame, left: np.ndarray, right: np.ndarra
 def contradicting_pairs(prepared: pd.DataFrame, labels: np.ndarray,
                         accepted: Sequence[tuple[int, int]] = (),
                         direct: tuple[np.ndarray, np.ndarray] | None = None,
-                        one_per_person: Collection[str] = ()) -> list[tuple[int, int]]:
+                        one_per_person: Collection[str] = (), adults_only: Collection[str] = (),
+                        as_of: dt.date | None = None) -> list[tuple[int, int]]:
     """The contradicting pairs inside the clusters of ``labels``, except pairs a reviewer accepted and pairs
     in ``direct`` (the model's own links above the threshold: the model has weighed those two records
     together; the rules guard against chains, where two records meet only through others). Two entries of a
     source in ``one_per_person`` (:func:`same_listing`), and two records a generation apart under two first
-    names (:func:`generations_apart`), contradict even when the model links them directly."""
+    names (:func:`generations_apart`), and a child's record against one of a source of adults (``adults_only``,
+    :func:`too_young_for`), contradict even when the model links them directly."""
     left, right = within_cluster_pairs(labels)
     listed = same_listing(prepared, left, right, one_per_person)
+    listed |= too_young_for(prepared, left, right, adults_only, as_of or dt.date.today())
     always = list(zip(left[listed].tolist(), right[listed].tolist(), strict=True))
     if direct is not None and len(left):
         n = np.int64(len(labels))

@@ -43,6 +43,7 @@ from boroughs.support.records.models import (
     ReviewDecision,
     SourceRecord,
 )
+from boroughs.support.records.schemas import SCHEMAS
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +123,7 @@ def link_council(
         accepted=[(key[a], key[b]) for a, b in acc if a in key and b in key],
         rejected=[(key[a], key[b]) for a, b in rej if a in key and b in key],
         pairs_floor=min(eff.review_low, linkage_model.REVIEW_BAND[0]), retain_explanations=True,
+        adults_only=sorted(k for k in set(frame["source"]) if k in SCHEMAS and SCHEMAS[k].adults_only),
     )
     run = LinkRun(organisation_id=organisation_id, model_version=linkage_model.MODEL_VERSION, model=result.model,
                   evaluation=result.evaluation, threshold=threshold, records=len(frame), residents=0,

@@ -24,6 +24,7 @@ DuckDB is the default backend; ``backend="spark"`` runs the same model on Spark 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -131,11 +132,13 @@ def link_records(
     retain_explanations: bool = True,
     on_step: Callable[[str], None] | None = None,
     one_per_person: Collection[str] = (),
+    adults_only: Collection[str] = (),
 ) -> LinkResult:
     """Link canonical records (columns of ``schemas.CANONICAL_COLUMNS``). Decisions name records by
     ``(source, record_id)``. A given ``model`` is used as it is; otherwise one is trained on ``frame``.
     ``one_per_person`` names sources that list each person once (an electoral register): two of their
-    entries are never put in one resident."""
+    entries are never put in one resident. ``adults_only`` names sources that hold adults only (an electoral
+    register, council tax): their records are never put with a record whose date of birth is a child's."""
     timings: dict[str, float] = {}
 
     def step(name: str) -> None:
@@ -145,10 +148,11 @@ def link_records(
     t0 = time.perf_counter()
     step("Preparing records")
     prepared = prepare(frame)
-    unknown = sorted(set(one_per_person) - set(prepared["source"]))
-    if unknown:
-        raise ValueError(f"no source named {', '.join(unknown)} in the input, so it cannot list each person once; "
-                         f"the input's sources are {', '.join(sorted(set(prepared['source'])))}")
+    for declared, what in ((one_per_person, "list each person once"), (adults_only, "hold adults only")):
+        unknown = sorted(set(declared) - set(prepared["source"]))
+        if unknown:
+            raise ValueError(f"no source named {', '.join(unknown)} in the input, so it cannot {what}; "
+                             f"the input's sources are {', '.join(sorted(set(prepared['source'])))}")
     timings["prepare"] = time.perf_counter() - t0
     db_api = _db_api(backend)
     table = _register(db_api, backend, prepared)
@@ -215,7 +219,7 @@ def link_records(
     acc = [(key_to_uid[a], key_to_uid[b]) for a, b in accepted if a in key_to_uid and b in key_to_uid]
     rej = [(key_to_uid[a], key_to_uid[b]) for a, b in rejected if a in key_to_uid and b in key_to_uid]
     labels, contradictions = cluster_records(prepared, pairs, threshold, accepted=acc, rejected=rej,
-                                             one_per_person=one_per_person)
+                                             one_per_person=one_per_person, adults_only=adults_only)
     timings["cluster"] = time.perf_counter() - t
     clusters = pd.DataFrame({
         "unique_id": prepared["unique_id"], "source": prepared["source"], "record_id": prepared["record_id"],
@@ -228,6 +232,7 @@ def link_records(
     evaluation = evaluate_unlabelled(prepared, pairs, clusters, threshold)
     evaluation["contradicting_pairs_kept_apart"] = contradictions
     evaluation["one_per_person"] = sorted(one_per_person)
+    evaluation["adults_only"] = sorted(adults_only)
     evaluation["expected"] = expected_errors(pairs["match_probability"].to_numpy(dtype=float) if len(pairs)
                                              else np.zeros(0), threshold, configured_review_band())
     evaluation["expected"]["note"] = ("the model's own estimate from the scored pairs (probability at least "
@@ -282,15 +287,18 @@ def _resident_ids(clusters: pd.DataFrame) -> pd.Series:
 
 def cluster_records(prepared: pd.DataFrame, pairs: pd.DataFrame, threshold: float, *,
                     accepted: Sequence[tuple[int, int]] = (), rejected: Sequence[tuple[int, int]] = (),
-                    one_per_person: Collection[str] = ()) -> tuple[np.ndarray, int]:
+                    one_per_person: Collection[str] = (), adults_only: Collection[str] = (),
+                    as_of: dt.date | None = None) -> tuple[np.ndarray, int]:
     """Cluster labels honouring review decisions *and* keeping contradicting records apart
     (``linkage_constraints``): clusters holding such a pair are rebuilt strongest link first, refusing every
-    link that would join them. Returns the labels and how many contradicting pairs were kept apart."""
+    link that would join them. Returns the labels and how many contradicting pairs were kept apart. Ages for
+    ``adults_only`` are taken on ``as_of`` (today unless given)."""
     labels = cluster(len(prepared), pairs, threshold, accepted=accepted, rejected=rejected)
     strong = pairs[pairs["match_probability"] >= threshold] if len(pairs) else pairs
     direct = (strong["unique_id_l"].to_numpy(dtype=np.int64), strong["unique_id_r"].to_numpy(dtype=np.int64)) \
         if len(strong) else None
-    contradictions = contradicting_pairs(prepared, labels, accepted, direct=direct, one_per_person=one_per_person)
+    contradictions = contradicting_pairs(prepared, labels, accepted, direct=direct, one_per_person=one_per_person,
+                                         adults_only=adults_only, as_of=as_of)
     if contradictions:
         labels = cluster(len(prepared), pairs, threshold, accepted=accepted,
                          rejected=[*rejected, *contradictions])

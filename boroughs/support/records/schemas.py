@@ -75,6 +75,9 @@ class SourceSchema:
     # date field and the measures taken from the record's own fields.
     record_event_date: str | None = None
     record_event_measures: tuple[str, ...] = ()
+    # Whose records these are: adults only (a liable person, a tenant, a claimant, a parent, an applicant), so
+    # linkage never puts one with a record whose date of birth is a child's (``link_records(adults_only=...)``).
+    adults_only: bool = False
 
     @property
     def required(self) -> list[str]:
@@ -146,6 +149,7 @@ _add(SourceSchema(
     measures=(Measure("balance", "decimal", "Balance owed for the year (£)."),
               Measure("arrears", "decimal", "Arrears from missed instalments (£)."),
               Measure("ctr_award_weekly", "decimal", "Council tax reduction award (£ a week; 0 when none).")),
+    adults_only=True,
 ))
 _add(SourceSchema(
     "rent", "Housing rent accounts", "1.0",
@@ -156,6 +160,7 @@ _add(SourceSchema(
      Field("bedrooms", "integer", "Bedrooms in the home.")),
     measures=(Measure("arrears", "decimal", "Rent arrears (£)."),
               Measure("weekly_rent", "decimal", "Weekly rent charge (£).")),
+    adults_only=True,
 ))
 _add(SourceSchema(
     "hb_ctr", "Housing benefit and council tax reduction claims", "1.3",
@@ -189,6 +194,7 @@ _add(SourceSchema(
     measures=(Measure("hb_award_weekly", "decimal", "Housing benefit award (£ a week; 0 when none)."),
               Measure("ctr_award_weekly", "decimal", "Council tax reduction award (£ a week; 0 when none)."),
               Measure("household_income_weekly", "decimal", "Assessed household income (£ a week).")),
+    adults_only=True,
 ))
 _add(SourceSchema(
     "fsm", "Free school meals", "1.0",
@@ -200,6 +206,7 @@ _add(SourceSchema(
      Field("school", "string", "The child's school."),
      Field("eligible_from", "date", "Date eligibility started.")),
     measures=(Measure("eligible", "integer", "1 when the child was eligible at the check, else 0."),),
+    adults_only=True,
 ))
 _add(SourceSchema(
     "asc_contact", "Adult social care contacts", "1.0",
@@ -212,6 +219,7 @@ _add(SourceSchema(
      Field("outcome", "choice", "Outcome.", choices=("no further action", "signposted", "assessment",
                                                      "services provided"))),
     record_event_date="contact_date", record_event_measures=("reason", "outcome"),
+    adults_only=True,
 ))
 _add(SourceSchema(
     "homelessness", "Homelessness approaches", "1.0",
@@ -223,6 +231,7 @@ _add(SourceSchema(
                     "domestic abuse", "rent arrears", "relationship breakdown", "other")),
      Field("duty", "choice", "Duty owed.", choices=("prevention", "relief", "main duty", "none"))),
     record_event_date="approach_date", record_event_measures=("reason", "duty"),
+    adults_only=True,
 ))
 _add(SourceSchema(
     "vcs_concern", "Concerns raised by VCS partners", "1.0",

@@ -132,6 +132,8 @@ def test_residents_review_and_split_survive_reruns(engine: Engine, small_borough
     with session_scope(engine) as s:
         run = link_council(s, oid)
         assert run.residents > 0 and run.model["boroughs_model_version"]
+        # the council's sources of adults are declared so: none of their records joins a child's
+        assert run.evaluation["adults_only"] == sorted(k for k, v in SCHEMAS.items() if v.adults_only)
         queue = [i for i in review_queue(s, oid, limit=60) if not i.kept_apart][:10]
         assert queue and all(0.3 <= i.pair.match_probability < 0.9 for i in queue)
         assert any(e["match_weight"] != 0 for e in queue[0].explanation)
