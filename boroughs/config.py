@@ -89,6 +89,7 @@ class Settings(BaseSettings):
     db_pool_size: int = 20
     db_max_overflow: int = 15
     db_pool_timeout: float = 5.0
+    db_ping_idle_seconds: float = 10.0  # PostgreSQL: a pooled connection idle this long is checked before use
     thread_pool_size: int = 40
     max_concurrent_requests: int = 1  # per process: more threads only contend for the interpreter lock
     request_queue_seconds: float = 10.0

@@ -7,11 +7,12 @@ area's Alembic branch autogenerates only its own tables (see ``migrations/env.py
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, exc, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -82,7 +83,35 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **_pool_args(url))
+    engine = create_engine(url, **_pool_args(url))
+    _ping_when_idle(engine, get_settings().db_ping_idle_seconds)
+    return engine
+
+
+def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Check a pooled connection before use only when it has been idle for ``idle_seconds`` or more
+    (``BOROUGHS_DB_PING_IDLE_SECONDS``): one that the server dropped meanwhile (a restart, an idle time-out)
+    is replaced before the request uses it. SQLAlchemy's ``pool_pre_ping`` checks on every use, which cost
+    three round trips a request on PostgreSQL; a connection in steady use was just used successfully."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn, record):  # type: ignore[no-untyped-def]
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn, record, _proxy):  # type: ignore[no-untyped-def]
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < idle_seconds:
+            return
+        try:
+            cursor = dbapi_conn.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+            dbapi_conn.rollback()
+        except Exception as e:  # the pool discards this connection and makes a new one (up to three tries)
+            raise exc.DisconnectionError(f"a pooled connection was dropped by the server: {e}") from e
 
 
 @lru_cache
