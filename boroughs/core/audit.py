@@ -125,7 +125,7 @@ def append_pending(session: Session) -> int:
         entry.hash = prev = _seal(entry, key)
         rows.append({c: getattr(entry, c) for c in _COLUMNS})
     # one plain INSERT, in chain order (ids rise with it), not the ORM's unit of work: a third of the cost
-    session.execute(insert(AuditEvent.__table__), rows)
+    session.execute(insert(AuditEvent.metadata.tables[AuditEvent.__tablename__]), rows)
     session.info["audit_appended"] = session.info.get("audit_appended", 0) + len(pending)
     return len(pending)
 

@@ -157,3 +157,26 @@ def test_who_may_see_the_audit_view_is_unchanged(client: TestClient) -> None:
         client.cookies.clear()
         _sign_in(client, email)
         assert client.get("/admin/audit", params={"person": "a"}).status_code == 403
+
+
+def test_the_audit_page_checks_from_the_latest_checkpoint_and_the_whole_trail_on_request(
+        client: TestClient, engine: Engine, session: Session, world: dict[str, int]) -> None:
+    from boroughs.core.audit_checkpoints import write_checkpoint
+
+    for i in range(5):
+        audit.record(session, "test.entry", object_type="user", object_id=world["officer"], detail={"i": i})
+    session.commit()
+    first = session.execute(select(AuditEvent.id).order_by(AuditEvent.id)).scalars().first()
+    assert write_checkpoint(engine, force=True) is not None
+    _sign_in(client, ADMIN)
+    page = client.get("/admin/audit").text
+    assert "The audit trail is intact" in page and "after the latest checkpoint" in page
+    assert 'href="/admin/audit?check=all">Check the whole trail' in page
+    # someone with write access to the database changes an entry that the checkpoint covers
+    session.execute(update(AuditEvent).where(AuditEvent.id == first).values(detail={"i": "changed"}))
+    session.commit()
+    fast = client.get("/admin/audit").text
+    assert "The audit trail is intact" in fast  # the fast check trusts what the checkpoint covers (as documented)
+    full = client.get("/admin/audit", params={"check": "all"}).text
+    assert "The audit trail is broken" in full and f"entry {first}:" in full
+    assert "Check the whole trail</a>" not in full
