@@ -91,6 +91,7 @@ class Settings(BaseSettings):
     db_pool_timeout: float = 5.0
     db_ping_idle_seconds: float = 10.0  # PostgreSQL: a pooled connection idle this long is checked before use
     thread_pool_size: int = 40
+    workers: int = Field(default=1, ge=1)  # boroughs serve's processes: one per CPU core
     max_concurrent_requests: int = 1  # per process: more threads only contend for the interpreter lock
     request_queue_seconds: float = 10.0
     request_slot_seconds: float = 0.5  # a slower request lets the next one start
