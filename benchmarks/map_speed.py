@@ -95,6 +95,14 @@ def wire_bytes(url: str) -> tuple[int, int]:
     return len(body) + headers, plain
 
 
+def _wait_ready(page: Any, flag: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(flag):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the map did not answer within {seconds:.0f} s ({flag})")
+        page.wait_for_timeout(10)
+
+
 def navigation_to_idle(url: str, runs: int, tiles: set[str] | None = None) -> list[float]:
     """Seconds from navigation to the map's first idle, a page load each; adds to ``tiles`` the paths of the
     vector tiles each page fetched before it."""
@@ -119,11 +127,7 @@ def navigation_to_idle(url: str, runs: int, tiles: set[str] | None = None) -> li
             page.goto(url + "/map")
             # polled through DevTools: the page's Content-Security-Policy refuses wait_for_function's eval;
             # the time itself comes from the page (window.__mapIdleMs), so polling does not skew it
-            deadline = time.monotonic() + 60
-            while page.evaluate("document.body.dataset.mapReady") != "1":
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the map did not become ready within 60 s")
-                page.wait_for_timeout(20)
+            _wait_ready(page, "document.body.dataset.mapReady === '1'")
             # performance.now() counts from the navigation's start (the page's time origin)
             times.append(float(page.evaluate("window.__mapIdleMs")) / 1000)
             if tiles is not None:
@@ -281,14 +285,6 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             proc.terminate()
             proc.wait(timeout=20)
-
-
-def _wait_ready(page: Any, flag: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while not page.evaluate(flag):
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"the map did not answer within {seconds:.0f} s ({flag})")
-        page.wait_for_timeout(10)
 
 
 def reweight_times(url: str, moves: int) -> list[float]:
