@@ -248,10 +248,16 @@ def test_serving_preloads_the_map_before_the_first_request(map_env: Path, tmp_pa
     with TestClient(create_app(engine)):
         assert "map-data" not in get_index().cache  # tests' apps do not preload
     clear_cache()
+    from boroughs.web import static_files
+
+    static_files._CACHE.clear()
     with TestClient(create_app(engine, preload=True)):
         cache = get_index().cache
         assert {"map-data", "topo:lsoa21", "topo:borough", "topo:ward"} <= set(cache)
         assert any(k[0] == "gaps" for k in reach._cache)
+        # the scripts and styles the map page links to are gzipped before the first visit
+        zipped = {Path(k[0]).name for k in static_files._CACHE}
+        assert {"maplibre-gl.js", "map.js", "govuk-frontend.min.css"} <= zipped, zipped
     monkeypatch.setenv("BOROUGHS_MAP_PRELOAD", "false")
     reset_settings()
     assert serving_app().router.lifespan_context.__name__ != "_preloading"
