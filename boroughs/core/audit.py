@@ -30,8 +30,8 @@ from boroughs.core.db import utcnow
 from boroughs.core.models import AuditEvent
 
 GENESIS = "0" * 64
-_COLUMNS = ("at", "actor_id", "actor_email", "organisation_id", "action", "object_type", "object_id", "purpose",
-            "detail", "prev_hash", "hash")
+_TABLE = AuditEvent.metadata.tables[AuditEvent.__tablename__]
+_COLUMNS = tuple(c.key for c in _TABLE.columns if c.key != "id")  # what an entry sets; the database gives the id
 
 
 def _payload(e: AuditEvent) -> bytes:
@@ -125,7 +125,7 @@ def append_pending(session: Session) -> int:
         entry.hash = prev = _seal(entry, key)
         rows.append({c: getattr(entry, c) for c in _COLUMNS})
     # one plain INSERT, in chain order (ids rise with it), not the ORM's unit of work: a third of the cost
-    session.execute(insert(AuditEvent.metadata.tables[AuditEvent.__tablename__]), rows)
+    session.execute(insert(_TABLE), rows)
     session.info["audit_appended"] = session.info.get("audit_appended", 0) + len(pending)
     return len(pending)
 
